@@ -1,0 +1,190 @@
+//! Finds the files to lint under the paths given on the command line.
+//!
+//! Directories are walked with `walkdir` without following symlinks, skipping
+//! what users never want linted (VCS metadata, virtualenvs, build output).
+//! A file named on the command line is always linted, wherever it is:
+//! pre-commit passes explicit file lists.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::model::Language;
+
+/// Directory names skipped while walking (never when named explicitly).
+pub const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "env",
+    "__pycache__",
+    "site-packages",
+    "node_modules",
+    "target",
+    "build",
+    "dist",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+];
+
+#[derive(Debug)]
+pub struct SourcePath {
+    pub path: PathBuf,
+    pub language: Language,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<SourcePath>,
+    /// Paths that could not be walked or are not source files, with why.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{}: {reason}", path.display())]
+#[diagnostic(code(authlint::path), help("check the path; authlint lints .py and .rs files and directories of them"))]
+pub struct PathError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// Walks `paths`; a path that does not exist or cannot be read is an error.
+pub fn discover(paths: &[PathBuf]) -> Result<Discovery, PathError> {
+    let mut discovery = Discovery::default();
+    for root in paths {
+        let metadata = std::fs::metadata(root).map_err(|e| PathError {
+            path: root.clone(),
+            reason: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+                _ => e.to_string(),
+            },
+        })?;
+        if metadata.is_dir() {
+            walk_directory(root, &mut discovery);
+        } else {
+            match language_of_named_file(root) {
+                Some(language) => discovery.files.push(SourcePath {
+                    path: clean(root),
+                    language,
+                }),
+                None => discovery
+                    .skipped
+                    .push((clean(root), "not a Python or Rust file".to_string())),
+            }
+        }
+    }
+    // The same file named twice (`a.py a.py`, or `. a.py`) is linted once.
+    discovery.files.sort_by(|a, b| a.path.cmp(&b.path));
+    discovery.files.dedup_by(|a, b| a.path == b.path);
+    Ok(discovery)
+}
+
+fn walk_directory(root: &Path, discovery: &mut Discovery) {
+    let walker = WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !entry.file_type().is_dir()
+                || !entry.file_name().to_str().is_some_and(|name| SKIPPED_DIRS.contains(&name))
+        });
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if entry.file_type().is_dir() {
+                    continue;
+                }
+                if let Some(language) = Language::from_path(entry.path()) {
+                    // Symlinks are not followed, and a non-regular file (a FIFO
+                    // named `x.py`) is reported when it is read.
+                    if entry.file_type().is_symlink() {
+                        continue;
+                    }
+                    discovery.files.push(SourcePath {
+                        path: clean(entry.path()),
+                        language,
+                    });
+                }
+            }
+            Err(error) => {
+                let path = error.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
+                let reason = error
+                    .io_error()
+                    .map(|e| format!("cannot read: {e}"))
+                    .unwrap_or_else(|| error.to_string());
+                discovery.skipped.push((clean(&path), reason));
+            }
+        }
+    }
+}
+
+/// The language of a file named on the command line: by extension, or by a
+/// `python` shebang for extensionless scripts.
+fn language_of_named_file(path: &Path) -> Option<Language> {
+    if let Some(language) = Language::from_path(path) {
+        return Some(language);
+    }
+    if path.extension().is_some() {
+        return None;
+    }
+    let mut first_line = [0u8; 128];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut first_line))
+        .ok()?;
+    let line = &first_line[..read];
+    (line.starts_with(b"#!") && line.split(|b| *b == b'\n').next()?.windows(6).any(|w| w == b"python"))
+        .then_some(Language::Python)
+}
+
+/// Drops a leading `./` so paths read as users write them.
+fn clean(path: &Path) -> PathBuf {
+    path.strip_prefix(".").map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_sources_and_skips_tool_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in ["a.py", "b.rs", "c.txt", "venv/lib.py", "target/x.rs", "pkg/d.py", "pkg/node_modules/e.py"] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x = 1\n").unwrap();
+        }
+        let found = discover(&[root.to_path_buf()]).unwrap();
+        let names: Vec<String> = found
+            .files
+            .iter()
+            .map(|f| f.path.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["a.py", "b.rs", "pkg/d.py"]);
+    }
+
+    #[test]
+    fn named_files_are_linted_wherever_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let inside = dir.path().join("venv/app.py");
+        std::fs::create_dir_all(inside.parent().unwrap()).unwrap();
+        std::fs::write(&inside, "x = 1\n").unwrap();
+        let script = dir.path().join("manage");
+        std::fs::write(&script, "#!/usr/bin/env python3\nx = 1\n").unwrap();
+        let found = discover(&[inside.clone(), script.clone()]).unwrap();
+        assert_eq!(found.files.len(), 2);
+        assert!(found.files.iter().all(|f| f.language == Language::Python));
+    }
+
+    #[test]
+    fn a_missing_path_is_an_error() {
+        let err = discover(&[PathBuf::from("/definitely/not/here")]).unwrap_err();
+        assert!(err.reason.contains("no such file"));
+    }
+}

@@ -1,0 +1,20 @@
+//! authlint: a static-analysis linter for JWT and secret handling in Python
+//! and Rust code.
+//!
+//! The pipeline, one module per stage:
+//! `discover` → `source` (read) → `prefilter` → `lower` (parse + lower to
+//! `model`) → `engine` (match `rules` with `resolve`) → `report`.
+//! `lint` runs it over all files in parallel; `cli` is the command line.
+
+pub mod cli;
+pub mod discover;
+pub mod engine;
+pub mod lint;
+pub mod lower;
+pub mod model;
+pub mod prefilter;
+pub mod redact;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod source;

@@ -1,0 +1,278 @@
+//! The language-neutral model both frontends lower to.
+//!
+//! Rules and the engine see only these types, never tree-sitter or syn nodes,
+//! so one rule vocabulary serves Python and Rust alike. The model is
+//! deliberately small: calls with their arguments, values, name bindings and
+//! scopes, each with the byte span it came from.
+
+use serde::{Deserialize, Serialize};
+
+/// A half-open byte range `[start, end)` into the file's text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    pub fn contains(&self, offset: usize) -> bool {
+        self.start <= offset && offset < self.end
+    }
+
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Python,
+    Rust,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::Python, Language::Rust];
+
+    pub fn from_path(path: &std::path::Path) -> Option<Language> {
+        match path.extension()?.to_str()? {
+            "py" | "pyi" => Some(Language::Python),
+            "rs" => Some(Language::Rust),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Python => "python",
+            Language::Rust => "rust",
+        }
+    }
+
+    /// The separator between the segments of a qualified path in this
+    /// language: callee patterns in rule files are written with it.
+    pub fn path_separator(self) -> &'static str {
+        match self {
+            Language::Python => ".",
+            Language::Rust => "::",
+        }
+    }
+}
+
+pub type ScopeId = usize;
+pub type CallId = usize;
+
+/// An expression, as far as rules care about it.
+#[derive(Clone, Debug)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub span: Span,
+}
+
+impl Value {
+    pub fn new(kind: ValueKind, span: Span) -> Self {
+        Value { kind, span }
+    }
+
+    pub fn unknown(span: Span) -> Self {
+        Value {
+            kind: ValueKind::Unknown,
+            span,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.kind, ValueKind::Unknown)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum ValueKind {
+    /// A string literal with its escapes decoded (implicit concatenation joined).
+    Str(String),
+    /// A bytes literal (`b"…"` in both languages).
+    Bytes(Vec<u8>),
+    Int(i128),
+    Float,
+    Bool(bool),
+    /// Python `None`.
+    Null,
+    /// List, tuple, set, Rust array or `vec![…]`.
+    List(Vec<Value>),
+    /// A dict display. `open` is true when it also unpacks another mapping
+    /// (`{**base, "k": v}`), so a missing key is unknown rather than absent.
+    Dict { entries: Vec<(Value, Value)>, open: bool },
+    /// An f-string or `format!` template: literal parts and holes.
+    Template(Vec<TemplatePart>),
+    /// A bare name, resolved later through the scopes.
+    Name(String),
+    /// A Rust path of two or more segments (`jsonwebtoken::decode`).
+    Path(Vec<String>),
+    /// Attribute access or a method's receiver (`base.name`).
+    Attr(Box<Value>, String),
+    /// Subscript (`base[index]`).
+    Index(Box<Value>, Box<Value>),
+    /// The result of the call with this id.
+    Call(CallId),
+    /// A symbol bound by an import or `use`, by its canonical path
+    /// (`jwt`, `jose.jwt`, `jsonwebtoken::decode`). Only appears as a binding's value.
+    Imported(String),
+    /// Anything the model does not describe. Never the basis of a finding.
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+pub enum TemplatePart {
+    Lit(String),
+    Hole(Value),
+}
+
+/// One argument of a call: positional when `keyword` is `None`.
+#[derive(Clone, Debug)]
+pub struct Arg {
+    pub keyword: Option<String>,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// The called expression: a name, path, attribute (method) or other value.
+    pub callee: Value,
+    pub args: Vec<Arg>,
+    /// The call unpacks a sequence (`*args`): positions past it are unknown.
+    pub star_args: bool,
+    /// The call unpacks a mapping (`**kwargs`): any keyword may be present.
+    pub star_kwargs: bool,
+    /// The whole call expression.
+    pub span: Span,
+    pub scope: ScopeId,
+    /// A Rust macro invocation lowered as a call (`format!`, `tracing::info!`).
+    pub is_macro: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeKind {
+    Module,
+    Function,
+    Class,
+}
+
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub kind: ScopeKind,
+    /// The scope names are looked up in next. For a Python function nested
+    /// in a class this skips the class body, as Python does.
+    pub parent: Option<ScopeId>,
+    pub span: Span,
+}
+
+/// A name bound to a value: an assignment, `let`, `const`, parameter, import, loop target…
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub name: String,
+    pub scope: ScopeId,
+    /// What the name is bound to; `Unknown` for parameters, loop targets,
+    /// destructuring and anything else that is not a plain assignment.
+    pub value: Value,
+    /// The bound name where it is bound.
+    pub span: Span,
+    /// Where the binding can be seen. Python bindings see their whole scope;
+    /// a Rust `let` is visible from after its statement to the end of its block,
+    /// so shadowing resolves to the nearest binding before the use.
+    pub visible: Span,
+}
+
+/// A diagnostic produced while lowering: a syntax error or a depth limit hit.
+#[derive(Clone, Debug)]
+pub struct LowerNote {
+    pub kind: NoteKind,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoteKind {
+    ParseError,
+    DepthLimit,
+    Skipped,
+    InternalError,
+}
+
+impl NoteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::ParseError => "parse-error",
+            NoteKind::DepthLimit => "depth-limit",
+            NoteKind::Skipped => "skipped",
+            NoteKind::InternalError => "internal-error",
+        }
+    }
+}
+
+/// One lowered source file.
+#[derive(Clone, Debug)]
+pub struct Module {
+    pub language: Language,
+    /// Scope 0 is the module itself.
+    pub scopes: Vec<Scope>,
+    pub calls: Vec<Call>,
+    pub bindings: Vec<Binding>,
+    /// Rust names that are reassigned (`x = …`, `x += …`) somewhere in a
+    /// function scope: a `let mut` that changes is not a constant.
+    pub reassigned: Vec<(ScopeId, String)>,
+    /// Canonical prefixes of glob imports (`use jsonwebtoken::*` gives `jsonwebtoken`,
+    /// `from jwt import *` gives `jwt`).
+    pub glob_imports: Vec<String>,
+    pub notes: Vec<LowerNote>,
+}
+
+impl Module {
+    pub fn new(language: Language, len: usize) -> Self {
+        Module {
+            language,
+            scopes: vec![Scope {
+                kind: ScopeKind::Module,
+                parent: None,
+                span: Span::new(0, len),
+            }],
+            calls: Vec::new(),
+            bindings: Vec::new(),
+            reassigned: Vec::new(),
+            glob_imports: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn push_scope(&mut self, kind: ScopeKind, parent: ScopeId, span: Span) -> ScopeId {
+        self.scopes.push(Scope {
+            kind,
+            parent: Some(parent),
+            span,
+        });
+        self.scopes.len() - 1
+    }
+
+    pub fn push_call(&mut self, call: Call) -> CallId {
+        self.calls.push(call);
+        self.calls.len() - 1
+    }
+
+    pub fn bind(&mut self, name: impl Into<String>, scope: ScopeId, value: Value, span: Span, visible: Span) {
+        self.bindings.push(Binding {
+            name: name.into(),
+            scope,
+            value,
+            span,
+            visible,
+        });
+    }
+}

@@ -1,0 +1,156 @@
+//! Secret redaction. authlint never prints a secret it found: messages show
+//! a redacted rendering, and code frames are drawn from a copy of the source
+//! in which every secret literal is replaced the same way.
+
+use crate::model::{Span, Value, ValueKind};
+
+/// How many leading characters of a secret may be shown: at most four, and
+/// never more than half of it, so a short secret is never shown whole.
+fn visible_prefix_len(char_count: usize) -> usize {
+    (char_count / 2).min(4)
+}
+
+/// `"9f8e…" (32 bytes)`: the first characters of a secret and its length.
+pub fn redact_text(text: &str, open: &str, close: &str) -> String {
+    let shown: String = text.chars().take(visible_prefix_len(text.chars().count())).collect();
+    format!("{open}{shown}…{close} ({} bytes)", text.len())
+}
+
+/// A value as a message may show it: secrets redacted, other strings quoted
+/// (and cut if long), anything else by its kind.
+pub fn redact_value(value: &Value, secret: bool) -> String {
+    match &value.kind {
+        ValueKind::Str(s) if secret => redact_text(s, "\"", "\""),
+        ValueKind::Bytes(b) if secret => redact_text(&String::from_utf8_lossy(b), "b\"", "\""),
+        ValueKind::Str(s) => quote_short(s),
+        ValueKind::Bytes(b) => format!("b{}", quote_short(&String::from_utf8_lossy(b))),
+        ValueKind::Bool(b) => if *b { "true" } else { "false" }.to_string(),
+        ValueKind::Int(i) => i.to_string(),
+        ValueKind::Null => "None".to_string(),
+        ValueKind::List(_) => "a list".to_string(),
+        ValueKind::Dict { .. } => "a dict".to_string(),
+        _ => "a value".to_string(),
+    }
+}
+
+fn quote_short(s: &str) -> String {
+    if s.chars().count() > 40 {
+        let cut: String = s.chars().take(37).collect();
+        format!("\"{cut}…\"")
+    } else {
+        format!("{s:?}")
+    }
+}
+
+/// Redacts the source text of a string literal (`b"…"`, `'…'`, `r#"…"#`,
+/// `"""…"""`), keeping its prefix and quotes.
+pub fn redact_literal_source(literal: &str) -> String {
+    let Some(open_at) = literal.find(['"', '\'']) else {
+        return redact_text(literal, "", "");
+    };
+    let quote = &literal[open_at..open_at + 1];
+    let opening_quotes = literal[open_at..].chars().take_while(|c| c.to_string() == quote).count().min(3);
+    let open_end = open_at + opening_quotes;
+    // A raw Rust string's closing quote is followed by its hashes.
+    let close_start = literal.rfind(quote).map_or(literal.len(), |last| {
+        let run = literal[..=last].chars().rev().take_while(|c| c.to_string() == quote).count();
+        (last + 1 - run.min(opening_quotes)).max(open_end)
+    });
+    let body = &literal[open_end..close_start];
+    redact_text(body, &literal[..open_end], &literal[close_start..])
+}
+
+/// A copy of `source` with each span replaced by its redacted rendering, and
+/// the means to move offsets from the original into the copy.
+pub struct RedactedSource {
+    pub text: String,
+    /// (original span, length of its replacement), sorted.
+    replacements: Vec<(Span, usize)>,
+}
+
+impl RedactedSource {
+    pub fn new(source: &str, spans: &[Span]) -> Self {
+        let mut spans: Vec<Span> = spans
+            .iter()
+            .copied()
+            .filter(|s| s.end <= source.len() && source.is_char_boundary(s.start) && source.is_char_boundary(s.end))
+            .collect();
+        spans.sort();
+        spans.dedup();
+        let mut text = String::with_capacity(source.len());
+        let mut replacements = Vec::new();
+        let mut cursor = 0;
+        for span in spans {
+            if span.start < cursor {
+                continue; // overlaps one already replaced
+            }
+            text.push_str(&source[cursor..span.start]);
+            let replacement = redact_literal_source(&source[span.start..span.end]);
+            text.push_str(&replacement);
+            replacements.push((span, replacement.len()));
+            cursor = span.end;
+        }
+        text.push_str(&source[cursor..]);
+        RedactedSource { text, replacements }
+    }
+
+    /// The offset in the redacted text that corresponds to `offset` in the
+    /// original. Offsets inside a replaced span move to its start.
+    pub fn map_offset(&self, offset: usize) -> usize {
+        let mut shift: isize = 0;
+        for (span, new_len) in &self.replacements {
+            if offset >= span.end {
+                shift += *new_len as isize - span.len() as isize;
+            } else if offset > span.start {
+                return (span.start as isize + shift) as usize;
+            } else {
+                break;
+            }
+        }
+        (offset as isize + shift) as usize
+    }
+
+    /// Maps a span; a span that is exactly a replaced literal maps to its replacement.
+    pub fn map_span(&self, span: Span) -> Span {
+        if let Some((s, new_len)) = self.replacements.iter().find(|(s, _)| *s == span) {
+            let start = self.map_offset(s.start);
+            return Span::new(start, start + new_len);
+        }
+        let start = self.map_offset(span.start);
+        let end = self.map_offset(span.end).max(start);
+        Span::new(start, end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_shows_at_most_four_chars_and_never_half() {
+        assert_eq!(redact_text("9f8e7d6c5b4a39281706f5e4d3c2b1a0", "\"", "\""), "\"9f8e…\" (32 bytes)");
+        assert_eq!(redact_text("abc", "\"", "\""), "\"a…\" (3 bytes)");
+        assert_eq!(redact_text("", "\"", "\""), "\"…\" (0 bytes)");
+    }
+
+    #[test]
+    fn literal_sources_keep_prefix_and_quotes() {
+        assert_eq!(redact_literal_source("b\"supersecret\""), "b\"supe…\" (11 bytes)");
+        assert_eq!(redact_literal_source("'supersecret'"), "'supe…' (11 bytes)");
+        assert_eq!(redact_literal_source("r#\"supersecret\"#"), "r#\"supe…\"# (11 bytes)");
+        assert_eq!(redact_literal_source("\"\"\"supersecret\"\"\""), "\"\"\"supe…\"\"\" (11 bytes)");
+    }
+
+    #[test]
+    fn spans_map_across_replacements() {
+        let src = "k = \"hunter2hunter2\"\njwt.encode(p, k)\n";
+        let secret = Span::new(4, 20);
+        let redacted = RedactedSource::new(src, &[secret]);
+        assert!(!redacted.text.contains("hunter2hunter2"));
+        let call = src.find("jwt").unwrap();
+        let mapped = redacted.map_offset(call);
+        assert_eq!(&redacted.text[mapped..mapped + 3], "jwt");
+        let lit = redacted.map_span(secret);
+        assert_eq!(&redacted.text[lit.start..lit.end], "\"hunt…\" (14 bytes)");
+    }
+}

@@ -1,0 +1,95 @@
+//! `--output-format json`: the stable, versioned contract documented in the
+//! README. Fields are only ever added; a breaking change bumps `version`.
+
+use serde::Serialize;
+
+use crate::lint::RunOutcome;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    findings: Vec<JsonFinding<'a>>,
+    notices: Vec<JsonNotice<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    name: &'a str,
+    severity: &'a str,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+    help: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonNotice<'a> {
+    kind: &'a str,
+    path: &'a str,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files_scanned: usize,
+    files_skipped: usize,
+    findings: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    elapsed_ms: u128,
+}
+
+pub fn render(outcome: &RunOutcome) -> String {
+    let findings: Vec<JsonFinding> = outcome
+        .findings()
+        .map(|f| JsonFinding {
+            rule: &f.code,
+            name: &f.name,
+            severity: f.severity.as_str(),
+            path: &f.path,
+            line: f.line,
+            column: f.column,
+            end_line: f.end_line,
+            end_column: f.end_column,
+            message: &f.message,
+            help: &f.help,
+        })
+        .collect();
+    let count = |severity: &str| findings.iter().filter(|f| f.severity == severity).count();
+    let summary = JsonSummary {
+        files_scanned: outcome.files_scanned,
+        files_skipped: outcome.files_skipped,
+        findings: findings.len(),
+        errors: count("error"),
+        warnings: count("warning"),
+        notes: count("note"),
+        elapsed_ms: outcome.elapsed_ms,
+    };
+    let notices = outcome
+        .notices()
+        .map(|n| JsonNotice {
+            kind: n.kind.as_str(),
+            path: &n.path,
+            line: n.line,
+            column: n.column,
+            message: &n.message,
+        })
+        .collect();
+    let report = JsonReport {
+        version: 1,
+        findings,
+        notices,
+        summary,
+    };
+    let mut out = serde_json::to_string_pretty(&report).expect("the report is plain data and always serialises");
+    out.push('\n');
+    out
+}

@@ -1,0 +1,35 @@
+//! Output formats. Every format receives the same sorted run outcome; none
+//! of them ever prints a secret value (see `redact.rs`).
+
+pub mod json;
+pub mod text;
+
+use crate::lint::RunOutcome;
+
+/// `N findings (E errors, W warnings, I notes) in F files (S skipped) in T ms`
+pub fn summary_line(outcome: &RunOutcome) -> String {
+    let (mut errors, mut warnings, mut notes) = (0, 0, 0);
+    for finding in outcome.findings() {
+        match finding.severity {
+            crate::rules::Severity::Error => errors += 1,
+            crate::rules::Severity::Warning => warnings += 1,
+            crate::rules::Severity::Note => notes += 1,
+        }
+    }
+    let total = errors + warnings + notes;
+    format!(
+        "{total} finding{} ({errors} error{}, {warnings} warning{}, {notes} note{}) in {} file{} ({} skipped) in {} ms",
+        plural(total),
+        plural(errors),
+        plural(warnings),
+        plural(notes),
+        outcome.files_scanned,
+        plural(outcome.files_scanned),
+        outcome.files_skipped,
+        outcome.elapsed_ms,
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
