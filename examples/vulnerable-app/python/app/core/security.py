@@ -1,0 +1,27 @@
+"""Token helpers, with the mistakes authlint exists to catch."""
+from datetime import datetime, timedelta, timezone
+
+import jwt
+
+from app.core.config import ACCESS_TOKEN_EXPIRE_MINUTES, ALGORITHM
+
+# Fake key for the example. A real one belongs in the environment.
+SIGNING_KEY = "example-signing-key-not-real-1234"
+
+
+def create_access_token(subject: str) -> str:
+    expire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)
+    payload = {"sub": subject, "exp": expire}
+    return jwt.encode(payload, SIGNING_KEY, algorithm=ALGORITHM)  # SEC301
+
+
+def decode_access_token(token: str) -> dict:
+    return jwt.decode(token, SIGNING_KEY)  # JWT101, SEC301
+
+
+def read_claims_for_logging(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})  # JWT105
+
+
+def create_debug_token(subject: str) -> str:
+    return jwt.encode({"sub": subject}, None, algorithm="none")  # JWT102

@@ -1,0 +1,392 @@
+//! End-to-end tests of the built binary: exit codes, formats, custom rules,
+//! malformed rule files, and bad input next to good input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn authlint(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_authlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the authlint binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\n{}", stdout(output), stderr(output)))
+}
+
+fn write(root: &Path, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+const VULNERABLE_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key)\n";
+const CLEAN_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, algorithms=['HS256'])\n";
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn exit_code_0_on_a_clean_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/auth.py", CLEAN_PY);
+    let out = authlint(&["check", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("0 findings"), "{}", stdout(&out));
+}
+
+#[test]
+fn exit_code_1_on_findings_and_the_text_report_shows_the_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/auth.py", VULNERABLE_PY);
+    let out = authlint(&["check", "app"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("JWT101"), "{text}");
+    assert!(text.contains("decode-without-algorithms"), "{text}");
+    assert!(text.contains("app/auth.py:4:12"), "{text}");
+    assert!(text.contains("no `algorithms=` allowlist"), "{text}");
+    assert!(text.contains("help:"), "{text}");
+    assert!(
+        text.contains("1 finding (1 error, 0 warnings, 0 notes) in 1 file (0 skipped) in"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "NO_COLOR output has no escape codes");
+}
+
+#[test]
+fn quiet_drops_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "auth.py", VULNERABLE_PY);
+    let out = authlint(&["check", "-q", "."], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("JWT101"));
+    assert!(!stdout(&out).contains("findings ("), "{}", stdout(&out));
+}
+
+#[test]
+fn exit_code_2_on_a_missing_path_and_on_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = authlint(&["check", "does-not-exist"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("does-not-exist"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no such file or directory"), "{}", stderr(&out));
+
+    let out = authlint(&["check", "--output-format", "yaml", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let out = authlint(&["check", "--no-such-flag"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A custom rule of each severity, to exercise `--fail-on`.
+fn severity_rules(root: &Path) -> PathBuf {
+    for (code, severity, callee) in [("ORG901", "warning", "audit.warn_me"), ("ORG902", "note", "audit.note_me")] {
+        write(
+            root,
+            &format!("rules/{code}.toml"),
+            format!(
+                r#"code = "{code}"
+name = "custom-{severity}"
+severity = "{severity}"
+languages = ["python"]
+keywords = ["audit"]
+message = "`{{callee}}` was called"
+help = "Do not."
+rationale = "Test rule."
+
+[[match]]
+language = "python"
+callee = ["{callee}"]
+"#
+            ),
+        );
+    }
+    root.join("rules")
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = severity_rules(dir.path());
+    let rules = rules.to_str().unwrap();
+    write(dir.path(), "src/warn.py", "import audit\naudit.warn_me()\n");
+    write(dir.path(), "src/note.py", "import audit\naudit.note_me()\n");
+    write(dir.path(), "src/err.py", VULNERABLE_PY);
+
+    let run = |args: &[&str]| {
+        let mut all = vec!["check", "--rules", rules];
+        all.extend_from_slice(args);
+        authlint(&all, dir.path()).status.code()
+    };
+    // The default threshold is `warning`.
+    assert_eq!(run(&["src/warn.py"]), Some(1));
+    assert_eq!(run(&["src/note.py"]), Some(0));
+    assert_eq!(run(&["--fail-on", "note", "src/note.py"]), Some(1));
+    assert_eq!(run(&["--fail-on", "error", "src/warn.py"]), Some(0));
+    assert_eq!(run(&["--fail-on", "error", "src/err.py"]), Some(1));
+    assert_eq!(run(&["--fail-on", "never", "src"]), Some(0));
+}
+
+#[test]
+fn json_output_follows_the_contract_and_is_sorted() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "b/second.py",
+        "import jwt\nK = 'fixture-key-not-real-0001'\ndef f(t):\n    return jwt.decode(t, K)\n",
+    );
+    write(dir.path(), "a/first.py", VULNERABLE_PY);
+    let out = authlint(&["check", "--output-format", "json", "."], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["version"], 1);
+    let findings = report["findings"].as_array().unwrap();
+    let keys: Vec<(String, u64, u64, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("a/first.py".to_string(), 4, 12, "JWT101".to_string()),
+            ("b/second.py".to_string(), 4, 12, "JWT101".to_string()),
+            ("b/second.py".to_string(), 4, 26, "SEC301".to_string()),
+        ]
+    );
+    let first = &findings[0];
+    for field in ["rule", "name", "severity", "path", "message", "help"] {
+        assert!(first[field].is_string(), "{field} is a string");
+    }
+    for field in ["line", "column", "end_line", "end_column"] {
+        assert!(first[field].as_u64().unwrap() >= 1, "{field} is 1-based");
+    }
+    assert_eq!(first["end_column"], 22);
+    assert_eq!(first["severity"], "error");
+    let summary = &report["summary"];
+    assert_eq!(summary["files_scanned"], 2);
+    assert_eq!(summary["files_skipped"], 0);
+    assert_eq!(summary["findings"], 3);
+    assert_eq!(summary["errors"], 3);
+    assert_eq!(summary["warnings"], 0);
+    assert_eq!(summary["notes"], 0);
+    assert!(summary["elapsed_ms"].is_u64());
+    let text = stdout(&out);
+    assert!(!text.contains("fixture-key-not-real-0001"), "the secret leaked: {text}");
+}
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    let root = repo_root();
+    let run = |threads: &str| {
+        let out = authlint(
+            &["check", "--output-format", "json", "--threads", threads, "fixtures", "examples"],
+            &root,
+        );
+        let mut report = json(&out);
+        report["summary"]["elapsed_ms"] = Value::Null;
+        report.to_string()
+    };
+    let single = run("1");
+    for threads in ["2", "8"] {
+        assert_eq!(single, run(threads), "threads = {threads}");
+    }
+}
+
+#[test]
+fn custom_rules_from_a_directory_run_beside_the_builtin_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = repo_root().join("docs/examples/rules");
+    write(
+        dir.path(),
+        "svc/api.py",
+        "from myorg.auth import decode_token\nimport myorg.auth\n\ndef a(t, k):\n    return decode_token(t, k)\n\ndef b(t, k):\n    return myorg.auth.decode_token(t, k, audience='billing')\n",
+    );
+    let out = authlint(
+        &["check", "--output-format", "json", "--rules", rules.to_str().unwrap(), "svc"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["rule"], "ORG501");
+    assert_eq!(findings[0]["line"], 5);
+    assert_eq!(findings[0]["message"], "`decode_token` is called without `audience=`");
+}
+
+#[test]
+fn a_malformed_rule_file_exits_2_and_points_at_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "rules/bad.toml",
+        "code = \"ORG777\"\nname = \"bad\"\nseverity = \"fatal\"\nlanguages = [\"python\"]\n",
+    );
+    write(dir.path(), "a.py", CLEAN_PY);
+    let out = authlint(&["check", "--rules", "rules", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("rules/bad.toml"), "{err}");
+    assert!(err.contains("severity = \"fatal\""), "the frame shows the offending line: {err}");
+    assert!(err.contains("unknown variant"), "{err}");
+
+    // A rule whose code collides with a built-in one.
+    write(
+        dir.path(),
+        "dup/JWT101.toml",
+        std::fs::read_to_string(repo_root().join("rules/JWT101-decode-without-algorithms.toml")).unwrap(),
+    );
+    let out = authlint(&["check", "--rules", "dup", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already defined"), "{}", stderr(&out));
+
+    let out = authlint(&["check", "--rules", "no-such-dir", "a.py"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn bad_input_is_reported_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "bad/latin1.py", b"import jwt\nname = '\xe9t\xe9'\njwt.decode(t, k)\n");
+    write(root, "bad/binary.py", b"\x7fELF\x00\x00\x01jwt");
+    write(root, "bad/empty.py", "");
+    write(root, "bad/bom.py", b"\xEF\xBB\xBFimport jwt\njwt.decode(t, k)\n");
+    write(root, "bad/crlf.py", "import jwt\r\n\r\ndef f(t, k):\r\n    return jwt.decode(t, k)\r\n");
+    write(
+        root,
+        "bad/syntax.py",
+        "import jwt\n\ndef broken(:\n    pass\n\ndef fine(t, k):\n    return jwt.decode(t, k)\n",
+    );
+    write(root, "bad/syntax.rs", "use jsonwebtoken::EncodingKey;\nfn broken( {\n");
+    write(root, "good/auth.py", VULNERABLE_PY);
+
+    let out = authlint(&["check", "--output-format", "json", "."], root);
+    assert_eq!(out.status.code(), Some(1), "findings in good files still fail the gate");
+    let report = json(&out);
+    let found: Vec<(String, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("bad/bom.py".to_string(), 2, 1),
+            ("bad/crlf.py".to_string(), 4, 12),
+            ("bad/syntax.py".to_string(), 7, 12),
+            ("good/auth.py".to_string(), 4, 12),
+        ]
+    );
+    let notices: Vec<(String, String)> = report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["path"].as_str().unwrap().to_string(), n["kind"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        notices,
+        [
+            ("bad/binary.py".to_string(), "skipped".to_string()),
+            ("bad/latin1.py".to_string(), "skipped".to_string()),
+            ("bad/syntax.py".to_string(), "parse-error".to_string()),
+            ("bad/syntax.rs".to_string(), "parse-error".to_string()),
+        ]
+    );
+    assert_eq!(report["summary"]["files_skipped"], 2);
+    assert_eq!(report["summary"]["files_scanned"], 6);
+
+    // Parse errors never fail the gate on their own.
+    let out = authlint(&["check", "bad/syntax.rs", "bad/empty.py"], root);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("note[parse-error]: bad/syntax.rs:"), "{}", stderr(&out));
+    let out = authlint(&["check", "bad/latin1.py"], root);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("not valid UTF-8"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_example_app_text_report_is_as_checked_in() {
+    let root = repo_root();
+    let out = authlint(&["check", "examples/vulnerable-app"], &root);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let (body, summary) = text.trim_end().rsplit_once('\n').unwrap();
+    let summary = summary.split(" in ").take(2).collect::<Vec<_>>().join(" in ");
+    insta::assert_snapshot!("vulnerable_app_text", format!("{body}\n{summary} in <elapsed>"));
+}
+
+#[test]
+fn no_output_format_prints_a_fixture_secret_in_full() {
+    let root = repo_root();
+    let secrets = fixture_secrets(&root);
+    assert!(secrets.len() >= 8, "fixtures should hold fake secrets: {secrets:?}");
+    for format in ["text", "json"] {
+        let out = authlint(&["check", "--output-format", format, "fixtures", "examples"], &root);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        for secret in &secrets {
+            assert!(!all.contains(secret.as_str()), "{format} output contains {secret}");
+        }
+    }
+}
+
+/// The fake secrets planted in fixtures and the example app.
+fn fixture_secrets(root: &Path) -> Vec<String> {
+    let mut secrets = Vec::new();
+    for dir in ["fixtures", "examples"] {
+        for entry in walk(&root.join(dir)) {
+            let text = std::fs::read_to_string(entry).unwrap_or_default();
+            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+                if word.contains("-not-real-") || word.contains("not-real-") {
+                    secrets.push(word.to_string());
+                }
+            }
+        }
+    }
+    secrets.sort();
+    secrets.dedup();
+    secrets
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
