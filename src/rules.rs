@@ -45,6 +45,8 @@ struct RuleFile {
     severity: Severity,
     languages: Spanned<Vec<Language>>,
     keywords: Spanned<Vec<String>>,
+    /// One line: what the rule reports (rule tables, SARIF shortDescription).
+    summary: String,
     message: Spanned<String>,
     help: String,
     rationale: String,
@@ -103,6 +105,7 @@ pub struct Rule {
     pub severity: Severity,
     pub languages: Vec<Language>,
     pub keywords: Vec<String>,
+    pub summary: String,
     pub message: String,
     pub help: String,
     pub rationale: String,
@@ -361,6 +364,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
         severity: file.severity,
         languages: file.languages.into_inner(),
         keywords: file.keywords.into_inner(),
+        summary: file.summary.trim().to_string(),
         message: file.message.into_inner(),
         help: file.help,
         rationale: file.rationale,
@@ -525,6 +529,7 @@ name = "decode-token-without-audience"
 severity = "error"
 languages = ["python"]
 keywords = ["decode_token"]
+summary = "A call to the in-house decoder without an audience."
 message = "`{callee}` is called without `audience=`"
 help = "Pass audience=."
 rationale = "Why."

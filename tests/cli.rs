@@ -106,6 +106,7 @@ name = "custom-{severity}"
 severity = "{severity}"
 languages = ["python"]
 keywords = ["audit"]
+summary = "Test rule."
 message = "`{{callee}}` was called"
 help = "Do not."
 rationale = "Test rule."
