@@ -129,7 +129,7 @@ fn check(args: CheckArgs) -> ExitCode {
         Err(error) => return fail(miette::Report::new(error), color_err),
     };
     let linter = Linter::new(&rules, args.max_file_size);
-    let outcome = match linter.run(&discovery, args.threads) {
+    let outcome = match linter.run(&discovery, &args.paths, args.threads) {
         Ok(outcome) => outcome,
         Err(error) => {
             eprintln!("authlint: cannot start worker threads: {error}");

@@ -47,7 +47,10 @@ pub struct Discovery {
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{}: {reason}", path.display())]
-#[diagnostic(code(authlint::path), help("check the path; authlint lints .py and .rs files and directories of them"))]
+#[diagnostic(
+    code(authlint::path),
+    help("check the path; authlint lints .py and .rs files and directories of them")
+)]
 pub struct PathError {
     pub path: PathBuf,
     pub reason: String,
@@ -92,7 +95,10 @@ fn walk_directory(root: &Path, discovery: &mut Discovery) {
         .filter_entry(|entry| {
             entry.depth() == 0
                 || !entry.file_type().is_dir()
-                || !entry.file_name().to_str().is_some_and(|name| SKIPPED_DIRS.contains(&name))
+                || !entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| SKIPPED_DIRS.contains(&name))
         });
     for entry in walker {
         match entry {
@@ -113,7 +119,10 @@ fn walk_directory(root: &Path, discovery: &mut Discovery) {
                 }
             }
             Err(error) => {
-                let path = error.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
+                let path = error
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
                 let reason = error
                     .io_error()
                     .map(|e| format!("cannot read: {e}"))
@@ -144,7 +153,9 @@ fn language_of_named_file(path: &Path) -> Option<Language> {
 
 /// Drops a leading `./` so paths read as users write them.
 fn clean(path: &Path) -> PathBuf {
-    path.strip_prefix(".").map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(".")
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]
@@ -155,7 +166,15 @@ mod tests {
     fn walks_sources_and_skips_tool_directories() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        for file in ["a.py", "b.rs", "c.txt", "venv/lib.py", "target/x.rs", "pkg/d.py", "pkg/node_modules/e.py"] {
+        for file in [
+            "a.py",
+            "b.rs",
+            "c.txt",
+            "venv/lib.py",
+            "target/x.rs",
+            "pkg/d.py",
+            "pkg/node_modules/e.py",
+        ] {
             let path = root.join(file);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "x = 1\n").unwrap();

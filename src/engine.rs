@@ -5,282 +5,812 @@
 //! condition that is yes *or unknown*: what we cannot see never produces a
 //! finding. (`jwt.decode(t, k, **kwargs)` is not "missing algorithms".)
 
-use crate::model::{Arg, Call, Module, ScopeId, Span, Value, ValueKind};
+use crate::model::{Arg, Call, Parameter, Setting, Span, Subscript, TemplatePart, Value, ValueKind};
+use crate::policy::Policy;
+use crate::project::ModuleId;
 use crate::redact::redact_value;
-use crate::resolve::Resolver;
-use crate::rules::{ArgSelector, Clause, Condition, Literal, Predicate, Rule};
+use crate::resolve::{Loc, Lookup, Resolved, Resolver};
+use crate::rules::{Clause, Condition, Literal, Predicate, Rule, Selector, Severity, Subject};
+use crate::values::{
+    AlgorithmFamily, algorithm_family, duration_seconds, expiry_lifetime, generated_key_bytes, human_duration,
+    is_loopback_host, is_opaque, is_public_key,
+};
 
 /// A finding before it is placed in a file: spans are byte offsets.
 #[derive(Clone, Debug)]
 pub struct RawFinding {
     /// Index into the rule list the engine was given.
     pub rule: usize,
+    pub severity: Severity,
     pub primary: Span,
     pub label: String,
-    /// Secondary labels: the definitions a value was resolved through.
-    pub related: Vec<(Span, String)>,
+    /// Secondary labels: the definitions a value was resolved through,
+    /// possibly in another module.
+    pub related: Vec<RawRelated>,
     pub message: String,
     /// Literal spans holding secret values, to be redacted wherever the
     /// source is shown.
-    pub secret_spans: Vec<Span>,
+    pub secret_spans: Vec<(ModuleId, Span)>,
 }
 
-/// Where a condition's evidence is: `site` lies inside the call expression;
-/// `definition` is set once resolution followed a name elsewhere.
-#[derive(Clone, Copy, Debug)]
-struct Witness<'m> {
+#[derive(Clone, Debug)]
+pub struct RawRelated {
+    pub module: ModuleId,
+    pub span: Span,
+    pub label: String,
+}
+
+/// Where a condition's evidence is: `site` lies inside the subject in the
+/// linted module; `definition` is set once resolution followed a name.
+#[derive(Clone, Debug)]
+struct Witness<'p> {
     site: Span,
-    definition: Option<Span>,
-    value: Option<&'m Value>,
+    definition: Option<(ModuleId, Span)>,
+    value: Option<&'p Value>,
+    /// What `{name}` shows: the dict key, setting or parameter matched.
+    name: Option<String>,
+    /// What `{value}` shows, when the value itself is not the best rendering
+    /// (a duration reads better as "8 days").
+    display: Option<String>,
 }
 
-impl<'m> Witness<'m> {
-    /// Narrows the evidence to a sub-value (a list element, a dict entry).
-    fn narrow(self, to: &'m Value, through_binding: bool) -> Witness<'m> {
+impl<'p> Witness<'p> {
+    fn at(site: Span, value: Option<&'p Value>) -> Self {
+        Witness {
+            site,
+            definition: None,
+            value,
+            name: None,
+            display: None,
+        }
+    }
+
+    /// Narrows the evidence to a sub-value (a resolved value, a list
+    /// element, a dict entry).
+    fn narrow(mut self, to: &'p Value, module: ModuleId, through_binding: bool) -> Self {
         if to.is_unknown() {
-            // Nothing to point at beyond what we already have.
-            return self;
+            return self; // nothing better to point at
         }
         if through_binding || self.definition.is_some() {
-            Witness {
-                site: self.site,
-                definition: Some(to.span),
-                value: Some(to),
-            }
+            self.definition = Some((module, to.span));
         } else {
-            Witness {
-                site: to.span,
-                definition: None,
-                value: Some(to),
-            }
+            self.site = to.span;
         }
+        self.value = Some(to);
+        self
+    }
+
+    fn narrow_resolved(self, resolved: &Resolved<'p>) -> Self {
+        self.narrow(resolved.value, resolved.loc.module, resolved.through_binding)
+    }
+
+    fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    fn displayed(mut self, display: String) -> Self {
+        self.display = Some(display);
+        self
     }
 }
 
-enum Outcome<'m> {
-    Yes(Witness<'m>),
+enum Outcome<'p> {
+    Yes(Witness<'p>),
     No,
     Unknown,
 }
 
-enum ArgState<'m> {
-    Found(&'m Value),
+impl Outcome<'_> {
+    fn from_bool<'p>(yes: bool, witness: Witness<'p>) -> Outcome<'p> {
+        if yes { Outcome::Yes(witness) } else { Outcome::No }
+    }
+}
+
+enum ArgState<'p> {
+    Found(&'p Value),
     Missing,
     Unknown,
 }
 
-/// Runs the rules whose indices are in `active` over `module`.
-pub fn check_module(rules: &[Rule], active: &[usize], module: &Module) -> Vec<RawFinding> {
-    let resolver = Resolver::new(module);
-    let mut findings = Vec::new();
-    let clauses: Vec<(usize, &Clause)> = active
-        .iter()
-        .flat_map(|&i| rules[i].clauses.iter().map(move |c| (i, c)))
-        .filter(|(_, c)| c.language == module.language)
-        .collect();
-    if clauses.is_empty() {
-        return findings;
+/// What a clause is being tried on.
+struct Target<'p> {
+    call: Option<&'p Call>,
+    /// The subject value for settings, templates, subscripts (index) and parameters.
+    value: Option<&'p Value>,
+    loc: Loc,
+    /// The span a finding points at when no condition gives better evidence.
+    anchor: Span,
+    /// `{name}` when no condition names something more precise.
+    name: Option<String>,
+}
+
+/// Calls whose result is the current time, for `exp = now + lifetime`.
+const NOW_CALLS: &[&str] = &[
+    "datetime.datetime.utcnow",
+    "datetime.datetime.now",
+    "datetime.datetime.today",
+    "datetime.utcnow",
+    "datetime.now",
+    "time.time",
+    "django.utils.timezone.now",
+    "arrow.utcnow",
+    "arrow.now",
+    "pendulum.now",
+];
+
+/// Calls that pass their (first) argument's value through, for derivations.
+const PASS_THROUGH_FUNCTIONS: &[&str] = &["list", "tuple", "set", "sorted", "frozenset", "str", "int", "round"];
+const PASS_THROUGH_METHODS: &[&str] = &[
+    "keys",
+    "values",
+    "copy",
+    "strip",
+    "lower",
+    "upper",
+    "timestamp",
+    "decode",
+];
+
+const KEY_ID_HEADERS: &[&str] = &["kid", "jku", "x5u"];
+const UNVERIFIED_HEADER_CALLS: &[&str] = &[
+    "jwt.get_unverified_header",
+    "jwt.api_jws.get_unverified_header",
+    "jwt.PyJWS().get_unverified_header",
+    "jwt.api_jws.PyJWS().get_unverified_header",
+    "jose.jwt.get_unverified_header",
+    "jose.jws.get_unverified_header",
+    "jose.jwt.get_unverified_headers",
+    "jose.jws.get_unverified_headers",
+    "jsonwebtoken::decode_header",
+];
+
+/// Bounds the recursive derivations (`from-call`, untrusted key ids).
+const MAX_DERIVATION_DEPTH: usize = 12;
+
+pub struct Engine<'a> {
+    rules: &'a [Rule],
+    policy: &'a Policy,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(rules: &'a [Rule], policy: &'a Policy) -> Self {
+        Engine { rules, policy }
     }
-    for call in &module.calls {
-        let paths = resolver.callee_paths(call);
-        if paths.is_empty() {
-            continue;
+
+    /// Runs the rules whose indices are in `active` over one module.
+    pub fn check_module<'p>(&self, resolver: &Resolver<'p>, module_id: ModuleId, active: &[usize]) -> Vec<RawFinding> {
+        let module = resolver.module(module_id);
+        let clauses: Vec<(usize, &Clause)> = active
+            .iter()
+            .flat_map(|&i| self.rules[i].clauses.iter().map(move |c| (i, c)))
+            .filter(|(_, c)| c.language == module.language)
+            .collect();
+        let mut findings = Vec::new();
+        if clauses.is_empty() {
+            return findings;
         }
-        for &(rule_index, clause) in &clauses {
-            if !paths.iter().any(|p| clause.callees.is_match(p)) {
+        let ctx = Ctx {
+            resolver,
+            policy: self.policy,
+            module: module_id,
+        };
+        let has = |f: fn(&Subject) -> bool| clauses.iter().any(|(_, c)| f(&c.subject));
+
+        if has(|s| matches!(s, Subject::Call { .. })) {
+            for call in &module.calls {
+                let paths = resolver.callee_paths(call, module_id);
+                if paths.is_empty() {
+                    continue;
+                }
+                for &(rule, clause) in &clauses {
+                    let Subject::Call { callees, .. } = &clause.subject else {
+                        continue;
+                    };
+                    if !paths.iter().any(|p| callees.is_match(p)) {
+                        continue;
+                    }
+                    let target = Target {
+                        call: Some(call),
+                        value: None,
+                        loc: Loc {
+                            module: module_id,
+                            scope: call.scope,
+                        },
+                        anchor: call.callee.span,
+                        name: None,
+                    };
+                    findings.extend(self.try_clause(&ctx, rule, clause, &target));
+                }
+            }
+        }
+        if has(|s| matches!(s, Subject::Setting { .. })) {
+            for setting in &module.settings {
+                for &(rule, clause) in &clauses {
+                    if !ctx.setting_matches(&clause.subject, setting) {
+                        continue;
+                    }
+                    let target = Target {
+                        call: None,
+                        value: Some(&setting.value),
+                        loc: Loc {
+                            module: module_id,
+                            scope: setting.scope,
+                        },
+                        anchor: setting.value.span,
+                        name: Some(setting.name.clone()),
+                    };
+                    findings.extend(self.try_clause(&ctx, rule, clause, &target));
+                }
+            }
+        }
+        if has(|s| matches!(s, Subject::Template)) {
+            for (template, scope) in &module.templates {
+                for &(rule, clause) in &clauses {
+                    if !matches!(clause.subject, Subject::Template) {
+                        continue;
+                    }
+                    let target = Target {
+                        call: None,
+                        value: Some(template),
+                        loc: Loc {
+                            module: module_id,
+                            scope: *scope,
+                        },
+                        anchor: template.span,
+                        name: None,
+                    };
+                    findings.extend(self.try_clause(&ctx, rule, clause, &target));
+                }
+            }
+        }
+        if has(|s| matches!(s, Subject::Subscript { .. })) {
+            for subscript in &module.subscripts {
+                for &(rule, clause) in &clauses {
+                    if !ctx.subscript_matches(&clause.subject, subscript) {
+                        continue;
+                    }
+                    let target = Target {
+                        call: None,
+                        value: Some(&subscript.index),
+                        loc: Loc {
+                            module: module_id,
+                            scope: subscript.scope,
+                        },
+                        anchor: subscript.span,
+                        name: None,
+                    };
+                    findings.extend(self.try_clause(&ctx, rule, clause, &target));
+                }
+            }
+        }
+        if has(|s| matches!(s, Subject::Parameter { .. })) {
+            for parameter in &module.parameters {
+                for &(rule, clause) in &clauses {
+                    if !ctx.parameter_matches(&clause.subject, parameter) {
+                        continue;
+                    }
+                    let target = Target {
+                        call: None,
+                        value: None,
+                        loc: Loc {
+                            module: module_id,
+                            scope: parameter.scope,
+                        },
+                        anchor: parameter.span,
+                        name: Some(parameter.name.clone()),
+                    };
+                    findings.extend(self.try_clause(&ctx, rule, clause, &target));
+                }
+            }
+        }
+        // Two clauses (or a template and the template inside it) may reach
+        // the same evidence: report it once.
+        findings.sort_by_key(|f| (f.primary, f.rule));
+        findings.dedup_by_key(|f| (f.primary, f.rule));
+        findings
+    }
+
+    fn try_clause<'p>(
+        &self,
+        ctx: &Ctx<'_, 'p>,
+        rule_index: usize,
+        clause: &Clause,
+        target: &Target<'p>,
+    ) -> Option<RawFinding> {
+        let rule = &self.rules[rule_index];
+        let mut witnesses = Vec::new();
+        for condition in &clause.conditions {
+            match ctx.evaluate(target, condition) {
+                Outcome::Yes(w) => witnesses.push((condition, w)),
+                Outcome::No | Outcome::Unknown => return None,
+            }
+        }
+        for condition in &clause.unless {
+            if !matches!(ctx.evaluate(target, condition), Outcome::No) {
+                return None;
+            }
+        }
+        let mut missing = Vec::new();
+        for check in &clause.checks {
+            if clause.checks_from.is_some() && !self.policy.required_claims.contains(&check.name) {
                 continue;
             }
-            if let Some(finding) = check_call(&resolver, &rules[rule_index], rule_index, clause, call) {
-                findings.push(finding);
+            match ctx.evaluate(target, &check.condition) {
+                Outcome::Yes(_) => {}
+                Outcome::No => missing.push(check.name.as_str()),
+                Outcome::Unknown => return None,
             }
         }
-    }
-    // Two clauses of one rule may reach the same evidence: report it once.
-    findings.sort_by_key(|f| (f.primary, f.rule));
-    findings.dedup_by_key(|f| (f.primary, f.rule));
-    findings
-}
-
-fn check_call<'m>(
-    resolver: &Resolver<'m>,
-    rule: &Rule,
-    rule_index: usize,
-    clause: &Clause,
-    call: &'m Call,
-) -> Option<RawFinding> {
-    let mut witnesses = Vec::new();
-    for condition in &clause.conditions {
-        match evaluate(resolver, call, condition) {
-            Outcome::Yes(w) => witnesses.push((condition, w)),
-            Outcome::No | Outcome::Unknown => return None,
-        }
-    }
-    for condition in &clause.unless {
-        if !matches!(evaluate(resolver, call, condition), Outcome::No) {
+        if !clause.checks.is_empty() && missing.is_empty() {
             return None;
         }
-    }
 
-    // The finding points at the evidence of the last value condition; a
-    // clause made only of missing arguments (or of the callee alone) points
-    // at the callee.
-    let evidence = witnesses
-        .iter()
-        .rev()
-        .find(|(c, _)| !matches!(c.predicate, Predicate::Missing))
-        .copied();
-    let callee_text = resolver.display_callee(&call.callee);
-    let argument = evidence
-        .map(|(c, _)| c.argument.describe())
-        .or_else(|| witnesses.first().map(|(c, _)| c.argument.describe()))
-        .unwrap_or_default();
-    let value_text = evidence
-        .and_then(|(_, w)| w.value)
-        .map(|v| redact_value(v, rule.secret))
-        .unwrap_or_default();
-    let message = interpolate(&rule.message, &callee_text, &argument, &value_text);
-    let label = clause.label.clone().unwrap_or_else(|| rule.name.replace('-', " "));
+        // The finding points at the evidence of the last value condition;
+        // a clause made only of missing arguments (or of its subject alone)
+        // points at the subject.
+        let evidence = witnesses
+            .iter()
+            .rev()
+            .find(|(c, _)| {
+                !matches!(c.predicate, Predicate::Missing) || matches!(c.selector, Selector::ResultMethod(_))
+            })
+            .map(|(c, w)| (*c, w.clone()));
+        let callee_text = target
+            .call
+            .map(|call| ctx.resolver.display_callee(&call.callee, ctx.module))
+            .unwrap_or_default();
+        let argument = evidence
+            .as_ref()
+            .map(|(c, _)| c.selector.describe())
+            .or_else(|| witnesses.first().map(|(c, _)| c.selector.describe()))
+            .unwrap_or_default();
+        let value_text = evidence
+            .as_ref()
+            .and_then(|(_, w)| {
+                w.display
+                    .clone()
+                    .or_else(|| w.value.map(|v| redact_value(v, rule.secret)))
+            })
+            .unwrap_or_default();
+        let name = evidence
+            .as_ref()
+            .and_then(|(_, w)| w.name.clone())
+            .or_else(|| target.name.clone())
+            .unwrap_or_default();
+        let message = rule
+            .message
+            .replace("{callee}", &callee_text)
+            .replace("{argument}", &argument)
+            .replace("{value}", &value_text)
+            .replace("{name}", &name)
+            .replace("{missing}", &missing.join(", "));
+        let label = clause.label.clone().unwrap_or_else(|| rule.name.replace('-', " "));
 
-    let (primary, mut related, mut secret_spans) = match evidence {
-        Some((_, w)) => {
-            let related = w
-                .definition
-                .map(|d| vec![(d, "resolved to this value".to_string())])
-                .unwrap_or_default();
-            let secret = if rule.secret { w.value.map(|v| vec![v.span]).unwrap_or_default() } else { Vec::new() };
-            (w.site, related, secret)
-        }
-        None => (call.callee.span, Vec::new(), Vec::new()),
-    };
-    related.retain(|(span, _)| *span != primary);
-    secret_spans.retain(|s| !s.is_empty());
-    Some(RawFinding {
-        rule: rule_index,
-        primary,
-        label,
-        related,
-        message,
-        secret_spans,
-    })
-}
-
-fn interpolate(template: &str, callee: &str, argument: &str, value: &str) -> String {
-    template
-        .replace("{callee}", callee)
-        .replace("{argument}", argument)
-        .replace("{value}", value)
-}
-
-fn find_argument<'m>(call: &'m Call, selector: &ArgSelector) -> ArgState<'m> {
-    if let Some(keyword) = &selector.keyword {
-        if let Some(arg) = call.args.iter().find(|a| a.keyword.as_deref() == Some(keyword)) {
-            return ArgState::Found(&arg.value);
-        }
-    }
-    if let Some(position) = selector.position {
-        let positional: Vec<&Arg> = call.args.iter().filter(|a| a.keyword.is_none()).collect();
-        if let Some(arg) = positional.get(position) {
-            return ArgState::Found(&arg.value);
-        }
-        if call.star_args {
-            return ArgState::Unknown;
-        }
-    }
-    if call.star_kwargs && selector.keyword.is_some() {
-        return ArgState::Unknown;
-    }
-    ArgState::Missing
-}
-
-fn evaluate<'m>(resolver: &Resolver<'m>, call: &'m Call, condition: &Condition) -> Outcome<'m> {
-    let argument = find_argument(call, &condition.argument);
-    if let Predicate::Missing = condition.predicate {
-        return match argument {
-            ArgState::Missing => Outcome::Yes(Witness {
-                site: call.callee.span,
-                definition: None,
-                value: None,
-            }),
-            ArgState::Found(_) => Outcome::No,
-            ArgState::Unknown => Outcome::Unknown,
-        };
-    }
-    let value = match argument {
-        ArgState::Found(v) => v,
-        ArgState::Missing => return Outcome::No,
-        ArgState::Unknown => return Outcome::Unknown,
-    };
-    let witness = Witness {
-        site: value.span,
-        definition: None,
-        value: Some(value),
-    };
-    let mut scope = call.scope;
-    let mut resolved = resolver.resolve(value, scope);
-    let mut witness = witness.narrow(resolved.value, resolved.through_binding);
-    if let Some(key) = &condition.key {
-        scope = resolved.scope;
-        let ValueKind::Dict { entries, open } = &resolved.value.kind else {
-            return if is_opaque(resolved.value) { Outcome::Unknown } else { Outcome::No };
-        };
-        let mut unknown_key = false;
-        let mut entry = None;
-        for (k, v) in entries {
-            match &resolver.resolve(k, scope).value.kind {
-                ValueKind::Str(s) if s == key => entry = Some(v),
-                ValueKind::Str(_) => {}
-                _ => unknown_key = true,
+        let (primary, mut related, secret_spans) = match &evidence {
+            Some((_, w)) if target.call.is_none() || w.site != target.anchor || w.value.is_some() => {
+                let related: Vec<RawRelated> = w
+                    .definition
+                    .map(|(module, span)| RawRelated {
+                        module,
+                        span,
+                        label: "resolved to this value".to_string(),
+                    })
+                    .into_iter()
+                    .collect();
+                let secret = match (rule.secret, w.value) {
+                    (true, Some(v)) => vec![(w.definition.map_or(ctx.module, |(m, _)| m), v.span)],
+                    _ => Vec::new(),
+                };
+                (w.site, related, secret)
             }
-        }
-        let Some(entry) = entry else {
-            return if *open || unknown_key { Outcome::Unknown } else { Outcome::No };
+            _ => (target.anchor, Vec::new(), Vec::new()),
         };
-        resolved = resolver.resolve(entry, scope);
-        witness = witness.narrow(entry, false).narrow(resolved.value, resolved.through_binding);
+        related.retain(|r| !(r.module == ctx.module && r.span == primary));
+        Some(RawFinding {
+            rule: rule_index,
+            severity: clause.severity.unwrap_or(rule.severity),
+            primary,
+            label,
+            related,
+            message,
+            secret_spans: secret_spans.into_iter().filter(|(_, s)| !s.is_empty()).collect(),
+        })
     }
-    test_predicate(resolver, &condition.predicate, resolved.value, resolved.scope, witness)
 }
 
-fn test_predicate<'m>(
-    resolver: &Resolver<'m>,
-    predicate: &Predicate,
-    value: &'m Value,
-    scope: ScopeId,
-    witness: Witness<'m>,
-) -> Outcome<'m> {
-    match predicate {
-        Predicate::Missing => Outcome::No,
-        Predicate::Present => Outcome::Yes(witness),
-        Predicate::StringLiteral => match &value.kind {
-            ValueKind::Str(_) | ValueKind::Bytes(_) => Outcome::Yes(witness),
-            _ if is_opaque(value) => Outcome::Unknown,
-            _ => Outcome::No,
-        },
-        Predicate::Null => match &value.kind {
-            ValueKind::Null => Outcome::Yes(witness),
-            _ if is_opaque(value) => Outcome::Unknown,
-            _ => Outcome::No,
-        },
-        Predicate::PublicKey => match &value.kind {
-            ValueKind::Str(s) if is_public_key(s.as_bytes()) => Outcome::Yes(witness),
-            ValueKind::Bytes(b) if is_public_key(b) => Outcome::Yes(witness),
-            _ if is_opaque(value) => Outcome::Unknown,
-            _ => Outcome::No,
-        },
-        Predicate::Equals(literal) => match literal_matches(literal, value) {
-            Some(true) => Outcome::Yes(witness),
-            Some(false) => Outcome::No,
-            None => Outcome::Unknown,
-        },
-        Predicate::Contains(literal) => match &value.kind {
+/// What every evaluation needs: the resolver, the policy, and the module
+/// the subject is in.
+struct Ctx<'r, 'p> {
+    resolver: &'r Resolver<'p>,
+    policy: &'r Policy,
+    module: ModuleId,
+}
+
+impl<'p> Ctx<'_, 'p> {
+    fn setting_matches(&self, subject: &Subject, setting: &Setting) -> bool {
+        let Subject::Setting {
+            names,
+            class,
+            containers,
+        } = subject
+        else {
+            return false;
+        };
+        if let Some(names) = names
+            && !names.is_match(setting.name.to_ascii_lowercase())
+        {
+            return false;
+        }
+        if let Some(class) = class
+            && !self.policy.name_class(class).is_some_and(|c| c.matches(&setting.name))
+        {
+            return false;
+        }
+        match (containers, &setting.container) {
+            (Some(globs), Some(container)) => globs.is_match(container),
+            (Some(_), None) => false,
+            (None, _) => true,
+        }
+    }
+
+    fn subscript_matches(&self, subject: &Subject, subscript: &'p Subscript) -> bool {
+        let Subject::Subscript { bases } = subject else {
+            return false;
+        };
+        let loc = Loc {
+            module: self.module,
+            scope: subscript.scope,
+        };
+        self.resolver
+            .value_paths(&subscript.base, loc, 0)
+            .iter()
+            .any(|p| bases.is_match(p))
+    }
+
+    fn parameter_matches(&self, subject: &Subject, parameter: &'p Parameter) -> bool {
+        let Subject::Parameter { class, declared_by } = subject else {
+            return false;
+        };
+        if !self
+            .policy
+            .name_class(class)
+            .is_some_and(|c| c.matches(&parameter.name))
+        {
+            return false;
+        }
+        let loc = Loc {
+            module: self.module,
+            scope: parameter.scope,
+        };
+        parameter
+            .default
+            .iter()
+            .chain(parameter.annotation.iter())
+            .flat_map(calls_within)
+            .any(|id| {
+                let call = &self.resolver.module(self.module).calls[id];
+                self.resolver
+                    .callee_paths(call, self.module)
+                    .iter()
+                    .any(|p| declared_by.is_match(p))
+                    && loc.module == self.module
+            })
+    }
+
+    fn evaluate(&self, target: &Target<'p>, condition: &Condition) -> Outcome<'p> {
+        let loc = target.loc;
+        match (&condition.selector, target.call) {
+            (Selector::Subject, _) => match target.value {
+                Some(value) => self.evaluate_value(value, loc, condition, Witness::at(value.span, Some(value))),
+                None => Outcome::Unknown,
+            },
+            (Selector::Argument { keyword, position }, Some(call)) => {
+                match find_argument(call, keyword.as_deref(), *position) {
+                    ArgState::Found(_) if matches!(condition.predicate, Predicate::Missing) => Outcome::No,
+                    ArgState::Found(value) => {
+                        self.evaluate_value(value, loc, condition, Witness::at(value.span, Some(value)))
+                    }
+                    ArgState::Missing if matches!(condition.predicate, Predicate::Missing) => {
+                        Outcome::Yes(Witness::at(target.anchor, None))
+                    }
+                    ArgState::Missing => Outcome::No,
+                    ArgState::Unknown => Outcome::Unknown,
+                }
+            }
+            (Selector::AnyArgument, Some(call)) => {
+                let outcomes = call.args.iter().map(|arg| {
+                    self.evaluate_value(
+                        &arg.value,
+                        loc,
+                        condition,
+                        Witness::at(arg.value.span, Some(&arg.value)),
+                    )
+                });
+                any_of(outcomes, call.star_args || call.star_kwargs)
+            }
+            (Selector::KeywordInClass(class), Some(call)) => {
+                let class = self.policy.name_class(class);
+                let outcomes = call
+                    .args
+                    .iter()
+                    .filter(|a| {
+                        a.keyword
+                            .as_deref()
+                            .is_some_and(|k| class.is_some_and(|c| c.matches(k)))
+                    })
+                    .map(|arg| {
+                        let witness = Witness::at(arg.value.span, Some(&arg.value))
+                            .named(arg.keyword.clone().unwrap_or_default());
+                        self.evaluate_value(&arg.value, loc, condition, witness)
+                    });
+                any_of(outcomes, call.star_kwargs)
+            }
+            (Selector::ResultMethod(method), Some(call)) => {
+                self.result_method(call, target, method, &condition.predicate)
+            }
+            _ => Outcome::Unknown,
+        }
+    }
+
+    /// Whether `method` is called on a name bound to this call's result
+    /// (`claims = jwt.decode(…)` … `claims.validate()`).
+    fn result_method(&self, call: &'p Call, target: &Target<'p>, method: &str, predicate: &Predicate) -> Outcome<'p> {
+        let module = self.resolver.module(self.module);
+        let Some(call_id) = module.calls.iter().position(|c| std::ptr::eq(c, call)) else {
+            return Outcome::Unknown;
+        };
+        let bound = self.resolver.names_bound_to_call(self.module, call_id);
+        if bound.is_empty() {
+            return Outcome::Unknown; // returned or passed on: validated elsewhere, perhaps
+        }
+        let called = module.calls.iter().any(|other| {
+            let ValueKind::Attr(base, name) = &other.callee.kind else { return false };
+            let ValueKind::Name(receiver) = &base.kind else { return false };
+            name == method
+                && bound.iter().any(|b| {
+                    let loc = Loc {
+                        module: self.module,
+                        scope: other.scope,
+                    };
+                    matches!(self.resolver.lookup(receiver, loc, base.span.start), Lookup::Bound(found) if std::ptr::eq(found, *b))
+                })
+        });
+        let witness = Witness::at(target.anchor, None);
+        match predicate {
+            Predicate::Missing => Outcome::from_bool(!called, witness),
+            _ => Outcome::from_bool(called, witness),
+        }
+    }
+
+    fn evaluate_value(&self, value: &'p Value, loc: Loc, condition: &Condition, witness: Witness<'p>) -> Outcome<'p> {
+        let mut resolved = self.resolver.resolve(value, loc);
+        let mut witness = witness.narrow_resolved(&resolved);
+        if !condition.keys.is_empty() {
+            let ValueKind::Dict { entries, open } = &resolved.value.kind else {
+                return if is_opaque(resolved.value) {
+                    Outcome::Unknown
+                } else {
+                    Outcome::No
+                };
+            };
+            let mut unknown_key = false;
+            let mut found = None;
+            for (k, v) in entries {
+                match &self.resolver.resolve(k, resolved.loc).value.kind {
+                    ValueKind::Str(s)
+                        if condition.keys.iter().any(|want| {
+                            if condition.keys_ignore_case {
+                                want.eq_ignore_ascii_case(s)
+                            } else {
+                                want == s
+                            }
+                        }) =>
+                    {
+                        found = Some((s.clone(), v));
+                    }
+                    ValueKind::Str(_) => {}
+                    _ => unknown_key = true,
+                }
+            }
+            let Some((key, entry)) = found else {
+                return if *open || unknown_key {
+                    Outcome::Unknown
+                } else {
+                    Outcome::No
+                };
+            };
+            let entry_loc = resolved.loc;
+            witness = witness.narrow(entry, entry_loc.module, false).named(key);
+            resolved = self.resolver.resolve(entry, entry_loc);
+            witness = witness.narrow_resolved(&resolved);
+            return self.test(&condition.predicate, entry, resolved, witness);
+        }
+        self.test(&condition.predicate, value, resolved, witness)
+    }
+
+    /// Applies a predicate. `original` is the expression as written (names
+    /// matter to some tests); `resolved` is what it holds.
+    fn test(
+        &self,
+        predicate: &Predicate,
+        original: &'p Value,
+        resolved: Resolved<'p>,
+        witness: Witness<'p>,
+    ) -> Outcome<'p> {
+        let value = resolved.value;
+        let known = |yes: bool, witness: Witness<'p>| {
+            if is_opaque(value) {
+                Outcome::Unknown
+            } else {
+                Outcome::from_bool(yes, witness)
+            }
+        };
+        match predicate {
+            Predicate::Missing => Outcome::No,
+            Predicate::Present => Outcome::Yes(witness),
+            Predicate::StringLiteral => known(matches!(value.kind, ValueKind::Str(_) | ValueKind::Bytes(_)), witness),
+            Predicate::NonEmptyString => known(
+                match &value.kind {
+                    ValueKind::Str(s) => !s.is_empty(),
+                    ValueKind::Bytes(b) => !b.is_empty(),
+                    _ => false,
+                },
+                witness,
+            ),
+            Predicate::Null => known(matches!(value.kind, ValueKind::Null), witness),
+            Predicate::PublicKey => known(
+                match &value.kind {
+                    ValueKind::Str(s) => is_public_key(s.as_bytes()),
+                    ValueKind::Bytes(b) => is_public_key(b),
+                    _ => false,
+                },
+                witness,
+            ),
+            Predicate::Equals(literal) => match literal_matches(literal, value) {
+                Some(yes) => Outcome::from_bool(yes, witness),
+                None => Outcome::Unknown,
+            },
+            Predicate::Contains(literal) => self.contains(literal, value, resolved.loc, witness),
+            Predicate::Names(class) => match &value.kind {
+                ValueKind::Str(s) => {
+                    let yes = self.policy.name_class(class).is_some_and(|c| c.matches(s));
+                    Outcome::from_bool(yes, witness.named(s.clone()))
+                }
+                _ => known(false, witness),
+            },
+            Predicate::FromCall(globs) => {
+                match self.derived_from(
+                    original,
+                    resolved.loc.with_scope(resolved.loc.scope),
+                    &|paths: &[String]| paths.iter().any(|p| globs.is_match(p)),
+                    0,
+                ) {
+                    Some(true) => Outcome::Yes(witness),
+                    Some(false) => Outcome::No,
+                    None => Outcome::Unknown,
+                }
+            }
+            Predicate::RefersTo(globs) => {
+                let mut paths = self.resolver.value_paths(original, resolved.loc, 0);
+                if let ValueKind::Imported(path) = &value.kind {
+                    paths.push(path.clone());
+                }
+                if paths.iter().any(|p| globs.is_match(p)) {
+                    Outcome::Yes(witness)
+                } else if paths.is_empty() && is_opaque(value) {
+                    Outcome::Unknown
+                } else {
+                    Outcome::No
+                }
+            }
+            Predicate::LacksKey(key) => match &value.kind {
+                ValueKind::Dict { entries, open } => {
+                    let mut unknown = *open;
+                    for (k, _) in entries {
+                        match &self.resolver.resolve(k, resolved.loc).value.kind {
+                            ValueKind::Str(s) if s == key => return Outcome::No,
+                            ValueKind::Str(_) => {}
+                            _ => unknown = true,
+                        }
+                    }
+                    if unknown {
+                        Outcome::Unknown
+                    } else {
+                        Outcome::Yes(witness)
+                    }
+                }
+                _ => known(false, witness),
+            },
+            Predicate::HasKeyIn(class) => match &value.kind {
+                ValueKind::Dict { entries, open } => {
+                    let class = self.policy.name_class(class);
+                    let mut unknown = *open;
+                    for (k, _) in entries {
+                        let key = self.resolver.resolve(k, resolved.loc);
+                        match &key.value.kind {
+                            ValueKind::Str(s) if class.is_some_and(|c| c.matches(s)) => {
+                                return Outcome::Yes(witness.narrow(k, resolved.loc.module, false).named(s.clone()));
+                            }
+                            ValueKind::Str(_) => {}
+                            _ => unknown = true,
+                        }
+                    }
+                    if unknown { Outcome::Unknown } else { Outcome::No }
+                }
+                _ => known(false, witness),
+            },
+            Predicate::DurationOver(threshold) => {
+                let limit = self.policy.threshold(threshold).unwrap_or(i128::MAX);
+                match duration_seconds(self.resolver, value, resolved.loc) {
+                    Some(seconds) => Outcome::from_bool(seconds > limit, witness.displayed(human_duration(seconds))),
+                    None => known(false, witness),
+                }
+            }
+            Predicate::ExpiryOver(threshold) => {
+                let limit = self.policy.threshold(threshold).unwrap_or(i128::MAX);
+                match expiry_lifetime(self.resolver, value, resolved.loc, NOW_CALLS) {
+                    Some(seconds) => Outcome::from_bool(seconds > limit, witness.displayed(human_duration(seconds))),
+                    None => Outcome::Unknown,
+                }
+            }
+            Predicate::GeneratedBytesUnder(threshold) => {
+                let limit = self.policy.threshold(threshold).unwrap_or(0);
+                match generated_key_bytes(self.resolver, value, resolved.loc) {
+                    Some(Some(bytes)) => Outcome::from_bool(bytes < limit, witness.displayed(format!("{bytes} bytes"))),
+                    Some(None) => Outcome::Unknown,
+                    None => known(false, witness),
+                }
+            }
+            Predicate::BearerToken => match self.bearer_token(original, resolved.loc, 0) {
+                Some(w) => Outcome::Yes(witness_for(w, witness)),
+                None => Outcome::No,
+            },
+            Predicate::PlainHttpRemoteUrl => {
+                let text = match &value.kind {
+                    ValueKind::Str(s) => Some(s.as_str()),
+                    ValueKind::Template(parts) => match parts.first() {
+                        Some(TemplatePart::Lit(s)) => Some(s.as_str()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match text {
+                    Some(url) => {
+                        let lower = url.to_ascii_lowercase();
+                        match lower.strip_prefix("http://") {
+                            Some(rest) => {
+                                let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+                                if host.is_empty() {
+                                    Outcome::Unknown // `"http://" + host`
+                                } else {
+                                    Outcome::from_bool(!is_loopback_host(host), witness)
+                                }
+                            }
+                            None => Outcome::No,
+                        }
+                    }
+                    None => known(false, witness),
+                }
+            }
+            Predicate::MixedAlgorithmFamilies => self.mixed_families(value, resolved.loc, witness),
+            Predicate::TokenInQuery => self.token_in_query(value, witness),
+            Predicate::UntrustedKeyId => match self.untrusted_key_id(original, resolved.loc, 0) {
+                Some(span) => Outcome::Yes(Witness::at(span, None)),
+                None => Outcome::No,
+            },
+        }
+    }
+
+    fn contains(&self, literal: &Literal, value: &'p Value, loc: Loc, witness: Witness<'p>) -> Outcome<'p> {
+        match &value.kind {
             ValueKind::List(items) => {
                 let mut unknown = false;
                 for item in items {
-                    let resolved = resolver.resolve(item, scope);
+                    let resolved = self.resolver.resolve(item, loc);
                     match literal_matches(literal, resolved.value) {
                         Some(true) => {
-                            let through = resolved.through_binding;
-                            return Outcome::Yes(witness.narrow(item, false).narrow(resolved.value, through));
+                            return Outcome::Yes(witness.narrow(item, loc.module, false).narrow_resolved(&resolved));
                         }
                         Some(false) => {}
                         None => unknown = true,
@@ -295,8 +825,319 @@ fn test_predicate<'m>(
             },
             _ if is_opaque(value) => Outcome::Unknown,
             _ => Outcome::No,
-        },
+        }
     }
+
+    fn mixed_families(&self, value: &'p Value, loc: Loc, witness: Witness<'p>) -> Outcome<'p> {
+        let ValueKind::List(items) = &value.kind else {
+            return if is_opaque(value) {
+                Outcome::Unknown
+            } else {
+                Outcome::No
+            };
+        };
+        let (mut hmac, mut asymmetric, mut unknown) = (false, false, false);
+        for item in items {
+            match &self.resolver.resolve(item, loc).value.kind {
+                ValueKind::Str(name) => match algorithm_family(name) {
+                    Some(AlgorithmFamily::Hmac) => hmac = true,
+                    Some(AlgorithmFamily::Asymmetric) => asymmetric = true,
+                    None => {}
+                },
+                _ => unknown = true,
+            }
+        }
+        if hmac && asymmetric {
+            Outcome::Yes(witness)
+        } else if unknown {
+            Outcome::Unknown
+        } else {
+            Outcome::No
+        }
+    }
+
+    /// A literal part ending in `?name=` or `&name=` (a bearer-token name)
+    /// followed by a value: a token carried in a URL.
+    fn token_in_query(&self, value: &'p Value, witness: Witness<'p>) -> Outcome<'p> {
+        let ValueKind::Template(parts) = &value.kind else {
+            return Outcome::No;
+        };
+        for pair in parts.windows(2) {
+            let (TemplatePart::Lit(text), TemplatePart::Hole(hole)) = (&pair[0], &pair[1]) else {
+                continue;
+            };
+            let Some(before_equals) = text.strip_suffix('=') else {
+                continue;
+            };
+            let Some(separator) = before_equals.rfind(['?', '&']) else {
+                continue;
+            };
+            let name = &before_equals[separator + 1..];
+            if !name.is_empty() && self.policy.token_names.matches(name) {
+                let span = if hole.span.is_empty() { value.span } else { hole.span };
+                return Outcome::Yes(Witness { site: span, ..witness }.named(name.to_string()));
+            }
+        }
+        Outcome::No
+    }
+
+    /// Whether an expression is, or interpolates, a bearer token: a
+    /// token-named variable, attribute or key, an `Authorization` header, or
+    /// a token `jwt.encode` produced. Returns the span of the token part.
+    fn bearer_token(&self, value: &'p Value, loc: Loc, depth: usize) -> Option<Span> {
+        if depth > MAX_DERIVATION_DEPTH {
+            return None;
+        }
+        let tokens = &self.policy.token_names;
+        match &value.kind {
+            ValueKind::Name(name) => {
+                if tokens.matches(name) {
+                    return Some(value.span);
+                }
+                // A local holding `jwt.encode(…)` or a header value.
+                match self.resolver.lookup(name, loc, value.span.start) {
+                    Lookup::Bound(binding) if !binding.value.is_unknown() => {
+                        let inner = Loc {
+                            module: loc.module,
+                            scope: binding.scope,
+                        };
+                        self.bearer_token(&binding.value, inner, depth + 1).map(|_| value.span)
+                    }
+                    _ => None,
+                }
+            }
+            ValueKind::Attr(_, name) if tokens.matches(name) => Some(value.span),
+            ValueKind::Index(base, index) => {
+                let key = self.resolver.resolve(index, loc);
+                match &key.value.kind {
+                    ValueKind::Str(k) if tokens.matches(k) && !is_plain_mapping_of_names(base) => Some(value.span),
+                    _ => None,
+                }
+            }
+            ValueKind::Template(parts) => parts.iter().find_map(|p| match p {
+                TemplatePart::Hole(hole) => self.bearer_token(hole, loc, depth + 1),
+                TemplatePart::Lit(_) => None,
+            }),
+            ValueKind::BinOp(_, left, right) => self
+                .bearer_token(left, loc, depth + 1)
+                .or_else(|| self.bearer_token(right, loc, depth + 1)),
+            ValueKind::Call(id) => {
+                let call = &self.resolver.module(loc.module).calls[*id];
+                let paths = self.resolver.callee_paths(call, loc.module);
+                let encodes = paths.iter().any(|p| {
+                    matches!(
+                        p.as_str(),
+                        "jwt.encode" | "jwt.api_jwt.encode" | "jose.jwt.encode" | "jwt.PyJWT().encode"
+                    ) || p.ends_with("create_access_token")
+                        || p.ends_with("create_refresh_token")
+                });
+                if encodes {
+                    return Some(value.span);
+                }
+                // `headers.get("Authorization")`, `request.cookies.get("access_token")`
+                if let ValueKind::Attr(_, method) = &call.callee.kind {
+                    if method == "get"
+                        && let Some(first) = call.args.first()
+                        && let ValueKind::Str(k) = &self.resolver.resolve(&first.value, loc).value.kind
+                        && tokens.matches(k)
+                    {
+                        return Some(value.span);
+                    }
+                    if (PASS_THROUGH_METHODS.contains(&method.as_str()) || method == "format")
+                        && let ValueKind::Attr(receiver, _) = &call.callee.kind
+                    {
+                        return self.bearer_token(receiver, loc, depth + 1);
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an expression derives from a call whose path satisfies
+    /// `is_target`, through names, subscripts, `.get(…)`, list displays and
+    /// pass-through calls. `None` when that cannot be known.
+    fn derived_from(
+        &self,
+        value: &'p Value,
+        loc: Loc,
+        is_target: &dyn Fn(&[String]) -> bool,
+        depth: usize,
+    ) -> Option<bool> {
+        if depth > MAX_DERIVATION_DEPTH {
+            return None;
+        }
+        match &value.kind {
+            ValueKind::Name(name) => match self.resolver.lookup(name, loc, value.span.start) {
+                Lookup::Bound(binding) if !binding.value.is_unknown() => {
+                    let inner = Loc {
+                        module: loc.module,
+                        scope: binding.scope,
+                    };
+                    self.derived_from(&binding.value, inner, is_target, depth + 1)
+                }
+                _ => None,
+            },
+            ValueKind::Index(base, _) | ValueKind::Attr(base, _) => self.derived_from(base, loc, is_target, depth + 1),
+            ValueKind::List(items) => {
+                let mut unknown = false;
+                for item in items {
+                    match self.derived_from(item, loc, is_target, depth + 1) {
+                        Some(true) => return Some(true),
+                        Some(false) => {}
+                        None => unknown = true,
+                    }
+                }
+                if unknown { None } else { Some(false) }
+            }
+            ValueKind::Call(id) => {
+                let call = &self.resolver.module(loc.module).calls[*id];
+                let paths = self.resolver.callee_paths(call, loc.module);
+                if is_target(&paths) {
+                    return Some(true);
+                }
+                if let ValueKind::Attr(receiver, method) = &call.callee.kind
+                    && (method == "get" || PASS_THROUGH_METHODS.contains(&method.as_str()))
+                {
+                    return self.derived_from(receiver, loc, is_target, depth + 1);
+                }
+                if paths.iter().any(|p| PASS_THROUGH_FUNCTIONS.contains(&p.as_str()))
+                    && let Some(first) = call.args.first()
+                {
+                    return self.derived_from(&first.value, loc, is_target, depth + 1);
+                }
+                None
+            }
+            ValueKind::Str(_) | ValueKind::Bytes(_) | ValueKind::Int(_) | ValueKind::Bool(_) | ValueKind::Null => {
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+
+    /// A `kid`/`jku`/`x5u` read from an unverified header, reaching this
+    /// expression (directly or inside a template, a concatenation or a path
+    /// join) without passing a membership check. Returns where it appears.
+    fn untrusted_key_id(&self, value: &'p Value, loc: Loc, depth: usize) -> Option<Span> {
+        if depth > MAX_DERIVATION_DEPTH {
+            return None;
+        }
+        let is_header_call = |paths: &[String]| paths.iter().any(|p| UNVERIFIED_HEADER_CALLS.contains(&p.as_str()));
+        let is_key_id = |index: &'p Value| matches!(&self.resolver.resolve(index, loc).value.kind, ValueKind::Str(k) if KEY_ID_HEADERS.contains(&k.as_str()));
+        let module = self.resolver.module(loc.module);
+        match &value.kind {
+            ValueKind::Name(name) => {
+                if module
+                    .membership_tests
+                    .iter()
+                    .any(|(scope, n)| n == name && *scope == loc.scope)
+                {
+                    return None; // checked against an allowlist first
+                }
+                match self.resolver.lookup(name, loc, value.span.start) {
+                    Lookup::Bound(binding) if !binding.value.is_unknown() => {
+                        let inner = Loc {
+                            module: loc.module,
+                            scope: binding.scope,
+                        };
+                        self.untrusted_key_id(&binding.value, inner, depth + 1)
+                            .map(|_| value.span)
+                    }
+                    _ => None,
+                }
+            }
+            ValueKind::Index(base, index) => (is_key_id(index)
+                && self.derived_from(base, loc, &is_header_call, depth + 1) == Some(true))
+            .then_some(value.span),
+            ValueKind::Template(parts) => parts.iter().find_map(|p| match p {
+                TemplatePart::Hole(hole) => self.untrusted_key_id(hole, loc, depth + 1),
+                TemplatePart::Lit(_) => None,
+            }),
+            ValueKind::BinOp(_, left, right) => self
+                .untrusted_key_id(left, loc, depth + 1)
+                .or_else(|| self.untrusted_key_id(right, loc, depth + 1)),
+            ValueKind::List(items) => items.iter().find_map(|i| self.untrusted_key_id(i, loc, depth + 1)),
+            ValueKind::Call(id) => {
+                let call = &module.calls[*id];
+                if let ValueKind::Attr(receiver, method) = &call.callee.kind {
+                    if method == "get" {
+                        let key_id = call.args.first().is_some_and(|a| is_key_id(&a.value));
+                        if key_id && self.derived_from(receiver, loc, &is_header_call, depth + 1) == Some(true) {
+                            return Some(value.span);
+                        }
+                        return None;
+                    }
+                    if method == "format" || method == "join" || PASS_THROUGH_METHODS.contains(&method.as_str()) {
+                        return call
+                            .args
+                            .iter()
+                            .find_map(|a| self.untrusted_key_id(&a.value, loc, depth + 1));
+                    }
+                }
+                // `os.path.join(dir, kid)`, `Path(kid)`, `str(kid)`: look at the arguments.
+                let paths = self.resolver.callee_paths(call, loc.module);
+                let builds_value = paths.iter().any(|p| {
+                    matches!(
+                        p.as_str(),
+                        "os.path.join" | "pathlib.Path" | "str" | "posixpath.join" | "pathlib.PurePath"
+                    )
+                });
+                if builds_value {
+                    return call
+                        .args
+                        .iter()
+                        .find_map(|a| self.untrusted_key_id(&a.value, loc, depth + 1));
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
+fn witness_for<'p>(span: Span, base: Witness<'p>) -> Witness<'p> {
+    Witness { site: span, ..base }
+}
+
+/// `{"token": …}`-style dicts written inline are data, but `headers["x"]`
+/// on an opaque mapping is a lookup: only lookups count as token reads.
+fn is_plain_mapping_of_names(base: &Value) -> bool {
+    matches!(base.kind, ValueKind::Dict { .. })
+}
+
+/// The first yes; otherwise unknown if any (or `open`) was unknown; otherwise no.
+fn any_of<'p>(outcomes: impl Iterator<Item = Outcome<'p>>, open: bool) -> Outcome<'p> {
+    let mut unknown = open;
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Yes(w) => return Outcome::Yes(w),
+            Outcome::Unknown => unknown = true,
+            Outcome::No => {}
+        }
+    }
+    if unknown { Outcome::Unknown } else { Outcome::No }
+}
+
+fn find_argument<'p>(call: &'p Call, keyword: Option<&str>, position: Option<usize>) -> ArgState<'p> {
+    if let Some(keyword) = keyword
+        && let Some(arg) = call.args.iter().find(|a| a.keyword.as_deref() == Some(keyword))
+    {
+        return ArgState::Found(&arg.value);
+    }
+    if let Some(position) = position {
+        let positional: Vec<&Arg> = call.args.iter().filter(|a| a.keyword.is_none()).collect();
+        if let Some(arg) = positional.get(position) {
+            return ArgState::Found(&arg.value);
+        }
+        if call.star_args {
+            return ArgState::Unknown;
+        }
+    }
+    if call.star_kwargs && keyword.is_some() {
+        return ArgState::Unknown;
+    }
+    ArgState::Missing
 }
 
 /// Whether the literal equals the value: `None` when the value is not known.
@@ -325,27 +1166,21 @@ fn literal_matches(literal: &Literal, value: &Value) -> Option<bool> {
     })
 }
 
-/// PEM public keys and certificates, and OpenSSH public keys: embedding
-/// them is fine, they are meant to be public.
-fn is_public_key(text: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(text);
-    let text = text.trim_start();
-    ["-----BEGIN PUBLIC KEY", "-----BEGIN RSA PUBLIC KEY", "-----BEGIN CERTIFICATE", "ssh-rsa ", "ssh-ed25519 ", "ecdsa-sha2-"]
-        .iter()
-        .any(|prefix| text.starts_with(prefix))
-}
-
-/// Values whose content the model does not know.
-fn is_opaque(value: &Value) -> bool {
-    matches!(
-        value.kind,
-        ValueKind::Unknown
-            | ValueKind::Name(_)
-            | ValueKind::Path(_)
-            | ValueKind::Attr(..)
-            | ValueKind::Index(..)
-            | ValueKind::Call(_)
-            | ValueKind::Imported(_)
-            | ValueKind::Template(_)
-    )
+/// The ids of the calls inside a value (`Annotated[str, Query()]`).
+fn calls_within(value: &Value) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match &v.kind {
+            ValueKind::Call(id) => out.push(*id),
+            ValueKind::List(items) => stack.extend(items),
+            ValueKind::Index(a, b) | ValueKind::BinOp(_, a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            ValueKind::Attr(a, _) => stack.push(a),
+            _ => {}
+        }
+    }
+    out
 }

@@ -1,21 +1,31 @@
-//! The per-file pipeline (read → prefilter → parse → lower → match) and the
-//! parallel run over all discovered files.
+//! The pipeline over all discovered files, on a rayon pool:
 //!
-//! Each file is processed in isolation on a rayon worker: a file that cannot
-//! be read, does not parse, or even makes authlint panic becomes a notice for
-//! that file, and the other files' findings are still reported.
+//! 1. each file is read, prefiltered and (if a keyword matched) lowered;
+//! 2. the project index is built from the lowered Python modules, and a
+//!    module they import from but that had no keyword is lowered on demand
+//!    (the prefilter must never cost a finding);
+//! 3. each lowered file is matched against its active rules.
+//!
+//! Each file is processed in isolation: a file that cannot be read, does not
+//! parse, or even makes authlint panic becomes a notice for that file, and the
+//! other files' findings are still reported.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
 
 use crate::discover::{Discovery, SourcePath};
-use crate::engine::{RawFinding, check_module};
+use crate::engine::{Engine, RawFinding};
 use crate::lower::lower;
-use crate::model::{Language, NoteKind, Span};
+use crate::model::{Language, NoteKind, Span, ValueKind};
+use crate::policy::Policy;
 use crate::prefilter::Prefilter;
+use crate::project::{ModuleNamer, Project, ProjectModule, absolute_import};
+use crate::resolve::Resolver;
 use crate::rules::{Rule, Severity};
 use crate::source::{LineIndex, read_source};
 
@@ -38,8 +48,19 @@ pub struct Finding {
     pub help: String,
     pub primary: Span,
     pub label: String,
-    pub related: Vec<(Span, String)>,
-    pub secret_spans: Vec<Span>,
+    pub related: Vec<Related>,
+}
+
+/// A secondary location: the definition a value was resolved to.
+#[derive(Clone, Debug)]
+pub struct Related {
+    pub path: String,
+    pub span: Span,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub label: String,
 }
 
 /// Something the user should know about a file that is not a finding: it was
@@ -53,11 +74,9 @@ pub struct Notice {
     pub message: String,
 }
 
-/// What one file produced. The source is kept only when there are findings
-/// to draw code frames for.
+/// What one file produced.
 pub struct FileOutcome {
     pub path: String,
-    pub source: Option<Arc<String>>,
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
     pub skipped: bool,
@@ -67,9 +86,14 @@ pub struct FileOutcome {
 
 pub struct RunOutcome {
     pub files: Vec<FileOutcome>,
+    /// The text of every file a finding points into, for code frames.
+    pub sources: BTreeMap<String, Arc<String>>,
+    /// Secret literal spans per file: every output that shows source redacts them.
+    pub secret_spans: BTreeMap<String, Vec<Span>>,
     pub files_scanned: usize,
     pub files_skipped: usize,
-    /// Files that reached the parser (passed the keyword prefilter).
+    /// Files that reached the parser (passed the keyword prefilter, or were
+    /// imported from by one that did).
     pub files_parsed: usize,
     pub internal_errors: usize,
     pub elapsed_ms: u128,
@@ -86,9 +110,28 @@ impl RunOutcome {
     }
 }
 
+/// A file after stage 1.
+enum Stage1 {
+    /// Read and lowered: its rules run in stage 3.
+    Lowered {
+        module: Box<ProjectModule>,
+        active: Vec<usize>,
+        notices: Vec<Notice>,
+    },
+    /// Read, but no keyword matched: not parsed unless imported from.
+    Quiet {
+        path: PathBuf,
+        display: String,
+        language: Language,
+    },
+    /// Not checked: skipped or failed.
+    Done(FileOutcome),
+}
+
 pub struct Linter<'r> {
     rules: &'r [Rule],
     prefilter: Prefilter,
+    policy: Policy,
     max_file_size: u64,
 }
 
@@ -97,100 +140,357 @@ impl<'r> Linter<'r> {
         Linter {
             rules,
             prefilter: Prefilter::new(rules),
+            policy: Policy::default(),
             max_file_size,
         }
     }
 
     /// Lints every discovered file on `threads` workers (0: one per core).
-    pub fn run(&self, discovery: &Discovery, threads: usize) -> Result<RunOutcome, rayon::ThreadPoolBuildError> {
+    /// `roots` are the paths given on the command line (for module names).
+    pub fn run(
+        &self,
+        discovery: &Discovery,
+        roots: &[PathBuf],
+        threads: usize,
+    ) -> Result<RunOutcome, rayon::ThreadPoolBuildError> {
         let started = Instant::now();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .stack_size(WORKER_STACK_SIZE)
             .thread_name(|i| format!("authlint-worker-{i}"))
             .build()?;
-        let mut files: Vec<FileOutcome> = pool.install(|| {
-            discovery
-                .files
-                .par_iter()
-                .map(|file| self.lint_file_isolated(file))
-                .collect()
-        });
+        let mut outcome = pool.install(|| self.run_stages(discovery, roots));
         for (path, reason) in &discovery.skipped {
-            files.push(skipped_outcome(display_path(path), reason.clone()));
+            outcome.files.push(skipped_outcome(display_path(path), reason.clone()));
         }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        let files_skipped = files.iter().filter(|f| f.skipped).count();
-        let internal_errors = files
-            .iter()
-            .flat_map(|f| &f.notices)
-            .filter(|n| n.kind == NoteKind::InternalError)
-            .count();
-        Ok(RunOutcome {
-            files_scanned: files.len() - files_skipped,
-            files_skipped,
-            files_parsed: files.iter().filter(|f| f.parsed).count(),
-            internal_errors,
-            files,
-            elapsed_ms: started.elapsed().as_millis(),
-        })
+        outcome.files.sort_by(|a, b| a.path.cmp(&b.path));
+        outcome.files_skipped = outcome.files.iter().filter(|f| f.skipped).count();
+        outcome.files_scanned = outcome.files.len() - outcome.files_skipped;
+        outcome.internal_errors = outcome.notices().filter(|n| n.kind == NoteKind::InternalError).count();
+        outcome.elapsed_ms = started.elapsed().as_millis();
+        Ok(outcome)
     }
 
-    /// Lints one file; a panic inside becomes an `internal-error` notice.
-    fn lint_file_isolated(&self, file: &SourcePath) -> FileOutcome {
-        let path = display_path(&file.path);
-        match catch_unwind(AssertUnwindSafe(|| self.lint_file(file, &path))) {
-            Ok(outcome) => outcome,
-            Err(panic) => {
-                let detail = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
-                FileOutcome {
-                    path: path.clone(),
-                    source: None,
-                    findings: Vec::new(),
-                    notices: vec![Notice {
-                        kind: NoteKind::InternalError,
-                        path,
-                        line: None,
-                        column: None,
-                        message: format!("authlint failed on this file ({detail}); please report it"),
-                    }],
-                    skipped: false,
-                    parsed: true,
+    fn run_stages(&self, discovery: &Discovery, roots: &[PathBuf]) -> RunOutcome {
+        let stage1: Vec<Stage1> = discovery
+            .files
+            .par_iter()
+            .map(|file| self.read_and_lower(file))
+            .collect();
+
+        let mut files = Vec::new();
+        let mut lowered = Vec::new();
+        let mut quiet = Vec::new();
+        for item in stage1 {
+            match item {
+                Stage1::Lowered {
+                    module,
+                    active,
+                    notices,
+                } => lowered.push((*module, active, notices)),
+                Stage1::Quiet {
+                    path,
+                    display,
+                    language,
+                } => {
+                    files.push(FileOutcome {
+                        path: display.clone(),
+                        findings: Vec::new(),
+                        notices: Vec::new(),
+                        skipped: false,
+                        parsed: false,
+                    });
+                    quiet.push((path, display, language));
                 }
+                Stage1::Done(outcome) => files.push(outcome),
             }
         }
+
+        // Stage 2: the project index, with imported modules lowered on demand.
+        let mut namer = ModuleNamer::new(roots);
+        let mut names: Vec<Vec<String>> = Vec::new();
+        let mut modules: Vec<ProjectModule> = Vec::new();
+        let mut linted: Vec<(usize, Vec<usize>, Vec<Notice>)> = Vec::new();
+        for (module, active, notices) in lowered {
+            let (module_names, _) = match module.language {
+                Language::Python => namer.names(Path::new(&module.path)),
+                Language::Rust => (Vec::new(), None),
+            };
+            names.push(module_names);
+            linted.push((modules.len(), active, notices));
+            modules.push(module);
+        }
+        let on_demand = self.lower_imported(&mut namer, &modules, &quiet);
+        let mut support_notices = Vec::new();
+        for (module, module_names, notices) in on_demand {
+            names.push(module_names);
+            modules.push(module);
+            support_notices.extend(notices);
+        }
+        let files_parsed = modules.len();
+        let project = Project::new(modules, &names);
+        let resolver = Resolver::new(&project);
+        let engine = Engine::new(self.rules, &self.policy);
+
+        // Stage 3: the rules.
+        let results: Vec<(FileOutcome, Vec<RawFinding>, usize)> = linted
+            .into_par_iter()
+            .map(|(id, active, notices)| {
+                let path = project.get(id).path.clone();
+                match catch_unwind(AssertUnwindSafe(|| engine.check_module(&resolver, id, &active))) {
+                    Ok(raw) => (
+                        FileOutcome {
+                            path,
+                            findings: Vec::new(),
+                            notices,
+                            skipped: false,
+                            parsed: true,
+                        },
+                        raw,
+                        id,
+                    ),
+                    Err(panic) => (internal_error(path, &panic), Vec::new(), id),
+                }
+            })
+            .collect();
+
+        let mut sources = BTreeMap::new();
+        let mut secret_spans: BTreeMap<String, Vec<Span>> = BTreeMap::new();
+        let mut line_indexes: HashMap<usize, LineIndex> = HashMap::new();
+        for (mut outcome, raw, id) in results {
+            for finding in raw {
+                outcome.findings.push(self.place_finding(
+                    finding,
+                    id,
+                    &project,
+                    &mut line_indexes,
+                    &mut sources,
+                    &mut secret_spans,
+                ));
+            }
+            outcome
+                .findings
+                .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
+            if !outcome.findings.is_empty() {
+                sources.insert(outcome.path.clone(), project.get(id).source.clone());
+            }
+            files.push(outcome);
+        }
+        // Notes about modules parsed only because they were imported.
+        for notice in support_notices {
+            if let Some(file) = files.iter_mut().find(|f| f.path == notice.path) {
+                file.parsed = true;
+                file.notices.push(notice);
+            }
+        }
+        for spans in secret_spans.values_mut() {
+            spans.sort();
+            spans.dedup();
+        }
+        RunOutcome {
+            files,
+            sources,
+            secret_spans,
+            files_scanned: 0,
+            files_skipped: 0,
+            files_parsed,
+            internal_errors: 0,
+            elapsed_ms: 0,
+        }
     }
 
-    fn lint_file(&self, file: &SourcePath, path: &str) -> FileOutcome {
+    /// Stage 1 for one file; a panic inside becomes an `internal-error` notice.
+    fn read_and_lower(&self, file: &SourcePath) -> Stage1 {
+        let display = display_path(&file.path);
+        match catch_unwind(AssertUnwindSafe(|| self.read_and_lower_inner(file, &display))) {
+            Ok(stage) => stage,
+            Err(panic) => Stage1::Done(internal_error(display, &panic)),
+        }
+    }
+
+    fn read_and_lower_inner(&self, file: &SourcePath, display: &str) -> Stage1 {
         let source = match read_source(&file.path, self.max_file_size) {
             Ok(source) => source,
-            Err(reason) => return skipped_outcome(path.to_string(), reason.0),
+            Err(reason) => return Stage1::Done(skipped_outcome(display.to_string(), reason.0)),
         };
-        lint_source(self.rules, &self.prefilter, file.language, path, source)
+        let active = self.prefilter.active_rules(file.language, &source);
+        if active.is_empty() {
+            return Stage1::Quiet {
+                path: file.path.clone(),
+                display: display.to_string(),
+                language: file.language,
+            };
+        }
+        let (module, notices) = lower_file(file.language, display, source);
+        Stage1::Lowered {
+            module: Box::new(module),
+            active,
+            notices,
+        }
     }
 
-    /// Lints text that did not come from disk (`--stdin-filename`, tests).
-    pub fn lint_text(&self, language: Language, path: &str, source: String) -> FileOutcome {
-        lint_source(self.rules, &self.prefilter, language, path, source)
+    /// Lowers the keyword-less Python modules that lowered modules import
+    /// from, transitively (a settings module re-exporting another).
+    fn lower_imported(
+        &self,
+        namer: &mut ModuleNamer,
+        lowered: &[ProjectModule],
+        quiet: &[(PathBuf, String, Language)],
+    ) -> Vec<(ProjectModule, Vec<String>, Vec<Notice>)> {
+        let mut quiet_by_name: HashMap<String, usize> = HashMap::new();
+        let mut quiet_names = Vec::new();
+        for (index, (path, _, language)) in quiet.iter().enumerate() {
+            let names = match language {
+                Language::Python => namer.names(path).0,
+                Language::Rust => Vec::new(),
+            };
+            for name in &names {
+                quiet_by_name.insert(name.clone(), index);
+            }
+            quiet_names.push(names);
+        }
+        let mut loaded: HashSet<usize> = HashSet::new();
+        let mut result = Vec::new();
+        let mut frontier: Vec<String> = lowered.iter().flat_map(imported_module_paths).collect();
+        // Re-export chains are short; three rounds reach any real settings layout.
+        for _ in 0..3 {
+            let wanted: Vec<usize> = frontier
+                .iter()
+                .flat_map(|path| module_prefixes(path))
+                .filter_map(|prefix| quiet_by_name.get(&prefix).copied())
+                .filter(|index| loaded.insert(*index))
+                .collect();
+            if wanted.is_empty() {
+                break;
+            }
+            let batch: Vec<(ProjectModule, Vec<String>, Vec<Notice>)> = wanted
+                .par_iter()
+                .filter_map(|&index| {
+                    let (path, display, language) = &quiet[index];
+                    let source = read_source(path, self.max_file_size).ok()?;
+                    let lowered = catch_unwind(AssertUnwindSafe(|| lower_file(*language, display, source))).ok()?;
+                    Some((lowered.0, quiet_names[index].clone(), lowered.1))
+                })
+                .collect();
+            frontier = batch.iter().flat_map(|(m, _, _)| imported_module_paths(m)).collect();
+            result.extend(batch);
+        }
+        result
+    }
+
+    fn place_finding(
+        &self,
+        raw: RawFinding,
+        module: usize,
+        project: &Project,
+        line_indexes: &mut HashMap<usize, LineIndex>,
+        sources: &mut BTreeMap<String, Arc<String>>,
+        secret_spans: &mut BTreeMap<String, Vec<Span>>,
+    ) -> Finding {
+        let rule = &self.rules[raw.rule];
+        let entry = project.get(module);
+        let (line, column, end_line, end_column) = position(line_indexes, project, module, raw.primary);
+        for (secret_module, span) in &raw.secret_spans {
+            let path = project.get(*secret_module).path.clone();
+            secret_spans.entry(path).or_default().push(*span);
+        }
+        let related = raw
+            .related
+            .iter()
+            .map(|r| {
+                let other = project.get(r.module);
+                sources.insert(other.path.clone(), other.source.clone());
+                let (line, column, end_line, end_column) = position(line_indexes, project, r.module, r.span);
+                Related {
+                    path: other.path.clone(),
+                    span: r.span,
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    label: r.label.clone(),
+                }
+            })
+            .collect();
+        Finding {
+            rule: raw.rule,
+            code: rule.code.clone(),
+            name: rule.name.clone(),
+            severity: raw.severity,
+            path: entry.path.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            message: raw.message,
+            help: rule.help.trim().to_string(),
+            primary: raw.primary,
+            label: raw.label,
+            related,
+        }
+    }
+
+    /// Lints text that did not come from disk (`--stdin-filename`, tests):
+    /// a project of one file.
+    pub fn lint_text(&self, language: Language, path: &str, source: String) -> (FileOutcome, RunOutcome) {
+        let discovery = Discovery::default();
+        let active = self.prefilter.active_rules(language, &source);
+        let mut outcome = RunOutcome {
+            files: Vec::new(),
+            sources: BTreeMap::new(),
+            secret_spans: BTreeMap::new(),
+            files_scanned: 1,
+            files_skipped: 0,
+            files_parsed: 0,
+            internal_errors: 0,
+            elapsed_ms: 0,
+        };
+        let _ = discovery;
+        if active.is_empty() {
+            let file = FileOutcome {
+                path: path.to_string(),
+                findings: Vec::new(),
+                notices: Vec::new(),
+                skipped: false,
+                parsed: false,
+            };
+            return (file, outcome);
+        }
+        let (module, notices) = lower_file(language, path, source);
+        let project = Project::single(module);
+        let resolver = Resolver::new(&project);
+        let engine = Engine::new(self.rules, &self.policy);
+        let raw = engine.check_module(&resolver, 0, &active);
+        let mut indexes = HashMap::new();
+        let mut findings: Vec<Finding> = raw
+            .into_iter()
+            .map(|r| {
+                self.place_finding(
+                    r,
+                    0,
+                    &project,
+                    &mut indexes,
+                    &mut outcome.sources,
+                    &mut outcome.secret_spans,
+                )
+            })
+            .collect();
+        findings.sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
+        outcome.files_parsed = 1;
+        outcome.sources.insert(path.to_string(), project.get(0).source.clone());
+        let file = FileOutcome {
+            path: path.to_string(),
+            findings,
+            notices,
+            skipped: false,
+            parsed: true,
+        };
+        (file, outcome)
     }
 }
 
-fn lint_source(rules: &[Rule], prefilter: &Prefilter, language: Language, path: &str, source: String) -> FileOutcome {
-    let active = prefilter.active_rules(language, &source);
-    if active.is_empty() {
-        return FileOutcome {
-            path: path.to_string(),
-            source: None,
-            findings: Vec::new(),
-            notices: Vec::new(),
-            skipped: false,
-            parsed: false,
-        };
-    }
+/// Lowers a file's text into a project module, with its lowering notes.
+fn lower_file(language: Language, display: &str, source: String) -> (ProjectModule, Vec<Notice>) {
     let module = lower(language, &source);
     let lines = LineIndex::new(&source);
     let notices = module
@@ -200,56 +500,88 @@ fn lint_source(rules: &[Rule], prefilter: &Prefilter, language: Language, path: 
             let (line, column) = lines.line_col(&source, note.span.start);
             Notice {
                 kind: note.kind,
-                path: path.to_string(),
+                path: display.to_string(),
                 line: Some(line),
                 column: Some(column),
                 message: note.message.clone(),
             }
         })
         .collect();
-    let raw = check_module(rules, &active, &module);
-    let mut findings: Vec<Finding> = raw
-        .into_iter()
-        .map(|raw| place_finding(rules, raw, path, &source, &lines))
-        .collect();
-    findings.sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
-    FileOutcome {
-        path: path.to_string(),
-        source: (!findings.is_empty()).then(|| Arc::new(source)),
-        findings,
+    let package = match language {
+        Language::Python => ModuleNamer::new(&[]).names(Path::new(display)).1,
+        Language::Rust => None,
+    };
+    (
+        ProjectModule {
+            path: display.to_string(),
+            language,
+            module,
+            source: Arc::new(source),
+            package,
+        },
         notices,
-        skipped: false,
-        parsed: true,
-    }
+    )
 }
 
-fn place_finding(rules: &[Rule], raw: RawFinding, path: &str, source: &str, lines: &LineIndex) -> Finding {
-    let rule = &rules[raw.rule];
-    let (line, column) = lines.line_col(source, raw.primary.start);
-    let (end_line, end_column) = lines.line_col(source, raw.primary.end);
-    Finding {
-        rule: raw.rule,
-        code: rule.code.clone(),
-        name: rule.name.clone(),
-        severity: rule.severity,
-        path: path.to_string(),
-        line,
-        column,
-        end_line,
-        end_column,
-        message: raw.message,
-        help: rule.help.trim().to_string(),
-        primary: raw.primary,
-        label: raw.label,
-        related: raw.related,
-        secret_spans: raw.secret_spans,
+/// The absolute dotted paths a Python module imports.
+fn imported_module_paths(module: &ProjectModule) -> Vec<String> {
+    if module.language != Language::Python {
+        return Vec::new();
+    }
+    module
+        .module
+        .bindings
+        .iter()
+        .filter_map(|b| match &b.value.kind {
+            ValueKind::Imported(path) => absolute_import(path, module.package.as_deref()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `a.b.c` → `a.b.c`, `a.b`, `a`: any of them may be a module.
+fn module_prefixes(path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.split('.').collect();
+    (1..=segments.len()).rev().map(|n| segments[..n].join(".")).collect()
+}
+
+fn position(
+    indexes: &mut HashMap<usize, LineIndex>,
+    project: &Project,
+    module: usize,
+    span: Span,
+) -> (usize, usize, usize, usize) {
+    let source = &project.get(module).source;
+    let index = indexes.entry(module).or_insert_with(|| LineIndex::new(source));
+    let (line, column) = index.line_col(source, span.start);
+    let (end_line, end_column) = index.line_col(source, span.end);
+    (line, column, end_line, end_column)
+}
+
+fn internal_error(path: String, panic: &Box<dyn std::any::Any + Send>) -> FileOutcome {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    FileOutcome {
+        path: path.clone(),
+        findings: Vec::new(),
+        notices: vec![Notice {
+            kind: NoteKind::InternalError,
+            path,
+            line: None,
+            column: None,
+            message: format!("authlint failed on this file ({detail}); please report it"),
+        }],
+        skipped: false,
+        parsed: true,
     }
 }
 
 fn skipped_outcome(path: String, reason: String) -> FileOutcome {
     FileOutcome {
         path: path.clone(),
-        source: None,
         findings: Vec::new(),
         notices: vec![Notice {
             kind: NoteKind::Skipped,
@@ -263,6 +595,6 @@ fn skipped_outcome(path: String, reason: String) -> FileOutcome {
     }
 }
 
-fn display_path(path: &std::path::Path) -> String {
+fn display_path(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }

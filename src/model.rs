@@ -109,7 +109,10 @@ pub enum ValueKind {
     List(Vec<Value>),
     /// A dict display. `open` is true when it also unpacks another mapping
     /// (`{**base, "k": v}`), so a missing key is unknown rather than absent.
-    Dict { entries: Vec<(Value, Value)>, open: bool },
+    Dict {
+        entries: Vec<(Value, Value)>,
+        open: bool,
+    },
     /// An f-string or `format!` template: literal parts and holes.
     Template(Vec<TemplatePart>),
     /// A bare name, resolved later through the scopes.
@@ -122,11 +125,29 @@ pub enum ValueKind {
     Index(Box<Value>, Box<Value>),
     /// The result of the call with this id.
     Call(CallId),
+    /// Arithmetic or an operator the model keeps the operands of
+    /// (`60 * 24 * 8`, `datetime.now() + timedelta(hours=1)`). String
+    /// concatenation and `%`-formatting of a literal become a `Template`.
+    BinOp(BinOp, Box<Value>, Box<Value>),
     /// A symbol bound by an import or `use`, by its canonical path
     /// (`jwt`, `jose.jwt`, `jsonwebtoken::decode`). Only appears as a binding's value.
     Imported(String),
+    /// A class definition, by the scope of its body: attribute reads on the
+    /// class (or on an instance of it) look there.
+    ClassDef(ScopeId),
     /// Anything the model does not describe. Never the basis of a finding.
     Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    FloorDiv,
+    Mod,
+    Pow,
 }
 
 #[derive(Clone, Debug)]
@@ -190,6 +211,44 @@ pub struct Binding {
     pub visible: Span,
 }
 
+/// A value assigned to a configuration-like name: a module or class-level
+/// constant (`SECRET_KEY = "…"`), an entry of a module-level dict
+/// (`SIMPLE_JWT = {"SIGNING_KEY": …}`), a Flask `app.config["X"] = …` or
+/// `app.config.update(X=…)`, a Rust `const`/`static`.
+#[derive(Clone, Debug)]
+pub struct Setting {
+    pub name: String,
+    /// The dict, class or config object the name belongs to, as written
+    /// (`SIMPLE_JWT`, `Settings`, `app.config`); `None` for a plain constant.
+    pub container: Option<String>,
+    pub value: Value,
+    /// The name (or dict key) where it is assigned.
+    pub name_span: Span,
+    pub scope: ScopeId,
+}
+
+/// A subscript read (`request.GET["token"]`), kept so rules can look at
+/// lookups that are not calls.
+#[derive(Clone, Debug)]
+pub struct Subscript {
+    pub base: Value,
+    pub index: Value,
+    pub span: Span,
+    pub scope: ScopeId,
+}
+
+/// A function parameter with its default and annotation, evaluated in the
+/// enclosing scope (FastAPI declares where a parameter comes from there).
+#[derive(Clone, Debug)]
+pub struct Parameter {
+    pub name: String,
+    pub span: Span,
+    pub default: Option<Value>,
+    pub annotation: Option<Value>,
+    /// The scope the default and annotation are evaluated in.
+    pub scope: ScopeId,
+}
+
 /// A diagnostic produced while lowering: a syntax error or a depth limit hit.
 #[derive(Clone, Debug)]
 pub struct LowerNote {
@@ -232,6 +291,15 @@ pub struct Module {
     /// Canonical prefixes of glob imports (`use jsonwebtoken::*` gives `jsonwebtoken`,
     /// `from jwt import *` gives `jwt`).
     pub glob_imports: Vec<String>,
+    /// Every string template (f-string, `format!`, `"…" + x`, `"…" % x`,
+    /// `"…".format(x)`) with the scope it is in.
+    pub templates: Vec<(Value, ScopeId)>,
+    pub settings: Vec<Setting>,
+    pub subscripts: Vec<Subscript>,
+    pub parameters: Vec<Parameter>,
+    /// Names tested for membership (`kid in KEYS`, `kid not in ALLOWED`) in a
+    /// scope: the usual allowlist check before a lookup.
+    pub membership_tests: Vec<(ScopeId, String)>,
     pub notes: Vec<LowerNote>,
 }
 
@@ -248,6 +316,11 @@ impl Module {
             bindings: Vec::new(),
             reassigned: Vec::new(),
             glob_imports: Vec::new(),
+            templates: Vec::new(),
+            settings: Vec::new(),
+            subscripts: Vec::new(),
+            parameters: Vec::new(),
+            membership_tests: Vec::new(),
             notes: Vec::new(),
         }
     }

@@ -49,11 +49,19 @@ pub fn redact_literal_source(literal: &str) -> String {
         return redact_text(literal, "", "");
     };
     let quote = &literal[open_at..open_at + 1];
-    let opening_quotes = literal[open_at..].chars().take_while(|c| c.to_string() == quote).count().min(3);
+    let opening_quotes = literal[open_at..]
+        .chars()
+        .take_while(|c| c.to_string() == quote)
+        .count()
+        .min(3);
     let open_end = open_at + opening_quotes;
     // A raw Rust string's closing quote is followed by its hashes.
     let close_start = literal.rfind(quote).map_or(literal.len(), |last| {
-        let run = literal[..=last].chars().rev().take_while(|c| c.to_string() == quote).count();
+        let run = literal[..=last]
+            .chars()
+            .rev()
+            .take_while(|c| c.to_string() == quote)
+            .count();
         (last + 1 - run.min(opening_quotes)).max(open_end)
     });
     let body = &literal[open_end..close_start];
@@ -128,7 +136,10 @@ mod tests {
 
     #[test]
     fn redaction_shows_at_most_four_chars_and_never_half() {
-        assert_eq!(redact_text("9f8e7d6c5b4a39281706f5e4d3c2b1a0", "\"", "\""), "\"9f8e…\" (32 bytes)");
+        assert_eq!(
+            redact_text("9f8e7d6c5b4a39281706f5e4d3c2b1a0", "\"", "\""),
+            "\"9f8e…\" (32 bytes)"
+        );
         assert_eq!(redact_text("abc", "\"", "\""), "\"a…\" (3 bytes)");
         assert_eq!(redact_text("", "\"", "\""), "\"…\" (0 bytes)");
     }
@@ -138,7 +149,10 @@ mod tests {
         assert_eq!(redact_literal_source("b\"supersecret\""), "b\"supe…\" (11 bytes)");
         assert_eq!(redact_literal_source("'supersecret'"), "'supe…' (11 bytes)");
         assert_eq!(redact_literal_source("r#\"supersecret\"#"), "r#\"supe…\"# (11 bytes)");
-        assert_eq!(redact_literal_source("\"\"\"supersecret\"\"\""), "\"\"\"supe…\"\"\" (11 bytes)");
+        assert_eq!(
+            redact_literal_source("\"\"\"supersecret\"\"\""),
+            "\"\"\"supe…\"\"\" (11 bytes)"
+        );
     }
 
     #[test]

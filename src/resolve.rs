@@ -1,16 +1,22 @@
-//! Name and value resolution within one lowered file.
+//! Name and value resolution across the project.
 //!
 //! Resolution is best effort and never guesses: a name bound more than once,
 //! mutated, bound to a parameter, or not bound at all resolves to *unknown*,
 //! and the engine never reports a finding that rests on an unknown value.
 //!
 //! Python is flow-insensitive here: a name resolves only when its scope binds
-//! it exactly once and nothing mutates it. Rust is lexical: the nearest `let`
-//! before the use (shadowing) wins, unless the name is reassigned.
+//! it exactly once and nothing mutates it. Imports are followed into other
+//! modules of the project (`from app.core.config import SECRET_KEY`,
+//! `from app.core import config` then `config.SECRET_KEY`), class attributes
+//! and pydantic field defaults are read from the class body, and
+//! `app.config["X"]` reads what `app.config["X"] = …` assigned in that file.
+//! Rust is lexical: the nearest `let` before the use (shadowing) wins, unless
+//! the name is reassigned.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{Binding, Call, Language, Module, ScopeId, Span, Value, ValueKind};
+use crate::model::{Binding, Call, Language, Module, ScopeId, Setting, Span, Value, ValueKind};
+use crate::project::{ModuleId, Project, absolute_import};
 
 /// How many names a value may be followed through (`A = B`, `B = "lit"`).
 /// Bounds cycles such as `x = x.strip()` as well as long alias chains.
@@ -21,91 +27,122 @@ pub static UNKNOWN: Value = Value {
     span: Span { start: 0, end: 0 },
 };
 
-pub enum Lookup<'m> {
-    Bound(&'m Binding),
+/// Where a value lives: its module and the scope its names are looked up in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Loc {
+    pub module: ModuleId,
+    pub scope: ScopeId,
+}
+
+pub enum Lookup<'p> {
+    Bound(&'p Binding),
     Ambiguous,
     Unbound,
 }
 
 /// The value an expression stands for after following names.
-#[derive(Clone, Copy)]
-pub struct Resolved<'m> {
-    pub value: &'m Value,
-    /// The scope the value's own names are looked up in.
-    pub scope: ScopeId,
+#[derive(Clone, Copy, Debug)]
+pub struct Resolved<'p> {
+    pub value: &'p Value,
+    pub loc: Loc,
     /// Whether a name was followed to reach the value: its span is then a
     /// definition elsewhere, not part of the expression at the use site.
     pub through_binding: bool,
 }
 
-pub struct Resolver<'m> {
-    module: &'m Module,
-    by_scope_and_name: HashMap<(ScopeId, &'m str), Vec<&'m Binding>>,
-    mutated: HashSet<(ScopeId, &'m str)>,
-    mutated_anywhere: HashSet<&'m str>,
+type NameKey<'p> = (ModuleId, ScopeId, &'p str);
+
+pub struct Resolver<'p> {
+    project: &'p Project,
+    bindings: HashMap<NameKey<'p>, Vec<&'p Binding>>,
+    mutated: HashSet<NameKey<'p>>,
+    mutated_anywhere: HashSet<(ModuleId, &'p str)>,
+    /// `container` text and name → the settings assigning it, per module.
+    settings: HashMap<(ModuleId, &'p str, &'p str), Vec<&'p Setting>>,
 }
 
-impl<'m> Resolver<'m> {
-    pub fn new(module: &'m Module) -> Self {
-        let mut by_scope_and_name: HashMap<(ScopeId, &str), Vec<&Binding>> = HashMap::new();
-        for binding in &module.bindings {
-            by_scope_and_name
-                .entry((binding.scope, binding.name.as_str()))
-                .or_default()
-                .push(binding);
+impl<'p> Resolver<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        let mut bindings: HashMap<NameKey, Vec<&Binding>> = HashMap::new();
+        let mut mutated = HashSet::new();
+        let mut mutated_anywhere = HashSet::new();
+        let mut settings: HashMap<(ModuleId, &str, &str), Vec<&Setting>> = HashMap::new();
+        for (id, entry) in project.modules.iter().enumerate() {
+            let module = &entry.module;
+            for binding in &module.bindings {
+                bindings
+                    .entry((id, binding.scope, binding.name.as_str()))
+                    .or_default()
+                    .push(binding);
+            }
+            for (scope, name) in &module.reassigned {
+                mutated.insert((id, *scope, name.as_str()));
+                mutated_anywhere.insert((id, name.as_str()));
+            }
+            for setting in &module.settings {
+                if let Some(container) = &setting.container {
+                    settings
+                        .entry((id, container.as_str(), setting.name.as_str()))
+                        .or_default()
+                        .push(setting);
+                }
+            }
         }
-        let mutated = module.reassigned.iter().map(|(s, n)| (*s, n.as_str())).collect();
-        let mutated_anywhere = module.reassigned.iter().map(|(_, n)| n.as_str()).collect();
         Resolver {
-            module,
-            by_scope_and_name,
+            project,
+            bindings,
             mutated,
             mutated_anywhere,
+            settings,
         }
     }
 
-    pub fn module(&self) -> &'m Module {
-        self.module
+    pub fn project(&self) -> &'p Project {
+        self.project
     }
 
-    /// The binding a name refers to at byte offset `at` in `scope`.
-    pub fn lookup(&self, name: &str, scope: ScopeId, at: usize) -> Lookup<'m> {
-        match self.module.language {
-            Language::Python => self.lookup_python(name, scope),
-            Language::Rust => self.lookup_rust(name, scope, at),
+    pub fn module(&self, id: ModuleId) -> &'p Module {
+        &self.project.modules[id].module
+    }
+
+    /// The binding a name refers to at byte offset `at`.
+    pub fn lookup(&self, name: &str, loc: Loc, at: usize) -> Lookup<'p> {
+        match self.module(loc.module).language {
+            Language::Python => self.lookup_python(name, loc),
+            Language::Rust => self.lookup_rust(name, loc, at),
         }
     }
 
-    fn lookup_python(&self, name: &str, mut scope: ScopeId) -> Lookup<'m> {
+    fn lookup_python(&self, name: &str, loc: Loc) -> Lookup<'p> {
         // A mutation in any scope (`d["k"] = v`, `global x`) may reach the
         // object a name holds, so such a name is never treated as constant.
-        let mutated = self.mutated_anywhere.contains(name);
+        let mutated = self.mutated_anywhere.contains(&(loc.module, name));
+        let scopes = &self.module(loc.module).scopes;
+        let mut scope = loc.scope;
         loop {
-            match self.by_scope_and_name.get(&(scope, name)).map(Vec::as_slice) {
+            match self.bindings.get(&(loc.module, scope, name)).map(Vec::as_slice) {
                 Some([only]) if !mutated => return Lookup::Bound(only),
                 Some([_, ..]) => return Lookup::Ambiguous,
                 _ => {}
             }
-            match self.module.scopes[scope].parent {
+            match scopes[scope].parent {
                 Some(parent) => scope = parent,
-                None => {
-                    return if mutated { Lookup::Ambiguous } else { Lookup::Unbound };
-                }
+                None => return if mutated { Lookup::Ambiguous } else { Lookup::Unbound },
             }
         }
     }
 
-    fn lookup_rust(&self, name: &str, scope: ScopeId, at: usize) -> Lookup<'m> {
-        if scope != 0 {
+    fn lookup_rust(&self, name: &str, loc: Loc, at: usize) -> Lookup<'p> {
+        if loc.scope != 0 {
             let nearest = self
-                .by_scope_and_name
-                .get(&(scope, name))
+                .bindings
+                .get(&(loc.module, loc.scope, name))
                 .into_iter()
                 .flatten()
                 .filter(|b| b.visible.contains(at))
                 .max_by_key(|b| b.visible.start);
             if let Some(binding) = nearest {
-                return if self.mutated.contains(&(scope, name)) {
+                return if self.mutated.contains(&(loc.module, loc.scope, name)) {
                     Lookup::Ambiguous
                 } else {
                     Lookup::Bound(binding)
@@ -113,8 +150,8 @@ impl<'m> Resolver<'m> {
             }
         }
         let visible: Vec<&&Binding> = self
-            .by_scope_and_name
-            .get(&(0, name))
+            .bindings
+            .get(&(loc.module, 0, name))
             .into_iter()
             .flatten()
             .filter(|b| b.visible.contains(at))
@@ -126,58 +163,180 @@ impl<'m> Resolver<'m> {
         }
     }
 
-    /// Follows names (and constant subscripts of constant dicts) to the value
-    /// they hold. Anything that does not resolve is [`UNKNOWN`].
-    pub fn resolve(&self, value: &'m Value, scope: ScopeId) -> Resolved<'m> {
-        let mut current = Resolved {
-            value,
-            scope,
-            through_binding: false,
-        };
-        for _ in 0..MAX_HOPS {
-            match &current.value.kind {
-                ValueKind::Name(name) => match self.lookup(name, current.scope, current.value.span.start) {
-                    Lookup::Bound(binding) => {
-                        current = Resolved {
-                            value: &binding.value,
-                            scope: binding.scope,
-                            through_binding: true,
-                        };
-                    }
-                    Lookup::Ambiguous | Lookup::Unbound => return self.unknown(current),
-                },
-                ValueKind::Index(base, index) => {
-                    let base = self.resolve(base, current.scope);
-                    let index = self.resolve(index, current.scope);
-                    let (ValueKind::Dict { entries, .. }, ValueKind::Str(wanted)) = (&base.value.kind, &index.value.kind)
-                    else {
-                        return self.unknown(current);
-                    };
-                    let found = entries
-                        .iter()
-                        .find(|(k, _)| matches!(&self.resolve(k, base.scope).value.kind, ValueKind::Str(s) if s == wanted));
-                    match found {
-                        Some((_, entry)) => {
-                            current = Resolved {
-                                value: entry,
-                                scope: base.scope,
-                                through_binding: current.through_binding || base.through_binding,
-                            };
-                        }
-                        None => return self.unknown(current),
-                    }
-                }
-                _ => return current,
-            }
-        }
-        self.unknown(current)
+    /// Follows names, imports, attributes of modules and classes, and
+    /// constant subscripts to the value an expression holds. Anything that
+    /// does not resolve is [`UNKNOWN`]; an import of something outside the
+    /// project stays an `Imported` reference.
+    pub fn resolve(&self, value: &'p Value, loc: Loc) -> Resolved<'p> {
+        self.resolve_with_budget(value, loc, MAX_HOPS)
     }
 
-    fn unknown(&self, from: Resolved<'m>) -> Resolved<'m> {
-        Resolved {
-            value: &UNKNOWN,
-            scope: from.scope,
-            through_binding: from.through_binding,
+    fn resolve_with_budget(&self, value: &'p Value, loc: Loc, budget: usize) -> Resolved<'p> {
+        let mut current = Resolved {
+            value,
+            loc,
+            through_binding: false,
+        };
+        for _ in 0..budget {
+            let next = match &current.value.kind {
+                ValueKind::Name(name) => match self.lookup(name, current.loc, current.value.span.start) {
+                    Lookup::Bound(binding) => Some(self.follow_binding(binding, current.loc.module)),
+                    Lookup::Ambiguous | Lookup::Unbound => None,
+                },
+                ValueKind::Attr(base, attribute) => {
+                    let base = self.resolve_with_budget(base, current.loc, budget / 2);
+                    self.attribute_of(base, attribute, budget / 2)
+                        .map(|r| with_binding(r, current.through_binding || base.through_binding))
+                }
+                ValueKind::Index(base, index) => self
+                    .subscript_of(base, index, current.loc, budget / 2)
+                    .map(|r| with_binding(r, current.through_binding)),
+                _ => return current,
+            };
+            match next {
+                Some(next) => {
+                    current = Resolved {
+                        value: next.value,
+                        loc: next.loc,
+                        through_binding: current.through_binding || next.through_binding,
+                    }
+                }
+                None => return unknown_from(current),
+            }
+        }
+        unknown_from(current)
+    }
+
+    /// What a binding holds; an import of a project module's name continues
+    /// in that module.
+    fn follow_binding(&self, binding: &'p Binding, module: ModuleId) -> Resolved<'p> {
+        let here = Resolved {
+            value: &binding.value,
+            loc: Loc {
+                module,
+                scope: binding.scope,
+            },
+            through_binding: true,
+        };
+        if let ValueKind::Imported(path) = &binding.value.kind
+            && let Some(target) = self.resolve_import(path, module)
+        {
+            return with_binding(target, true);
+        }
+        here
+    }
+
+    /// An imported dotted path that names something inside a project module:
+    /// that module's top-level binding. `None` for modules themselves and for
+    /// anything outside the project.
+    fn resolve_import(&self, path: &str, from: ModuleId) -> Option<Resolved<'p>> {
+        if self.module(from).language != Language::Python {
+            return None;
+        }
+        let absolute = absolute_import(path, self.project.get(from).package.as_deref())?;
+        let segments: Vec<&str> = absolute.split('.').collect();
+        for split in (1..segments.len()).rev() {
+            let Some(module) = self.project.module_named(&segments[..split].join(".")) else {
+                continue;
+            };
+            let name = segments[split];
+            let Lookup::Bound(binding) = self.lookup_python(name, Loc { module, scope: 0 }) else {
+                return None;
+            };
+            let mut resolved = self.follow_binding(binding, module);
+            for attribute in &segments[split + 1..] {
+                resolved = self.attribute_of(resolved, attribute, MAX_HOPS / 2)?;
+            }
+            return Some(resolved);
+        }
+        None
+    }
+
+    /// `base.attribute` where `base` has been resolved: a name in an
+    /// imported project module, or an attribute of a class or of an instance
+    /// of one (a pydantic field default, unless the constructor sets it).
+    fn attribute_of(&self, base: Resolved<'p>, attribute: &str, budget: usize) -> Option<Resolved<'p>> {
+        match &base.value.kind {
+            ValueKind::Imported(path) => self.resolve_import(&format!("{path}.{attribute}"), base.loc.module),
+            ValueKind::ClassDef(scope) => self.class_attribute(base.loc.module, *scope, attribute),
+            ValueKind::Call(id) => {
+                let call = &self.module(base.loc.module).calls[*id];
+                let class = self.resolve_with_budget(&call.callee, base.loc.with_scope(call.scope), budget);
+                let ValueKind::ClassDef(scope) = class.value.kind else {
+                    return None;
+                };
+                if call.star_kwargs || !call.args.iter().all(|a| a.keyword.is_some()) {
+                    return None; // the constructor may set the field
+                }
+                if let Some(arg) = call.args.iter().find(|a| a.keyword.as_deref() == Some(attribute)) {
+                    return Some(Resolved {
+                        value: &arg.value,
+                        loc: base.loc.with_scope(call.scope),
+                        through_binding: true,
+                    });
+                }
+                self.class_attribute(class.loc.module, scope, attribute)
+            }
+            _ => None,
+        }
+    }
+
+    fn class_attribute(&self, module: ModuleId, class_scope: ScopeId, attribute: &str) -> Option<Resolved<'p>> {
+        if self.mutated_anywhere.contains(&(module, attribute)) {
+            return None;
+        }
+        match self.bindings.get(&(module, class_scope, attribute)).map(Vec::as_slice) {
+            Some([only]) => Some(self.follow_binding(only, module)),
+            _ => None,
+        }
+    }
+
+    /// `CONSTANT_DICT["key"]`, or `app.config["KEY"]` after `app.config["KEY"] = …`.
+    fn subscript_of(&self, base: &'p Value, index: &'p Value, loc: Loc, budget: usize) -> Option<Resolved<'p>> {
+        let key = self.resolve_with_budget(index, loc, budget);
+        let ValueKind::Str(wanted) = &key.value.kind else {
+            return None;
+        };
+        if let Some(container) = dotted_text(base)
+            && let Some(setting) = self.config_entry(loc.module, &container, wanted)
+        {
+            return Some(setting);
+        }
+        let base = self.resolve_with_budget(base, loc, budget);
+        let ValueKind::Dict { entries, .. } = &base.value.kind else {
+            return None;
+        };
+        let mut found = None;
+        for (k, v) in entries {
+            match &self.resolve_with_budget(k, base.loc, budget).value.kind {
+                ValueKind::Str(s) if s == wanted => {
+                    if found.is_some() {
+                        return None; // a repeated key: the last one wins, keep it simple
+                    }
+                    found = Some(v);
+                }
+                ValueKind::Str(_) => {}
+                _ => return None,
+            }
+        }
+        found.map(|value| Resolved {
+            value,
+            loc: base.loc,
+            through_binding: base.through_binding,
+        })
+    }
+
+    fn config_entry(&self, module: ModuleId, container: &str, name: &str) -> Option<Resolved<'p>> {
+        match self.settings.get(&(module, container, name)).map(Vec::as_slice) {
+            Some([only]) => Some(Resolved {
+                value: &only.value,
+                loc: Loc {
+                    module,
+                    scope: only.scope,
+                },
+                through_binding: true,
+            }),
+            _ => None,
         }
     }
 
@@ -186,24 +345,38 @@ impl<'m> Resolver<'m> {
     /// `jsonwebtoken::Validation::new().insecure_disable_signature_validation`.
     /// A method on a receiver that does not resolve is `?.method`.
     /// Empty when nothing is known.
-    pub fn callee_paths(&self, call: &'m Call) -> Vec<String> {
-        self.value_paths(&call.callee, call.scope, 0)
+    pub fn callee_paths(&self, call: &'p Call, module: ModuleId) -> Vec<String> {
+        self.value_paths(
+            &call.callee,
+            Loc {
+                module,
+                scope: call.scope,
+            },
+            0,
+        )
     }
 
-    fn value_paths(&self, value: &'m Value, scope: ScopeId, depth: usize) -> Vec<String> {
+    /// The canonical paths of a reference (`jose.constants.ALGORITHMS.SUPPORTED`).
+    pub fn value_paths(&self, value: &'p Value, loc: Loc, depth: usize) -> Vec<String> {
         if depth > MAX_HOPS {
             return Vec::new();
         }
         match &value.kind {
-            ValueKind::Name(name) => match self.lookup(name, scope, value.span.start) {
-                Lookup::Bound(binding) => match &binding.value.kind {
-                    ValueKind::Imported(path) => vec![path.clone()],
-                    ValueKind::Name(_) | ValueKind::Path(_) | ValueKind::Attr(..) | ValueKind::Call(_) => {
-                        self.value_paths(&binding.value, binding.scope, depth + 1)
+            ValueKind::Name(name) => match self.lookup(name, loc, value.span.start) {
+                Lookup::Bound(binding) => {
+                    let loc = Loc {
+                        module: loc.module,
+                        scope: binding.scope,
+                    };
+                    match &binding.value.kind {
+                        ValueKind::Imported(path) => vec![self.canonical_import(path, loc.module, depth)],
+                        ValueKind::Name(_) | ValueKind::Path(_) | ValueKind::Attr(..) | ValueKind::Call(_) => {
+                            self.value_paths(&binding.value, loc, depth + 1)
+                        }
+                        _ => Vec::new(),
                     }
-                    _ => Vec::new(),
-                },
-                Lookup::Unbound => self.with_glob_candidates(name.clone()),
+                }
+                Lookup::Unbound => self.with_glob_candidates(name.clone(), loc.module),
                 Lookup::Ambiguous => Vec::new(),
             },
             ValueKind::Path(segments) => {
@@ -211,17 +384,17 @@ impl<'m> Resolver<'m> {
                     return Vec::new();
                 };
                 let rest = rest.join("::");
-                match self.lookup(first, scope, value.span.start) {
+                match self.lookup(first, loc, value.span.start) {
                     Lookup::Bound(binding) => match &binding.value.kind {
                         ValueKind::Imported(path) => vec![format!("{path}::{rest}")],
                         _ => Vec::new(),
                     },
-                    Lookup::Unbound => self.with_glob_candidates(segments.join("::")),
+                    Lookup::Unbound => self.with_glob_candidates(segments.join("::"), loc.module),
                     Lookup::Ambiguous => Vec::new(),
                 }
             }
             ValueKind::Attr(base, name) => {
-                let bases = self.value_paths(base, scope, depth + 1);
+                let bases = self.value_paths(base, loc, depth + 1);
                 if bases.is_empty() {
                     vec![format!("?.{name}")]
                 } else {
@@ -229,33 +402,62 @@ impl<'m> Resolver<'m> {
                 }
             }
             ValueKind::Call(id) => {
-                let inner = &self.module.calls[*id];
-                self.value_paths(&inner.callee, inner.scope, depth + 1)
+                let inner = &self.module(loc.module).calls[*id];
+                self.value_paths(&inner.callee, loc.with_scope(inner.scope), depth + 1)
                     .into_iter()
                     .map(|p| format!("{p}()"))
                     .collect()
             }
+            ValueKind::Imported(path) => vec![self.canonical_import(path, loc.module, depth)],
             _ => Vec::new(),
         }
     }
 
+    /// An import path made absolute, with re-exports inside the project
+    /// followed (`from app.auth import jwt` where `app/auth.py` does `import jwt`).
+    fn canonical_import(&self, path: &str, module: ModuleId, depth: usize) -> String {
+        if self.module(module).language != Language::Python {
+            return path.to_string();
+        }
+        let Some(absolute) = absolute_import(path, self.project.get(module).package.as_deref()) else {
+            return path.to_string();
+        };
+        if depth < MAX_HOPS
+            && let Some(target) = self.resolve_import(&absolute, module)
+            && let ValueKind::Imported(inner) = &target.value.kind
+        {
+            return self.canonical_import(inner, target.loc.module, depth + 1);
+        }
+        absolute
+    }
+
     /// An unbound name is taken as written (Python builtins, Rust paths
     /// written out in full), and also as a member of each glob import.
-    fn with_glob_candidates(&self, written: String) -> Vec<String> {
-        let separator = self.module.language.path_separator();
+    fn with_glob_candidates(&self, written: String, module: ModuleId) -> Vec<String> {
+        let module = self.module(module);
+        let separator = module.language.path_separator();
         let mut paths = vec![written.clone()];
-        for glob in &self.module.glob_imports {
+        for glob in &module.glob_imports {
             paths.push(format!("{glob}{separator}{written}"));
         }
         paths
     }
 
+    /// The bindings whose value is the result of this call (`claims = jwt.decode(…)`).
+    pub fn names_bound_to_call(&self, module: ModuleId, call: usize) -> Vec<&'p Binding> {
+        self.module(module)
+            .bindings
+            .iter()
+            .filter(|b| matches!(b.value.kind, ValueKind::Call(id) if id == call))
+            .collect()
+    }
+
     /// A short, secret-free rendering of a callee for messages: the names
     /// as written, with calls shown as `()`.
-    pub fn display_callee(&self, value: &Value) -> String {
+    pub fn display_callee(&self, value: &Value, module: ModuleId) -> String {
         let mut out = String::new();
-        self.write_callee(value, &mut out, 0);
-        if out.len() > 80 {
+        self.write_callee(value, module, &mut out, 0);
+        if out.chars().count() > 80 {
             let cut = out.char_indices().nth(77).map(|(i, _)| i).unwrap_or(out.len());
             out.truncate(cut);
             out.push('…');
@@ -263,22 +465,22 @@ impl<'m> Resolver<'m> {
         out
     }
 
-    fn write_callee(&self, value: &Value, out: &mut String, depth: usize) {
+    fn write_callee(&self, value: &Value, module: ModuleId, out: &mut String, depth: usize) {
         if depth > MAX_HOPS {
             out.push('…');
             return;
         }
-        let separator = self.module.language.path_separator();
+        let separator = self.module(module).language.path_separator();
         match &value.kind {
             ValueKind::Name(name) => out.push_str(name),
             ValueKind::Path(segments) => out.push_str(&segments.join(separator)),
             ValueKind::Attr(base, name) => {
-                self.write_callee(base, out, depth + 1);
+                self.write_callee(base, module, out, depth + 1);
                 out.push('.');
                 out.push_str(name);
             }
             ValueKind::Call(id) => {
-                self.write_callee(&self.module.calls[*id].callee, out, depth + 1);
+                self.write_callee(&self.module(module).calls[*id].callee, module, out, depth + 1);
                 out.push_str("()");
             }
             _ => out.push('…'),
@@ -286,33 +488,118 @@ impl<'m> Resolver<'m> {
     }
 }
 
+impl Loc {
+    pub fn with_scope(self, scope: ScopeId) -> Loc {
+        Loc { scope, ..self }
+    }
+}
+
+fn with_binding(resolved: Resolved<'_>, through: bool) -> Resolved<'_> {
+    Resolved {
+        through_binding: resolved.through_binding || through,
+        ..resolved
+    }
+}
+
+fn unknown_from(from: Resolved<'_>) -> Resolved<'_> {
+    Resolved {
+        value: &UNKNOWN,
+        loc: from.loc,
+        through_binding: from.through_binding,
+    }
+}
+
+/// The text of a `Name`/`Attr` chain (`app.config`), if it is one.
+pub fn dotted_text(value: &Value) -> Option<String> {
+    match &value.kind {
+        ValueKind::Name(name) => Some(name.clone()),
+        ValueKind::Attr(base, name) => Some(format!("{}.{name}", dotted_text(base)?)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lower::python::lower_python;
+    use crate::project::ProjectModule;
+    use std::sync::Arc;
+
+    fn project_of(files: &[(&str, &str, &str)]) -> Project {
+        let modules = files
+            .iter()
+            .map(|(path, package, src)| ProjectModule {
+                path: path.to_string(),
+                language: Language::Python,
+                module: lower_python(src),
+                source: Arc::new(src.to_string()),
+                package: Some(package.to_string()),
+            })
+            .collect();
+        let names: Vec<Vec<String>> = files
+            .iter()
+            .map(|(path, _, _)| vec![path.trim_end_matches(".py").replace('/', ".")])
+            .collect();
+        Project::new(modules, &names)
+    }
+
+    fn single(src: &str) -> Project {
+        project_of(&[("main.py", "", src)])
+    }
 
     fn paths(src: &str, callee: &str) -> Vec<String> {
-        let m = lower_python(src);
-        let r = Resolver::new(&m);
+        let project = single(src);
+        let r = Resolver::new(&project);
+        let m = r.module(0);
         let call = m
             .calls
             .iter()
             .find(|c| &src[c.callee.span.start..c.callee.span.end] == callee)
             .expect("call present");
-        r.callee_paths(call)
+        r.callee_paths(call, 0)
+    }
+
+    /// The resolved values of the arguments of the last call in module `id`.
+    fn last_call_args(project: &Project, id: ModuleId) -> Vec<ValueKind> {
+        let r = Resolver::new(project);
+        let call = r.module(id).calls.last().unwrap();
+        call.args
+            .iter()
+            .map(|a| {
+                r.resolve(
+                    &a.value,
+                    Loc {
+                        module: id,
+                        scope: call.scope,
+                    },
+                )
+                .value
+                .kind
+                .clone()
+            })
+            .collect()
     }
 
     #[test]
     fn python_callee_paths_follow_imports_aliases_and_instances() {
-        assert_eq!(paths("import jwt as pyjwt\npyjwt.decode(t)\n", "pyjwt.decode"), ["jwt.decode"]);
-        assert_eq!(paths("from jose import jwt\njwt.decode(t)\n", "jwt.decode"), ["jose.jwt.decode"]);
+        assert_eq!(
+            paths("import jwt as pyjwt\npyjwt.decode(t)\n", "pyjwt.decode"),
+            ["jwt.decode"]
+        );
+        assert_eq!(
+            paths("from jose import jwt\njwt.decode(t)\n", "jwt.decode"),
+            ["jose.jwt.decode"]
+        );
         assert_eq!(paths("from jwt import decode as d\nd(t)\n", "d"), ["jwt.decode"]);
         assert_eq!(
             paths("from jwt import PyJWT\nPyJWT().decode(t)\n", "PyJWT().decode"),
             ["jwt.PyJWT().decode"]
         );
         assert_eq!(
-            paths("import jwt\ndec = jwt.PyJWT()\ndef f(t):\n    dec.decode(t)\n", "dec.decode"),
+            paths(
+                "import jwt\ndec = jwt.PyJWT()\ndef f(t):\n    dec.decode(t)\n",
+                "dec.decode"
+            ),
             ["jwt.PyJWT().decode"]
         );
         assert_eq!(paths("def f(jwt):\n    jwt.decode(t)\n", "jwt.decode"), ["?.decode"]);
@@ -320,12 +607,10 @@ mod tests {
 
     #[test]
     fn python_values_resolve_only_when_bound_once_and_unmutated() {
-        let src = "K = 'k1'\nJ = K\nM = 'a'\nM = 'b'\nD = {'x': False}\nE = {'x': 1}\nE['x'] = 2\nuse(J, M, D['x'], E)\n";
-        let m = lower_python(src);
-        let r = Resolver::new(&m);
-        let call = m.calls.last().unwrap();
-        let resolved: Vec<&ValueKind> = call.args.iter().map(|a| &r.resolve(&a.value, call.scope).value.kind).collect();
-        assert!(matches!(resolved[0], ValueKind::Str(s) if s == "k1"));
+        let src =
+            "K = 'k1'\nJ = K\nM = 'a'\nM = 'b'\nD = {'x': False}\nE = {'x': 1}\nE['x'] = 2\nuse(J, M, D['x'], E)\n";
+        let resolved = last_call_args(&single(src), 0);
+        assert!(matches!(&resolved[0], ValueKind::Str(s) if s == "k1"));
         assert!(matches!(resolved[1], ValueKind::Unknown), "bound twice");
         assert!(matches!(resolved[2], ValueKind::Bool(false)));
         assert!(matches!(resolved[3], ValueKind::Unknown), "mutated");
@@ -333,14 +618,80 @@ mod tests {
 
     #[test]
     fn python_function_names_fall_back_to_module_but_parameters_shadow() {
-        let src = "KEY = 'k'\ndef a():\n    use(KEY)\ndef b(KEY):\n    use(KEY)\n";
-        let m = lower_python(src);
-        let r = Resolver::new(&m);
-        let uses: Vec<&Call> = m.calls.iter().collect();
-        let first = r.resolve(&uses[0].args[0].value, uses[0].scope);
+        let project = single("KEY = 'k'\ndef a():\n    use(KEY)\ndef b(KEY):\n    use(KEY)\n");
+        let r = Resolver::new(&project);
+        let calls = &r.module(0).calls;
+        let first = r.resolve(
+            &calls[0].args[0].value,
+            Loc {
+                module: 0,
+                scope: calls[0].scope,
+            },
+        );
         assert!(matches!(&first.value.kind, ValueKind::Str(s) if s == "k"));
         assert!(first.through_binding);
-        let second = r.resolve(&uses[1].args[0].value, uses[1].scope);
+        let second = r.resolve(
+            &calls[1].args[0].value,
+            Loc {
+                module: 0,
+                scope: calls[1].scope,
+            },
+        );
         assert!(second.value.is_unknown());
+    }
+
+    #[test]
+    fn imports_resolve_across_modules() {
+        let project = project_of(&[
+            (
+                "app/core/config.py",
+                "app.core",
+                "SECRET_KEY = 'cfg-key'\nclass Settings:\n    JWT_KEY: str = 'cls-key'\nsettings = Settings()\n",
+            ),
+            (
+                "app/api/deps.py",
+                "app.api",
+                "from app.core.config import SECRET_KEY\nfrom ..core import config\nfrom app.core.config import settings, Settings\nuse(SECRET_KEY, config.SECRET_KEY, settings.JWT_KEY, Settings.JWT_KEY, Settings(JWT_KEY='kw').JWT_KEY, config.MISSING)\n",
+            ),
+        ]);
+        let resolved = last_call_args(&project, 1);
+        let strings: Vec<Option<&str>> = resolved
+            .iter()
+            .map(|k| match k {
+                ValueKind::Str(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            strings,
+            [
+                Some("cfg-key"),
+                Some("cfg-key"),
+                Some("cls-key"),
+                Some("cls-key"),
+                Some("kw"),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn flask_config_entries_resolve_in_their_file() {
+        let src = "app.config['JWT_SECRET_KEY'] = 'flask-key'\napp.config.update(OTHER='x')\nuse(app.config['JWT_SECRET_KEY'], app.config['OTHER'], app.config['NOPE'])\n";
+        let resolved = last_call_args(&single(src), 0);
+        assert!(matches!(&resolved[0], ValueKind::Str(s) if s == "flask-key"));
+        assert!(matches!(&resolved[1], ValueKind::Str(s) if s == "x"));
+        assert!(matches!(resolved[2], ValueKind::Unknown));
+    }
+
+    #[test]
+    fn re_exports_give_canonical_callee_paths() {
+        let project = project_of(&[
+            ("app/security.py", "app", "from jose import jwt\n"),
+            ("app/api.py", "app", "from .security import jwt\njwt.decode(t, k)\n"),
+        ]);
+        let r = Resolver::new(&project);
+        let call = r.module(1).calls.last().unwrap();
+        assert_eq!(r.callee_paths(call, 1), ["jose.jwt.decode"]);
     }
 }

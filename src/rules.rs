@@ -65,12 +65,44 @@ struct RuleFile {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct MatchClauseFile {
     language: Language,
-    callee: Spanned<Vec<Spanned<String>>>,
+    /// Subject: calls whose resolved callee matches one of these patterns.
+    callee: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Subject: settings whose name matches one of these patterns…
+    setting: Option<Spanned<Vec<Spanned<String>>>>,
+    /// …or whose name is in this name class.
+    setting_class: Option<Spanned<String>>,
+    /// With `setting`/`setting-class`: the container (`SIMPLE_JWT`,
+    /// `app.config`, a class name) must match one of these patterns.
+    container: Option<Vec<Spanned<String>>>,
+    /// Subject: every string template (f-string, `format!`, concatenation).
+    template: Option<bool>,
+    /// Subject: subscript reads whose base matches one of these patterns; the
+    /// conditions look at the index.
+    subscript: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Subject: function parameters whose name is in this name class…
+    parameter_class: Option<Spanned<String>>,
+    /// …declared by a call to one of these (`fastapi.Query`) in their default or annotation.
+    declared_by: Option<Vec<Spanned<String>>>,
     label: Option<String>,
+    severity: Option<Severity>,
     #[serde(default, rename = "where")]
     conditions: Vec<Spanned<ConditionFile>>,
     #[serde(default)]
     unless: Vec<Spanned<ConditionFile>>,
+    /// Named checks; the clause reports when any is definitely not met, and
+    /// `{missing}` lists those.
+    #[serde(default)]
+    checks: Vec<Spanned<CheckFile>>,
+    /// Only run the checks whose name is in this policy list (`required-claims`).
+    checks_from: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct CheckFile {
+    name: String,
+    #[serde(flatten)]
+    condition: ConditionFile,
 }
 
 #[derive(Deserialize)]
@@ -78,12 +110,33 @@ struct MatchClauseFile {
 struct ConditionFile {
     argument: Option<String>,
     position: Option<usize>,
-    key: Option<String>,
+    /// Any argument, positional or keyword.
+    any_argument: Option<bool>,
+    /// Any keyword argument whose name is in this name class.
+    keyword_class: Option<String>,
+    /// The call's result: a method of this name is called on it.
+    result_method: Option<String>,
+    key: Option<OneOrMany>,
     is: Option<ValueClass>,
     equals: Option<toml::Value>,
     contains: Option<toml::Value>,
+    names: Option<String>,
+    from_call: Option<Vec<String>>,
+    refers_to: Option<Vec<String>>,
+    lacks_key: Option<String>,
+    has_key_in: Option<String>,
+    duration_over: Option<String>,
+    expiry_over: Option<String>,
+    generated_bytes_under: Option<String>,
     #[serde(default)]
     ignore_case: bool,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -92,8 +145,14 @@ enum ValueClass {
     Missing,
     Present,
     StringLiteral,
+    NonEmptyString,
     Null,
     PublicKey,
+    BearerToken,
+    PlainHttpRemoteUrl,
+    MixedAlgorithmFamilies,
+    TokenInQuery,
+    UntrustedKeyId,
 }
 
 // ---------------------------------------------------------------- compiled form
@@ -120,36 +179,80 @@ pub struct Rule {
 #[derive(Debug)]
 pub struct Clause {
     pub language: Language,
-    pub callee_patterns: Vec<String>,
-    pub callees: GlobSet,
+    pub subject: Subject,
     pub label: Option<String>,
+    /// Overrides the rule's severity for what this clause finds.
+    pub severity: Option<Severity>,
     pub conditions: Vec<Condition>,
     pub unless: Vec<Condition>,
+    pub checks: Vec<Check>,
+    pub checks_from: Option<String>,
 }
 
-/// Which argument a condition looks at: by keyword, by position, or either
-/// (Python lets most parameters be passed both ways).
+#[derive(Debug)]
+pub enum Subject {
+    Call {
+        patterns: Vec<String>,
+        callees: GlobSet,
+    },
+    Setting {
+        names: Option<GlobSet>,
+        class: Option<String>,
+        containers: Option<GlobSet>,
+    },
+    Template,
+    Subscript {
+        bases: GlobSet,
+    },
+    Parameter {
+        class: String,
+        declared_by: GlobSet,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub condition: Condition,
+}
+
+/// Which value a condition looks at.
 #[derive(Clone, Debug)]
-pub struct ArgSelector {
-    pub keyword: Option<String>,
-    pub position: Option<usize>,
+pub enum Selector {
+    /// The subject itself: a setting's value, a template, a subscript's index.
+    Subject,
+    /// An argument by keyword and/or position (Python lets most parameters
+    /// be passed both ways).
+    Argument {
+        keyword: Option<String>,
+        position: Option<usize>,
+    },
+    AnyArgument,
+    KeywordInClass(String),
+    /// The call's result, and whether this method is called on it.
+    ResultMethod(String),
 }
 
-impl ArgSelector {
+impl Selector {
     pub fn describe(&self) -> String {
-        match (&self.keyword, self.position) {
-            (Some(k), _) => k.clone(),
-            (None, Some(p)) => format!("argument {}", p + 1),
-            (None, None) => "argument".to_string(),
+        match self {
+            Selector::Argument { keyword: Some(k), .. } => k.clone(),
+            Selector::Argument {
+                keyword: None,
+                position: Some(p),
+            } => format!("argument {}", p + 1),
+            Selector::ResultMethod(m) => format!("`.{m}()`"),
+            _ => "argument".to_string(),
         }
     }
 }
 
 #[derive(Clone, Debug)]
 pub struct Condition {
-    pub argument: ArgSelector,
-    /// Look inside a dict argument at this key first.
-    pub key: Option<String>,
+    pub selector: Selector,
+    /// Look inside a dict value at one of these string keys first.
+    pub keys: Vec<String>,
+    pub keys_ignore_case: bool,
     pub predicate: Predicate,
 }
 
@@ -158,12 +261,27 @@ pub enum Predicate {
     Missing,
     Present,
     StringLiteral,
+    NonEmptyString,
     /// Python `None`.
     Null,
     /// A string literal holding a PEM public key or certificate: public by design.
     PublicKey,
+    BearerToken,
+    PlainHttpRemoteUrl,
+    MixedAlgorithmFamilies,
+    TokenInQuery,
+    UntrustedKeyId,
     Equals(Literal),
     Contains(Literal),
+    /// A string literal that is a name in this class (`"JWT_SECRET"` is a secret name).
+    Names(String),
+    FromCall(GlobSet),
+    RefersTo(GlobSet),
+    LacksKey(String),
+    HasKeyIn(String),
+    DurationOver(String),
+    ExpiryOver(String),
+    GeneratedBytesUnder(String),
 }
 
 #[derive(Clone, Debug)]
@@ -249,7 +367,10 @@ pub fn load_rules(extra_dirs: &[PathBuf]) -> Result<Vec<Rule>, RuleLoadError> {
             let name = path.display().to_string();
             let rule = parse_rule(&name, &text)?;
             if let Some(existing) = rules.iter().find(|r| r.code == rule.code) {
-                let ctx = FileContext { name: &name, text: &text };
+                let ctx = FileContext {
+                    name: &name,
+                    text: &text,
+                };
                 let span = code_span(&text);
                 return Err(ctx.error(
                     format!("rule code {} is already defined by {}", rule.code, existing.origin),
@@ -287,18 +408,15 @@ fn rule_files_in(dir: &Path) -> Result<Vec<PathBuf>, RuleLoadError> {
 /// Parses and validates one rule file. `name` is how errors refer to it.
 pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
     let ctx = FileContext { name, text };
-    let file: RuleFile = toml::from_str(text).map_err(|e| {
-        ctx.error(
-            e.message().to_string(),
-            e.span(),
-            "here",
-        )
-    })?;
+    let file: RuleFile = toml::from_str(text).map_err(|e| ctx.error(e.message().to_string(), e.span(), "here"))?;
 
     let code = file.code.get_ref().clone();
     let valid_code = code.len() >= 4
         && code.chars().take_while(|c| c.is_ascii_uppercase()).count() >= 2
-        && code.chars().skip_while(|c| c.is_ascii_uppercase()).all(|c| c.is_ascii_digit())
+        && code
+            .chars()
+            .skip_while(|c| c.is_ascii_uppercase())
+            .all(|c| c.is_ascii_digit())
         && code.chars().last().is_some_and(|c| c.is_ascii_digit());
     if !valid_code {
         return Err(ctx.error_with_help(
@@ -309,7 +427,11 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
         ));
     }
     let rule_name = file.name.get_ref().clone();
-    if rule_name.is_empty() || !rule_name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if rule_name.is_empty()
+        || !rule_name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         return Err(ctx.error(
             format!("rule name `{rule_name}` must be kebab-case (lowercase letters, digits, `-`)"),
             Some(file.name.span()),
@@ -351,7 +473,10 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
     for language in file.languages.get_ref() {
         if !clauses.iter().any(|c| c.language == *language) {
             return Err(ctx.error(
-                format!("`languages` lists {} but no `[[match]]` clause is for it", language.name()),
+                format!(
+                    "`languages` lists {} but no `[[match]]` clause is for it",
+                    language.name()
+                ),
                 Some(file.languages.span()),
                 "no clause for this language",
             ));
@@ -376,7 +501,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
     })
 }
 
-const PLACEHOLDERS: [&str; 3] = ["callee", "argument", "value"];
+const PLACEHOLDERS: [&str; 5] = ["callee", "argument", "value", "missing", "name"];
 
 fn check_placeholders(ctx: &FileContext, message: &Spanned<String>) -> Result<(), RuleLoadError> {
     let mut rest = message.get_ref().as_str();
@@ -391,7 +516,7 @@ fn check_placeholders(ctx: &FileContext, message: &Spanned<String>) -> Result<()
                 format!("unknown placeholder `{{{name}}}` in `message`"),
                 Some(message.span()),
                 "here",
-                Some("messages may use {callee}, {argument} and {value}".into()),
+                Some("messages may use {callee}, {argument}, {value}, {name} and {missing}".into()),
             ));
         }
         rest = &after[close + 1..];
@@ -399,46 +524,193 @@ fn check_placeholders(ctx: &FileContext, message: &Spanned<String>) -> Result<()
     Ok(())
 }
 
+fn compile_globs(
+    ctx: &FileContext,
+    patterns: &[Spanned<String>],
+    case_insensitive: bool,
+) -> Result<GlobSet, RuleLoadError> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        // `*` matches any run of characters, separators included;
+        // braces give alternatives. Nothing else is special.
+        let text = if case_insensitive {
+            pattern.get_ref().to_ascii_lowercase()
+        } else {
+            pattern.get_ref().clone()
+        };
+        let glob = GlobBuilder::new(&text)
+            .literal_separator(false)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| ctx.error(format!("bad pattern: {}", e.kind()), Some(pattern.span()), "here"))?;
+        builder.add(glob);
+    }
+    builder
+        .build()
+        .map_err(|e| ctx.error(format!("bad patterns: {e}"), None, "here"))
+}
+
+fn plain_globs(ctx: &FileContext, patterns: &[String], span: std::ops::Range<usize>) -> Result<GlobSet, RuleLoadError> {
+    let spanned: Vec<Spanned<String>> = patterns.iter().map(|p| Spanned::new(span.clone(), p.clone())).collect();
+    compile_globs(ctx, &spanned, false)
+}
+
+fn check_name_class(ctx: &FileContext, class: &str, span: std::ops::Range<usize>) -> Result<(), RuleLoadError> {
+    if crate::policy::NAME_CLASSES.contains(&class) {
+        return Ok(());
+    }
+    Err(ctx.error_with_help(
+        format!("unknown name class `{class}`"),
+        Some(span),
+        "here",
+        Some(format!("name classes: {}", crate::policy::NAME_CLASSES.join(", "))),
+    ))
+}
+
+fn check_threshold(ctx: &FileContext, name: &str, span: std::ops::Range<usize>) -> Result<(), RuleLoadError> {
+    if crate::policy::THRESHOLDS.contains(&name) {
+        return Ok(());
+    }
+    Err(ctx.error_with_help(
+        format!("unknown threshold `{name}`"),
+        Some(span),
+        "here",
+        Some(format!("thresholds: {}", crate::policy::THRESHOLDS.join(", "))),
+    ))
+}
+
+fn compile_subject(
+    ctx: &FileContext,
+    clause: &MatchClauseFile,
+    span: std::ops::Range<usize>,
+) -> Result<Subject, RuleLoadError> {
+    let given = [
+        clause.callee.is_some(),
+        clause.setting.is_some() || clause.setting_class.is_some(),
+        clause.template == Some(true),
+        clause.subscript.is_some(),
+        clause.parameter_class.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if given != 1 {
+        return Err(ctx.error_with_help(
+            "a clause needs exactly one subject",
+            Some(span),
+            "in this clause",
+            Some(
+                "one of `callee`, `setting`/`setting-class`, `template = true`, `subscript`, `parameter-class`".into(),
+            ),
+        ));
+    }
+    let non_empty = |list: &Spanned<Vec<Spanned<String>>>, what: &str| {
+        if list.get_ref().is_empty() {
+            Err(ctx.error(format!("`{what}` lists no pattern"), Some(list.span()), "here"))
+        } else {
+            Ok(())
+        }
+    };
+    if let Some(callee) = &clause.callee {
+        non_empty(callee, "callee")?;
+        return Ok(Subject::Call {
+            patterns: callee.get_ref().iter().map(|p| p.get_ref().clone()).collect(),
+            callees: compile_globs(ctx, callee.get_ref(), false)?,
+        });
+    }
+    if clause.setting.is_some() || clause.setting_class.is_some() {
+        let names = match &clause.setting {
+            Some(list) => {
+                non_empty(list, "setting")?;
+                Some(compile_globs(ctx, list.get_ref(), true)?)
+            }
+            None => None,
+        };
+        if let Some(class) = &clause.setting_class {
+            check_name_class(ctx, class.get_ref(), class.span())?;
+        }
+        let containers = match &clause.container {
+            Some(list) => Some(compile_globs(ctx, list, false)?),
+            None => None,
+        };
+        return Ok(Subject::Setting {
+            names,
+            class: clause.setting_class.as_ref().map(|c| c.get_ref().clone()),
+            containers,
+        });
+    }
+    if let Some(bases) = &clause.subscript {
+        non_empty(bases, "subscript")?;
+        return Ok(Subject::Subscript {
+            bases: compile_globs(ctx, bases.get_ref(), false)?,
+        });
+    }
+    if let Some(class) = &clause.parameter_class {
+        check_name_class(ctx, class.get_ref(), class.span())?;
+        let declared = clause.declared_by.clone().unwrap_or_default();
+        if declared.is_empty() {
+            return Err(ctx.error("`parameter-class` needs `declared-by`", Some(class.span()), "here"));
+        }
+        return Ok(Subject::Parameter {
+            class: class.get_ref().clone(),
+            declared_by: compile_globs(ctx, &declared, false)?,
+        });
+    }
+    Ok(Subject::Template)
+}
+
 fn compile_clause(
     ctx: &FileContext,
     clause: MatchClauseFile,
     span: std::ops::Range<usize>,
 ) -> Result<Clause, RuleLoadError> {
-    if clause.callee.get_ref().is_empty() {
-        return Err(ctx.error("`callee` lists no pattern", Some(clause.callee.span()), "here"));
+    let subject = compile_subject(ctx, &clause, span.clone())?;
+    let is_call = matches!(subject, Subject::Call { .. });
+    let compile_all = |list: Vec<Spanned<ConditionFile>>| -> Result<Vec<Condition>, RuleLoadError> {
+        list.into_iter()
+            .map(|c| {
+                let span = c.span();
+                compile_condition(ctx, c.into_inner(), span, is_call)
+            })
+            .collect()
+    };
+    let conditions = compile_all(clause.conditions)?;
+    let unless = compile_all(clause.unless)?;
+    let mut checks = Vec::new();
+    for check in clause.checks {
+        let span = check.span();
+        let check = check.into_inner();
+        checks.push(Check {
+            name: check.name,
+            condition: compile_condition(ctx, check.condition, span, is_call)?,
+        });
     }
-    let mut builder = GlobSetBuilder::new();
-    let mut patterns = Vec::new();
-    for pattern in clause.callee.into_inner() {
-        // `*` matches any run of characters, separators included;
-        // braces give alternatives. Nothing else is special.
-        let glob = GlobBuilder::new(pattern.get_ref())
-            .literal_separator(false)
-            .backslash_escape(true)
-            .build()
-            .map_err(|e| ctx.error(format!("bad callee pattern: {}", e.kind()), Some(pattern.span()), "here"))?;
-        builder.add(glob);
-        patterns.push(pattern.into_inner());
+    if let Some(list) = &clause.checks_from
+        && list.get_ref() != "required-claims"
+    {
+        return Err(ctx.error_with_help(
+            format!("unknown policy list `{}`", list.get_ref()),
+            Some(list.span()),
+            "here",
+            Some("`checks-from` takes `required-claims`".into()),
+        ));
     }
-    let callees = builder
-        .build()
-        .map_err(|e| ctx.error(format!("bad callee patterns: {e}"), Some(span.clone()), "here"))?;
-    let conditions = clause
-        .conditions
-        .into_iter()
-        .map(|c| compile_condition(ctx, c))
-        .collect::<Result<Vec<_>, _>>()?;
-    let unless = clause
-        .unless
-        .into_iter()
-        .map(|c| compile_condition(ctx, c))
-        .collect::<Result<Vec<_>, _>>()?;
     if clause.language == Language::Rust {
-        if let Some(c) = conditions.iter().chain(&unless).find(|c| c.argument.keyword.is_some()) {
+        let keyword = conditions
+            .iter()
+            .chain(&unless)
+            .chain(checks.iter().map(|c| &c.condition))
+            .find(|c| {
+                matches!(
+                    c.selector,
+                    Selector::Argument { keyword: Some(_), .. } | Selector::KeywordInClass(_)
+                )
+            });
+        if let Some(c) = keyword {
             return Err(ctx.error(
                 format!(
                     "Rust calls have no keyword arguments: select `{}` by `position`",
-                    c.argument.describe()
+                    c.selector.describe()
                 ),
                 Some(span),
                 "in this clause",
@@ -447,34 +719,89 @@ fn compile_clause(
     }
     Ok(Clause {
         language: clause.language,
-        callee_patterns: patterns,
-        callees,
+        subject,
         label: clause.label,
+        severity: clause.severity,
         conditions,
         unless,
+        checks,
+        checks_from: clause.checks_from.map(Spanned::into_inner),
     })
 }
 
-fn compile_condition(ctx: &FileContext, condition: Spanned<ConditionFile>) -> Result<Condition, RuleLoadError> {
-    let span = condition.span();
-    let c = condition.into_inner();
-    if c.argument.is_none() && c.position.is_none() {
-        return Err(ctx.error(
-            "a condition needs `argument` (a keyword name), `position` (0-based), or both",
+fn compile_condition(
+    ctx: &FileContext,
+    c: ConditionFile,
+    span: std::ops::Range<usize>,
+    is_call: bool,
+) -> Result<Condition, RuleLoadError> {
+    let selector = match (
+        &c.argument,
+        c.position,
+        c.any_argument,
+        &c.keyword_class,
+        &c.result_method,
+    ) {
+        (None, None, None | Some(false), None, None) => Selector::Subject,
+        (Some(_), _, None, None, None) | (None, Some(_), None, None, None) => Selector::Argument {
+            keyword: c.argument.clone(),
+            position: c.position,
+        },
+        (None, None, Some(true), None, None) => Selector::AnyArgument,
+        (None, None, None, Some(class), None) => {
+            check_name_class(ctx, class, span.clone())?;
+            Selector::KeywordInClass(class.clone())
+        }
+        (None, None, None, None, Some(method)) => Selector::ResultMethod(method.clone()),
+        _ => {
+            return Err(ctx.error(
+                "a condition selects one value: `argument`/`position`, `any-argument`, `keyword-class` or `result-method`",
+                Some(span),
+                "here",
+            ));
+        }
+    };
+    if is_call && matches!(selector, Selector::Subject) {
+        return Err(ctx.error_with_help(
+            "a condition on a call needs `argument` (a keyword name), `position` (0-based), or both",
             Some(span),
             "which argument?",
+            Some("or `any-argument = true`, `keyword-class = \"token\"`, `result-method = \"validate\"`".into()),
         ));
     }
-    let set = [c.is.is_some(), c.equals.is_some(), c.contains.is_some()]
-        .iter()
-        .filter(|b| **b)
-        .count();
-    if set != 1 {
-        return Err(ctx.error_with_help(
-            "a condition needs exactly one of `is`, `equals` or `contains`",
+    if !is_call && !matches!(selector, Selector::Subject) {
+        return Err(ctx.error(
+            "only conditions on calls select arguments; here the condition looks at the subject itself",
             Some(span),
             "here",
-            Some("for example `is = \"missing\"`, `equals = false`, `contains = \"none\"`".into()),
+        ));
+    }
+    let predicates = [
+        c.is.is_some(),
+        c.equals.is_some(),
+        c.contains.is_some(),
+        c.names.is_some(),
+        c.from_call.is_some(),
+        c.refers_to.is_some(),
+        c.lacks_key.is_some(),
+        c.has_key_in.is_some(),
+        c.duration_over.is_some(),
+        c.expiry_over.is_some(),
+        c.generated_bytes_under.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if predicates != 1 {
+        return Err(ctx.error_with_help(
+            "a condition needs exactly one test",
+            Some(span),
+            "here",
+            Some(
+                "one of `is`, `equals`, `contains`, `names`, `from-call`, `refers-to`, `lacks-key`, `has-key-in`, \
+                 `duration-over`, `expiry-over`, `generated-bytes-under`"
+                    .into(),
+            ),
         ));
     }
     let literal = |value: toml::Value| -> Result<Literal, RuleLoadError> {
@@ -486,35 +813,80 @@ fn compile_condition(ctx: &FileContext, condition: Spanned<ConditionFile>) -> Re
             toml::Value::Boolean(b) => Ok(Literal::Bool(b)),
             toml::Value::Integer(i) => Ok(Literal::Int(i128::from(i))),
             other => Err(ctx.error(
-                format!("`equals`/`contains` take a string, boolean or integer, not a {}", other.type_str()),
+                format!(
+                    "`equals`/`contains` take a string, boolean or integer, not a {}",
+                    other.type_str()
+                ),
                 Some(span.clone()),
                 "here",
             )),
         }
     };
-    let predicate = match (c.is, c.equals, c.contains) {
-        (Some(ValueClass::Missing), ..) => Predicate::Missing,
-        (Some(ValueClass::Present), ..) => Predicate::Present,
-        (Some(ValueClass::StringLiteral), ..) => Predicate::StringLiteral,
-        (Some(ValueClass::Null), ..) => Predicate::Null,
-        (Some(ValueClass::PublicKey), ..) => Predicate::PublicKey,
-        (None, Some(v), None) => Predicate::Equals(literal(v)?),
-        (None, None, Some(v)) => Predicate::Contains(literal(v)?),
-        _ => unreachable!("exactly one predicate was checked above"),
+    let predicate = if let Some(class) = c.is {
+        match class {
+            ValueClass::Missing => Predicate::Missing,
+            ValueClass::Present => Predicate::Present,
+            ValueClass::StringLiteral => Predicate::StringLiteral,
+            ValueClass::NonEmptyString => Predicate::NonEmptyString,
+            ValueClass::Null => Predicate::Null,
+            ValueClass::PublicKey => Predicate::PublicKey,
+            ValueClass::BearerToken => Predicate::BearerToken,
+            ValueClass::PlainHttpRemoteUrl => Predicate::PlainHttpRemoteUrl,
+            ValueClass::MixedAlgorithmFamilies => Predicate::MixedAlgorithmFamilies,
+            ValueClass::TokenInQuery => Predicate::TokenInQuery,
+            ValueClass::UntrustedKeyId => Predicate::UntrustedKeyId,
+        }
+    } else if let Some(v) = c.equals {
+        Predicate::Equals(literal(v)?)
+    } else if let Some(v) = c.contains {
+        Predicate::Contains(literal(v)?)
+    } else if let Some(class) = c.names {
+        check_name_class(ctx, &class, span.clone())?;
+        Predicate::Names(class)
+    } else if let Some(calls) = c.from_call {
+        Predicate::FromCall(plain_globs(ctx, &calls, span.clone())?)
+    } else if let Some(paths) = c.refers_to {
+        Predicate::RefersTo(plain_globs(ctx, &paths, span.clone())?)
+    } else if let Some(key) = c.lacks_key {
+        Predicate::LacksKey(key)
+    } else if let Some(class) = c.has_key_in {
+        check_name_class(ctx, &class, span.clone())?;
+        Predicate::HasKeyIn(class)
+    } else if let Some(threshold) = c.duration_over {
+        check_threshold(ctx, &threshold, span.clone())?;
+        Predicate::DurationOver(threshold)
+    } else if let Some(threshold) = c.expiry_over {
+        check_threshold(ctx, &threshold, span.clone())?;
+        Predicate::ExpiryOver(threshold)
+    } else if let Some(threshold) = c.generated_bytes_under {
+        check_threshold(ctx, &threshold, span.clone())?;
+        Predicate::GeneratedBytesUnder(threshold)
+    } else {
+        unreachable!("exactly one predicate was checked above")
     };
-    if c.key.is_some() && matches!(predicate, Predicate::Missing) {
+    let keys = match c.key {
+        None => Vec::new(),
+        Some(OneOrMany::One(k)) => vec![k],
+        Some(OneOrMany::Many(ks)) => ks,
+    };
+    if !keys.is_empty() && matches!(predicate, Predicate::Missing) {
         return Err(ctx.error(
             "`key` cannot be combined with `is = \"missing\"`: it looks inside an argument that is present",
             Some(span),
             "here",
         ));
     }
+    if matches!(selector, Selector::ResultMethod(_)) && !matches!(predicate, Predicate::Missing | Predicate::Present) {
+        return Err(ctx.error(
+            "`result-method` takes `is = \"missing\"` (never called) or `is = \"present\"` (called)",
+            Some(span),
+            "here",
+        ));
+    }
     Ok(Condition {
-        argument: ArgSelector {
-            keyword: c.argument,
-            position: c.position,
-        },
-        key: c.key,
+        selector,
+        keys,
+        keys_ignore_case: c.ignore_case,
         predicate,
     })
 }
@@ -556,8 +928,11 @@ where = [{ argument = "audience", is = "missing" }]
         assert_eq!(rule.code, "ORG501");
         assert_eq!(rule.clauses.len(), 1);
         assert!(matches!(rule.clauses[0].conditions[0].predicate, Predicate::Missing));
-        assert!(rule.clauses[0].callees.is_match("myorg.auth.decode_token"));
-        assert!(!rule.clauses[0].callees.is_match("myorg.auth.decode_token_v2"));
+        let Subject::Call { callees, .. } = &rule.clauses[0].subject else {
+            panic!("a call clause")
+        };
+        assert!(callees.is_match("myorg.auth.decode_token"));
+        assert!(!callees.is_match("myorg.auth.decode_token_v2"));
     }
 
     fn error_of(text: &str) -> RuleFileError {
@@ -581,12 +956,12 @@ where = [{ argument = "audience", is = "missing" }]
         let err = error_of(&VALID.replace("\"ORG501\"", "\"org-501\""));
         assert!(err.message.contains("not of the form"));
         let err = error_of(&VALID.replace("is = \"missing\"", "is = \"missing\", equals = true"));
-        assert!(err.message.contains("exactly one"));
+        assert!(err.message.contains("exactly one test"));
         let err = error_of(&VALID.replace("{callee}", "{calee}"));
         assert!(err.message.contains("unknown placeholder"));
         let err = error_of(&VALID.replace("language = \"python\"", "language = \"rust\""));
         assert!(err.message.contains("not in the rule's `languages`"));
         let err = error_of(&VALID.replace("myorg.auth.decode_token\"", "myorg.[auth\""));
-        assert!(err.message.contains("bad callee pattern"));
+        assert!(err.message.contains("bad pattern"));
     }
 }

@@ -36,7 +36,8 @@ fn write(root: &Path, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
 }
 
 const VULNERABLE_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key)\n";
-const CLEAN_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, algorithms=['HS256'])\n";
+const CLEAN_PY: &str =
+    "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, algorithms=['HS256'])\n";
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -96,7 +97,10 @@ fn exit_code_2_on_a_missing_path_and_on_usage_errors() {
 
 /// A custom rule of each severity, to exercise `--fail-on`.
 fn severity_rules(root: &Path) -> PathBuf {
-    for (code, severity, callee) in [("ORG901", "warning", "audit.warn_me"), ("ORG902", "note", "audit.note_me")] {
+    for (code, severity, callee) in [
+        ("ORG901", "warning", "audit.warn_me"),
+        ("ORG902", "note", "audit.note_me"),
+    ] {
         write(
             root,
             &format!("rules/{code}.toml"),
@@ -203,7 +207,15 @@ fn output_is_identical_whatever_the_thread_count() {
     let root = repo_root();
     let run = |threads: &str| {
         let out = authlint(
-            &["check", "--output-format", "json", "--threads", threads, "fixtures", "examples"],
+            &[
+                "check",
+                "--output-format",
+                "json",
+                "--threads",
+                threads,
+                "fixtures",
+                "examples",
+            ],
             &root,
         );
         let mut report = json(&out);
@@ -226,7 +238,14 @@ fn custom_rules_from_a_directory_run_beside_the_builtin_ones() {
         "from myorg.auth import decode_token\nimport myorg.auth\n\ndef a(t, k):\n    return decode_token(t, k)\n\ndef b(t, k):\n    return myorg.auth.decode_token(t, k, audience='billing')\n",
     );
     let out = authlint(
-        &["check", "--output-format", "json", "--rules", rules.to_str().unwrap(), "svc"],
+        &[
+            "check",
+            "--output-format",
+            "json",
+            "--rules",
+            rules.to_str().unwrap(),
+            "svc",
+        ],
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -251,7 +270,10 @@ fn a_malformed_rule_file_exits_2_and_points_at_the_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("rules/bad.toml"), "{err}");
-    assert!(err.contains("severity = \"fatal\""), "the frame shows the offending line: {err}");
+    assert!(
+        err.contains("severity = \"fatal\""),
+        "the frame shows the offending line: {err}"
+    );
     assert!(err.contains("unknown variant"), "{err}");
 
     // A rule whose code collides with a built-in one.
@@ -272,17 +294,30 @@ fn a_malformed_rule_file_exits_2_and_points_at_the_line() {
 fn bad_input_is_reported_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "bad/latin1.py", b"import jwt\nname = '\xe9t\xe9'\njwt.decode(t, k)\n");
+    write(
+        root,
+        "bad/latin1.py",
+        b"import jwt\nname = '\xe9t\xe9'\njwt.decode(t, k)\n",
+    );
     write(root, "bad/binary.py", b"\x7fELF\x00\x00\x01jwt");
     write(root, "bad/empty.py", "");
     write(root, "bad/bom.py", b"\xEF\xBB\xBFimport jwt\njwt.decode(t, k)\n");
-    write(root, "bad/crlf.py", "import jwt\r\n\r\ndef f(t, k):\r\n    return jwt.decode(t, k)\r\n");
+    write(
+        root,
+        "bad/crlf.py",
+        "import jwt\r\n\r\ndef f(t, k):\r\n    return jwt.decode(t, k)\r\n",
+    );
     write(
         root,
         "bad/syntax.py",
         "import jwt\n\ndef broken(:\n    pass\n\ndef fine(t, k):\n    return jwt.decode(t, k)\n",
     );
-    write(root, "bad/syntax.rs", "use jsonwebtoken::EncodingKey;\nfn broken( {\n");
+    // A keyword (`from_secret`) gets it past the prefilter to the parser.
+    write(
+        root,
+        "bad/syntax.rs",
+        "use jsonwebtoken::EncodingKey;\nfn broken( {\n    EncodingKey::from_secret(b\"x\")\n",
+    );
     write(root, "good/auth.py", VULNERABLE_PY);
 
     let out = authlint(&["check", "--output-format", "json", "."], root);
@@ -313,7 +348,12 @@ fn bad_input_is_reported_and_the_run_goes_on() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| (n["path"].as_str().unwrap().to_string(), n["kind"].as_str().unwrap().to_string()))
+        .map(|n| {
+            (
+                n["path"].as_str().unwrap().to_string(),
+                n["kind"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         notices,
@@ -330,7 +370,11 @@ fn bad_input_is_reported_and_the_run_goes_on() {
     // Parse errors never fail the gate on their own.
     let out = authlint(&["check", "bad/syntax.rs", "bad/empty.py"], root);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("note[parse-error]: bad/syntax.rs:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note[parse-error]: bad/syntax.rs:"),
+        "{}",
+        stderr(&out)
+    );
     let out = authlint(&["check", "bad/latin1.py"], root);
     assert_eq!(out.status.code(), Some(0));
     assert!(stderr(&out).contains("not valid UTF-8"), "{}", stderr(&out));

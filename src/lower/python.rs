@@ -9,8 +9,11 @@ use std::cell::RefCell;
 
 use tree_sitter::{Node, Parser};
 
+use std::collections::HashMap;
+
 use crate::model::{
-    Arg, Call, Language, LowerNote, Module, NoteKind, ScopeId, ScopeKind, Span, TemplatePart, Value, ValueKind,
+    Arg, BinOp, Call, Language, LowerNote, Module, NoteKind, Parameter, ScopeId, ScopeKind, Setting, Span, Subscript,
+    TemplatePart, Value, ValueKind,
 };
 
 /// Past this nesting depth a subtree is not lowered: it becomes unknown and a
@@ -41,6 +44,7 @@ pub fn lower_python(source: &str) -> Module {
         module: Module::new(Language::Python, source.len()),
         depth: 0,
         depth_noted: false,
+        class_names: HashMap::new(),
     };
     let Some(tree) = tree else {
         lowerer.module.notes.push(LowerNote {
@@ -51,10 +55,10 @@ pub fn lower_python(source: &str) -> Module {
         return lowerer.module;
     };
     let root = tree.root_node();
-    if root.has_error() {
-        if let Some(note) = first_syntax_error(root, source) {
-            lowerer.module.notes.push(note);
-        }
+    if root.has_error()
+        && let Some(note) = first_syntax_error(root, source)
+    {
+        lowerer.module.notes.push(note);
     }
     lowerer.lower(root, 0);
     lowerer.module
@@ -109,6 +113,8 @@ struct PythonLowerer<'s> {
     module: Module,
     depth: usize,
     depth_noted: bool,
+    /// Class scopes by name, so class attributes become settings of their class.
+    class_names: HashMap<ScopeId, String>,
 }
 
 impl<'s> PythonLowerer<'s> {
@@ -146,8 +152,16 @@ impl<'s> PythonLowerer<'s> {
         let span = span_of(node);
         match node.kind() {
             "identifier" => Value::new(ValueKind::Name(self.text(node).to_string()), span),
-            "string" => self.lower_string(node, scope),
-            "concatenated_string" => self.lower_concatenated_string(node, scope),
+            "string" => {
+                let value = self.lower_string(node, scope);
+                self.register_template(&value, scope);
+                value
+            }
+            "concatenated_string" => {
+                let value = self.lower_concatenated_string(node, scope);
+                self.register_template(&value, scope);
+                value
+            }
             "integer" => match parse_python_int(self.text(node)) {
                 Some(n) => Value::new(ValueKind::Int(n), span),
                 None => self.unknown(node),
@@ -170,16 +184,33 @@ impl<'s> PythonLowerer<'s> {
                 _ => self.unknown(node),
             },
             "attribute" => {
-                let (Some(object), Some(attr)) =
-                    (node.child_by_field_name("object"), node.child_by_field_name("attribute"))
-                else {
+                let (Some(object), Some(attr)) = (
+                    node.child_by_field_name("object"),
+                    node.child_by_field_name("attribute"),
+                ) else {
                     return self.lower_generic(node, scope);
                 };
                 let base = self.lower(object, scope);
                 Value::new(ValueKind::Attr(Box::new(base), self.text(attr).to_string()), span)
             }
-            "subscript" => self.lower_subscript(node, scope),
+            "subscript" => {
+                let value = self.lower_subscript(node, scope);
+                if let ValueKind::Index(base, index) = &value.kind {
+                    self.module.subscripts.push(Subscript {
+                        base: (**base).clone(),
+                        index: (**index).clone(),
+                        span: value.span,
+                        scope,
+                    });
+                }
+                value
+            }
             "call" => self.lower_call(node, scope),
+            "binary_operator" => self.lower_binary(node, scope),
+            "comparison_operator" => {
+                self.record_membership_tests(node, scope);
+                self.lower_generic(node, scope)
+            }
             "list_splat" | "dictionary_splat" => {
                 self.lower_generic(node, scope);
                 self.unknown(node)
@@ -281,7 +312,10 @@ impl<'s> PythonLowerer<'s> {
 
     fn lower_children(&mut self, node: Node, scope: ScopeId) -> Vec<Value> {
         let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).filter(|c| c.kind() != "comment").collect();
+        let children: Vec<Node> = node
+            .named_children(&mut cursor)
+            .filter(|c| c.kind() != "comment")
+            .collect();
         children.into_iter().map(|c| self.lower(c, scope)).collect()
     }
 
@@ -383,6 +417,8 @@ impl<'s> PythonLowerer<'s> {
                 args.push(Arg { keyword: None, value });
             }
         }
+        self.record_config_update(&callee, &args, scope);
+        let format_template = format_call_template(&callee, &args, star_args || star_kwargs, span);
         let id = self.module.push_call(Call {
             callee,
             args,
@@ -392,7 +428,122 @@ impl<'s> PythonLowerer<'s> {
             scope,
             is_macro: false,
         });
-        Value::new(ValueKind::Call(id), span)
+        match format_template {
+            Some(template) => {
+                self.register_template(&template, scope);
+                template
+            }
+            None => Value::new(ValueKind::Call(id), span),
+        }
+    }
+
+    fn register_template(&mut self, value: &Value, scope: ScopeId) {
+        if matches!(value.kind, ValueKind::Template(_)) {
+            self.module.templates.push((value.clone(), scope));
+        }
+    }
+
+    /// `a + b`, `"…" % x`, `60 * 24`: string building becomes a template,
+    /// anything else keeps its operands for constant folding.
+    fn lower_binary(&mut self, node: Node, scope: ScopeId) -> Value {
+        let span = span_of(node);
+        let (Some(left), Some(right), Some(operator)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+            node.child_by_field_name("operator"),
+        ) else {
+            return self.lower_generic(node, scope);
+        };
+        let left = self.lower(left, scope);
+        let right = self.lower(right, scope);
+        let op = match self.text(operator) {
+            "+" => BinOp::Add,
+            "-" => BinOp::Sub,
+            "*" => BinOp::Mul,
+            "/" => BinOp::Div,
+            "//" => BinOp::FloorDiv,
+            "%" => BinOp::Mod,
+            "**" => BinOp::Pow,
+            _ => return Value::unknown(span),
+        };
+        let stringy = |v: &Value| matches!(v.kind, ValueKind::Str(_) | ValueKind::Template(_));
+        let parts = match op {
+            BinOp::Add if stringy(&left) || stringy(&right) => concat_parts(vec![left, right]),
+            BinOp::Mod if matches!(left.kind, ValueKind::Str(_)) => percent_format_parts(left, right),
+            _ => return Value::new(ValueKind::BinOp(op, Box::new(left), Box::new(right)), span),
+        };
+        let value = template_or_literal(parts, span);
+        self.register_template(&value, scope);
+        value
+    }
+
+    /// `kid in KEYS` / `kid not in ALLOWED`: the name was checked against a collection.
+    fn record_membership_tests(&mut self, node: Node, scope: ScopeId) {
+        let mut cursor = node.walk();
+        let operators: Vec<&str> = node
+            .children_by_field_name("operators", &mut cursor)
+            .map(|op| self.text(op))
+            .collect();
+        if !operators.iter().any(|op| *op == "in" || op.starts_with("not")) {
+            return;
+        }
+        if let Some(left) = node.named_child(0)
+            && left.kind() == "identifier"
+        {
+            let name = self.text(left).to_string();
+            self.module.membership_tests.push((scope, name));
+        }
+    }
+
+    /// `app.config.update(JWT_SECRET_KEY=…)` / `.from_mapping(…)` /
+    /// `.update({"X": …})` set configuration entries like assignments do.
+    fn record_config_update(&mut self, callee: &Value, args: &[Arg], scope: ScopeId) {
+        let ValueKind::Attr(base, method) = &callee.kind else {
+            return;
+        };
+        if method != "update" && method != "from_mapping" {
+            return;
+        }
+        let Some(container) = self.dotted_text(base) else {
+            return;
+        };
+        if !container.ends_with("config") {
+            return;
+        }
+        for arg in args {
+            match (&arg.keyword, &arg.value.kind) {
+                (Some(name), _) => self.module.settings.push(Setting {
+                    name: name.clone(),
+                    container: Some(container.clone()),
+                    value: arg.value.clone(),
+                    name_span: arg.value.span,
+                    scope,
+                }),
+                (None, ValueKind::Dict { entries, .. }) => {
+                    for (key, value) in entries {
+                        if let ValueKind::Str(name) = &key.kind {
+                            self.module.settings.push(Setting {
+                                name: name.clone(),
+                                container: Some(container.clone()),
+                                value: value.clone(),
+                                name_span: key.span,
+                                scope,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The text of a `Name`/`Attr` chain (`app.config`), if it is one.
+    fn dotted_text(&self, value: &Value) -> Option<String> {
+        match &value.kind {
+            ValueKind::Name(name) => Some(name.clone()),
+            ValueKind::Attr(base, name) => Some(format!("{}.{name}", self.dotted_text(base)?)),
+            _ => None,
+        }
     }
 
     /// `a = b = value`, `x: int = 1`, `a, b = 1, 2`, `obj.attr = v`, `d[k] = v`.
@@ -412,7 +563,65 @@ impl<'s> PythonLowerer<'s> {
         value
     }
 
+    /// Module and class-level assignments are configuration; so are the
+    /// string-keyed entries of a module-level dict, and any
+    /// `something.config["X"] = …`.
+    fn record_setting(&mut self, target: Node, value: &Value, scope: ScopeId) {
+        let kind = self.module.scopes[scope].kind;
+        match target.kind() {
+            "identifier" if kind != ScopeKind::Function => {
+                let name = self.text(target).to_string();
+                let container = self.class_names.get(&scope).cloned();
+                if kind == ScopeKind::Module
+                    && let ValueKind::Dict { entries, .. } = &value.kind
+                {
+                    for (key, entry) in entries {
+                        if let ValueKind::Str(key_name) = &key.kind {
+                            self.module.settings.push(Setting {
+                                name: key_name.clone(),
+                                container: Some(name.clone()),
+                                value: entry.clone(),
+                                name_span: key.span,
+                                scope,
+                            });
+                        }
+                    }
+                }
+                self.module.settings.push(Setting {
+                    name,
+                    container,
+                    value: value.clone(),
+                    name_span: span_of(target),
+                    scope,
+                });
+            }
+            "subscript" => {
+                let (Some(base), Some(index)) = (
+                    target.child_by_field_name("value"),
+                    target.child_by_field_name("subscript"),
+                ) else {
+                    return;
+                };
+                let container: String = self.text(base).chars().filter(|c| !c.is_whitespace()).collect();
+                if !container.ends_with("config") {
+                    return;
+                }
+                if let ValueKind::Str(name) = self.lower(index, scope).kind {
+                    self.module.settings.push(Setting {
+                        name,
+                        container: Some(container),
+                        value: value.clone(),
+                        name_span: span_of(index),
+                        scope,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn bind_targets(&mut self, target: Node, value: &Value, scope: ScopeId) {
+        self.record_setting(target, value, scope);
         match target.kind() {
             "identifier" => {
                 let name = self.text(target).to_string();
@@ -421,7 +630,10 @@ impl<'s> PythonLowerer<'s> {
             }
             "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
                 let mut cursor = target.walk();
-                let parts: Vec<Node> = target.named_children(&mut cursor).filter(|c| c.kind() != "comment").collect();
+                let parts: Vec<Node> = target
+                    .named_children(&mut cursor)
+                    .filter(|c| c.kind() != "comment")
+                    .collect();
                 match &value.kind {
                     ValueKind::List(items)
                         if items.len() == parts.len() && parts.iter().all(|p| p.kind() != "list_splat_pattern") =>
@@ -438,10 +650,11 @@ impl<'s> PythonLowerer<'s> {
                     }
                 }
             }
-            "parenthesized_expression" => match target.named_child(0) {
-                Some(inner) => self.bind_targets(inner, value, scope),
-                None => {}
-            },
+            "parenthesized_expression" => {
+                if let Some(inner) = target.named_child(0) {
+                    self.bind_targets(inner, value, scope)
+                }
+            }
             _ => self.bind_targets_unknown(target, scope),
         }
     }
@@ -596,7 +809,10 @@ impl<'s> PythonLowerer<'s> {
 
     /// The text of a dotted or relative module name with whitespace removed.
     fn dotted(&self, node: Node) -> String {
-        self.text(node).chars().filter(|c| !c.is_whitespace() && *c != '\\').collect()
+        self.text(node)
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\\')
+            .collect()
     }
 
     /// Python looks names up in enclosing functions and the module, never in
@@ -646,27 +862,35 @@ impl<'s> PythonLowerer<'s> {
         let children: Vec<Node> = params.named_children(&mut cursor).collect();
         for param in children {
             match param.kind() {
-                "identifier" => self.bind_unknown(param, inner),
+                "identifier" => {
+                    self.bind_unknown(param, inner);
+                    self.record_parameter(param, None, None, outer);
+                }
                 "default_parameter" | "typed_default_parameter" => {
                     if let Some(name) = param.child_by_field_name("name") {
                         self.bind_targets_unknown(name, inner);
                     }
-                    if let Some(value) = param.child_by_field_name("value") {
-                        self.lower(value, outer);
-                    }
-                    if let Some(ty) = param.child_by_field_name("type") {
-                        self.lower(ty, outer);
+                    let default = param.child_by_field_name("value").map(|v| self.lower(v, outer));
+                    let annotation = param.child_by_field_name("type").map(|t| self.lower(t, outer));
+                    if let Some(name) = param.child_by_field_name("name") {
+                        self.record_parameter(name, default, annotation, outer);
                     }
                 }
                 "typed_parameter" => {
                     let mut c = param.walk();
                     let parts: Vec<Node> = param.named_children(&mut c).collect();
+                    let mut annotation = None;
+                    let mut name = None;
                     for part in parts {
                         if part.kind() == "type" {
-                            self.lower(part, outer);
+                            annotation = Some(self.lower(part, outer));
                         } else {
                             self.bind_targets_unknown(part, inner);
+                            name = Some(part);
                         }
+                    }
+                    if let Some(name) = name {
+                        self.record_parameter(name, None, annotation, outer);
                     }
                 }
                 "list_splat_pattern" | "dictionary_splat_pattern" | "tuple_pattern" => {
@@ -677,14 +901,33 @@ impl<'s> PythonLowerer<'s> {
         }
     }
 
-    fn lower_class(&mut self, node: Node, scope: ScopeId) {
-        if let Some(name) = node.child_by_field_name("name") {
-            self.bind_unknown(name, scope);
+    fn record_parameter(&mut self, name: Node, default: Option<Value>, annotation: Option<Value>, scope: ScopeId) {
+        if name.kind() != "identifier" {
+            return;
         }
+        self.module.parameters.push(Parameter {
+            name: self.text(name).to_string(),
+            span: span_of(name),
+            default,
+            annotation,
+            scope,
+        });
+    }
+
+    fn lower_class(&mut self, node: Node, scope: ScopeId) {
         if let Some(supers) = node.child_by_field_name("superclasses") {
             self.lower(supers, scope);
         }
         let inner = self.module.push_scope(ScopeKind::Class, scope, span_of(node));
+        if let Some(name) = node.child_by_field_name("name") {
+            let visible = self.module.scopes[scope].span;
+            let class = Value::new(ValueKind::ClassDef(inner), span_of(name));
+            self.module
+                .bind(self.text(name).to_string(), scope, class, span_of(name), visible);
+        }
+        if let Some(name) = node.child_by_field_name("name") {
+            self.class_names.insert(inner, self.text(name).to_string());
+        }
         if let Some(body) = node.child_by_field_name("body") {
             self.lower(body, inner);
         }
@@ -740,7 +983,10 @@ impl<'s> PythonLowerer<'s> {
             return Value::new(ValueKind::Template(parts), span);
         }
         if is_bytes {
-            Value::new(ValueKind::Bytes(literal.chars().map(|c| c as u32 as u8).collect()), span)
+            Value::new(
+                ValueKind::Bytes(literal.chars().map(|c| c as u32 as u8).collect()),
+                span,
+            )
         } else {
             Value::new(ValueKind::Str(literal), span)
         }
@@ -782,6 +1028,156 @@ impl<'s> PythonLowerer<'s> {
     }
 }
 
+/// Joins operands of a string `+` into template parts, flattening nested
+/// templates and literals.
+fn concat_parts(operands: Vec<Value>) -> Vec<TemplatePart> {
+    let mut parts = Vec::new();
+    for operand in operands {
+        match operand.kind {
+            ValueKind::Str(s) => parts.push(TemplatePart::Lit(s)),
+            ValueKind::Template(inner) => parts.extend(inner),
+            _ => parts.push(TemplatePart::Hole(operand)),
+        }
+    }
+    parts
+}
+
+/// `"…%s…%(name)s…" % args`: literal parts with a hole per conversion.
+fn percent_format_parts(format: Value, args: Value) -> Vec<TemplatePart> {
+    let ValueKind::Str(text) = format.kind else {
+        return vec![TemplatePart::Hole(format), TemplatePart::Hole(args)];
+    };
+    let mut positional: Vec<Value> = match args.kind {
+        ValueKind::List(items) => items,
+        ValueKind::Dict { .. } => Vec::new(),
+        _ => vec![args.clone()],
+    };
+    positional.reverse();
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            literal.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            literal.push('%');
+            continue;
+        }
+        // Skip the conversion spec up to and including its type letter.
+        let mut named = false;
+        while let Some(&next) = chars.peek() {
+            chars.next();
+            if next == '(' {
+                named = true;
+                for inner in chars.by_ref() {
+                    if inner == ')' {
+                        break;
+                    }
+                }
+                continue;
+            }
+            if next.is_ascii_alphabetic() {
+                break;
+            }
+        }
+        if !literal.is_empty() {
+            parts.push(TemplatePart::Lit(std::mem::take(&mut literal)));
+        }
+        let hole = if named { None } else { positional.pop() };
+        parts.push(TemplatePart::Hole(hole.unwrap_or_else(|| Value::unknown(args.span))));
+    }
+    if !literal.is_empty() {
+        parts.push(TemplatePart::Lit(literal));
+    }
+    parts
+}
+
+/// `"…{}…{name}…".format(a, name=b)` on a literal: a template.
+fn format_call_template(callee: &Value, args: &[Arg], unpacks: bool, span: Span) -> Option<Value> {
+    let ValueKind::Attr(receiver, method) = &callee.kind else {
+        return None;
+    };
+    let ValueKind::Str(text) = &receiver.kind else {
+        return None;
+    };
+    if method != "format" {
+        return None;
+    }
+    let positional: Vec<&Value> = args.iter().filter(|a| a.keyword.is_none()).map(|a| &a.value).collect();
+    let mut next_auto = 0;
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                literal.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                literal.push('}');
+            }
+            '{' => {
+                let mut field = String::new();
+                for inner in chars.by_ref() {
+                    if inner == '}' {
+                        break;
+                    }
+                    field.push(inner);
+                }
+                let name = field
+                    .split([':', '!', '.', '['])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                let hole = if name.is_empty() {
+                    next_auto += 1;
+                    positional.get(next_auto - 1).copied()
+                } else if let Ok(index) = name.parse::<usize>() {
+                    positional.get(index).copied()
+                } else {
+                    args.iter()
+                        .find(|a| a.keyword.as_deref() == Some(name.as_str()))
+                        .map(|a| &a.value)
+                };
+                if !literal.is_empty() {
+                    parts.push(TemplatePart::Lit(std::mem::take(&mut literal)));
+                }
+                let hole = match hole {
+                    Some(value) if !unpacks => value.clone(),
+                    _ => Value::unknown(span),
+                };
+                parts.push(TemplatePart::Hole(hole));
+            }
+            other => literal.push(other),
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(TemplatePart::Lit(literal));
+    }
+    Some(template_or_literal(parts, span))
+}
+
+/// A template without holes is just a string.
+fn template_or_literal(parts: Vec<TemplatePart>, span: Span) -> Value {
+    if parts.iter().all(|p| matches!(p, TemplatePart::Lit(_))) {
+        let text: String = parts
+            .into_iter()
+            .map(|p| match p {
+                TemplatePart::Lit(s) => s,
+                TemplatePart::Hole(_) => String::new(),
+            })
+            .collect();
+        return Value::new(ValueKind::Str(text), span);
+    }
+    Value::new(ValueKind::Template(parts), span)
+}
+
 /// Decodes the escapes of a non-raw Python string body. Unknown escapes stay
 /// as written, as Python does.
 fn decode_escapes(text: &str) -> String {
@@ -811,7 +1207,9 @@ fn decode_escapes(text: &str) -> String {
                     'u' => 4,
                     _ => 8,
                 };
-                let hex: String = (0..width).filter_map(|_| chars.next_if(|c| c.is_ascii_hexdigit())).collect();
+                let hex: String = (0..width)
+                    .filter_map(|_| chars.next_if(|c| c.is_ascii_hexdigit()))
+                    .collect();
                 match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
                     Some(decoded) if hex.len() == width => out.push(decoded),
                     _ => {
@@ -904,7 +1302,9 @@ mod tests {
             Some(ValueKind::Template(parts)) => {
                 assert_eq!(parts.len(), 3);
                 assert!(matches!(&parts[0], TemplatePart::Lit(s) if s == "?token="));
-                assert!(matches!(&parts[1], TemplatePart::Hole(v) if matches!(&v.kind, ValueKind::Name(n) if n == "t")));
+                assert!(
+                    matches!(&parts[1], TemplatePart::Hole(v) if matches!(&v.kind, ValueKind::Name(n) if n == "t"))
+                );
             }
             other => panic!("expected a template, got {other:?}"),
         }
@@ -916,7 +1316,11 @@ mod tests {
         let src = "class C:\n    KEY = 'k'\n    def f(self, token, key='d', *a, **kw):\n        return key\n";
         let m = lower_python(src);
         let f_scope = m.scopes.iter().position(|s| s.kind == ScopeKind::Function).unwrap();
-        assert_eq!(m.scopes[f_scope].parent, Some(0), "a method's names skip the class body");
+        assert_eq!(
+            m.scopes[f_scope].parent,
+            Some(0),
+            "a method's names skip the class body"
+        );
         let params: Vec<&str> = m
             .bindings
             .iter()
@@ -924,7 +1328,12 @@ mod tests {
             .map(|b| b.name.as_str())
             .collect();
         assert_eq!(params, vec!["self", "token", "key", "a", "kw"]);
-        assert!(m.bindings.iter().filter(|b| b.scope == f_scope).all(|b| b.value.is_unknown()));
+        assert!(
+            m.bindings
+                .iter()
+                .filter(|b| b.scope == f_scope)
+                .all(|b| b.value.is_unknown())
+        );
     }
 
     #[test]
@@ -941,7 +1350,11 @@ mod tests {
         let m = lower_python(src);
         assert_eq!(m.notes.len(), 1);
         assert_eq!(m.notes[0].kind, NoteKind::ParseError);
-        assert!(m.calls.iter().any(|c| &src[c.callee.span.start..c.callee.span.end] == "jwt.decode"));
+        assert!(
+            m.calls
+                .iter()
+                .any(|c| &src[c.callee.span.start..c.callee.span.end] == "jwt.decode")
+        );
     }
 
     #[test]

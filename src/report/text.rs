@@ -4,6 +4,7 @@
 //! Frames are drawn from a redacted copy of the file, so a secret literal is
 //! shown as `"9f8e…" (32 bytes)` even in the source excerpt.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -31,7 +32,7 @@ pub fn render(outcome: &RunOutcome, options: &TextOptions) -> (String, String) {
         .with_width(120);
     let mut findings_out = String::new();
     for file in &outcome.files {
-        render_file(file, &handler, &mut findings_out);
+        render_file(file, outcome, &handler, &mut findings_out);
     }
     let mut notices_out = String::new();
     for notice in outcome.notices() {
@@ -39,7 +40,11 @@ pub fn render(outcome: &RunOutcome, options: &TextOptions) -> (String, String) {
             (Some(line), Some(column)) => format!("{}:{line}:{column}", notice.path),
             _ => notice.path.clone(),
         };
-        notices_out.push_str(&format!("note[{}]: {location}: {}\n", notice.kind.as_str(), notice.message));
+        notices_out.push_str(&format!(
+            "note[{}]: {location}: {}\n",
+            notice.kind.as_str(),
+            notice.message
+        ));
     }
     if !options.quiet {
         findings_out.push_str(&super::summary_line(outcome));
@@ -48,56 +53,115 @@ pub fn render(outcome: &RunOutcome, options: &TextOptions) -> (String, String) {
     (findings_out, notices_out)
 }
 
-fn render_file(file: &FileOutcome, handler: &GraphicalReportHandler, out: &mut String) {
-    let Some(source) = &file.source else {
+fn render_file(file: &FileOutcome, outcome: &RunOutcome, handler: &GraphicalReportHandler, out: &mut String) {
+    if file.findings.is_empty() {
         return;
-    };
-    // Redact every secret any finding in this file saw, in every frame: the
-    // context lines of one finding may hold another finding's secret.
-    let secrets: Vec<_> = file.findings.iter().flat_map(|f| f.secret_spans.iter().copied()).collect();
-    let redacted = RedactedSource::new(source, &secrets);
-    let named: Arc<NamedSource<String>> = Arc::new(NamedSource::new(&file.path, redacted.text.clone()));
+    }
+    let mut redacted_sources = RedactedSources::new(outcome);
     for finding in &file.findings {
-        let diagnostic = FindingDiagnostic::new(finding, &redacted, named.clone());
+        let diagnostic = FindingDiagnostic::new(finding, &mut redacted_sources);
         let mut rendered = String::new();
-        if handler.render_report(&mut rendered, &diagnostic).is_err() {
-            rendered = format!("{}:{}:{}: {}\n", finding.path, finding.line, finding.column, finding.message);
+        match diagnostic {
+            Some(diagnostic) if handler.render_report(&mut rendered, &diagnostic).is_ok() => {}
+            _ => {
+                rendered = format!(
+                    "{}:{}:{}: {}\n",
+                    finding.path, finding.line, finding.column, finding.message
+                )
+            }
         }
         out.push_str(&rendered);
         out.push('\n');
     }
 }
 
-/// A finding as miette sees it.
+/// Each file's source with every secret any finding saw redacted, built
+/// once per file: the context lines of one finding may hold another's secret.
+struct RedactedSources<'o> {
+    outcome: &'o RunOutcome,
+    cache: HashMap<String, (Arc<NamedSource<String>>, Arc<RedactedSource>)>,
+}
+
+impl<'o> RedactedSources<'o> {
+    fn new(outcome: &'o RunOutcome) -> Self {
+        RedactedSources {
+            outcome,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Option<(Arc<NamedSource<String>>, Arc<RedactedSource>)> {
+        if let Some(found) = self.cache.get(path) {
+            return Some(found.clone());
+        }
+        let source = self.outcome.sources.get(path)?;
+        let secrets = self.outcome.secret_spans.get(path).map(Vec::as_slice).unwrap_or(&[]);
+        let redacted = Arc::new(RedactedSource::new(source, secrets));
+        let named = Arc::new(NamedSource::new(path, redacted.text.clone()));
+        self.cache.insert(path.to_string(), (named.clone(), redacted.clone()));
+        Some((named, redacted))
+    }
+}
+
+/// A finding as miette sees it. Labels in other files become related
+/// diagnostics with their own source.
 #[derive(Debug)]
 struct FindingDiagnostic {
     message: String,
-    code: String,
-    severity: Severity,
+    code: Option<String>,
+    severity: Option<Severity>,
     help: String,
     labels: Vec<LabeledSpan>,
     source: Arc<NamedSource<String>>,
+    related: Vec<FindingDiagnostic>,
 }
 
 impl FindingDiagnostic {
-    fn new(finding: &Finding, redacted: &RedactedSource, source: Arc<NamedSource<String>>) -> Self {
+    fn new(finding: &Finding, sources: &mut RedactedSources) -> Option<Self> {
+        let (source, redacted) = sources.get(&finding.path)?;
         let primary = redacted.map_span(finding.primary);
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             Some(finding.label.clone()),
             (primary.start, primary.len()),
         )];
-        for (span, label) in &finding.related {
-            let span = redacted.map_span(*span);
-            labels.push(LabeledSpan::new_with_span(Some(label.clone()), (span.start, span.len())));
+        let mut related = Vec::new();
+        for item in &finding.related {
+            if item.path == finding.path {
+                let span = redacted.map_span(item.span);
+                labels.push(LabeledSpan::new_with_span(
+                    Some(item.label.clone()),
+                    (span.start, span.len()),
+                ));
+            } else if let Some((other_source, other)) = sources.get(&item.path) {
+                let span = other.map_span(item.span);
+                related.push(FindingDiagnostic {
+                    message: format!("defined in {}", item.path),
+                    code: None,
+                    severity: None,
+                    help: String::new(),
+                    labels: vec![LabeledSpan::new_primary_with_span(
+                        Some(item.label.clone()),
+                        (span.start, span.len()),
+                    )],
+                    source: other_source,
+                    related: Vec::new(),
+                });
+            }
         }
-        FindingDiagnostic {
+        Some(FindingDiagnostic {
             message: finding.message.clone(),
-            code: format!("{}[{}] {}", finding.severity.as_str(), finding.code, finding.name),
-            severity: finding.severity,
+            code: Some(format!(
+                "{}[{}] {}",
+                finding.severity.as_str(),
+                finding.code,
+                finding.name
+            )),
+            severity: Some(finding.severity),
             help: finding.help.clone(),
             labels,
             source,
-        }
+            related,
+        })
     }
 }
 
@@ -111,15 +175,22 @@ impl std::error::Error for FindingDiagnostic {}
 
 impl Diagnostic for FindingDiagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.code))
+        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.severity {
+        self.severity.map(|s| match s {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
             Severity::Note => miette::Severity::Advice,
         })
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

@@ -1,0 +1,236 @@
+//! The project index: every lowered module of a run, addressable by the
+//! dotted names Python code imports it by, so a value can be followed from
+//! `from app.core.config import SECRET_KEY` to the literal in `config.py`.
+//!
+//! Module names come from the file's place in the tree: its `__init__.py`
+//! package chain, its path below each directory given on the command line,
+//! and its path below a `src/` directory. A name that maps to two files is
+//! ambiguous and dropped: resolution never guesses.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::model::{Language, Module};
+
+pub type ModuleId = usize;
+
+pub struct ProjectModule {
+    /// The path as reported (relative if given relative).
+    pub path: String,
+    pub language: Language,
+    pub module: Module,
+    pub source: Arc<String>,
+    /// The module's own package, for relative imports (`a.b` for `a/b/c.py`).
+    pub package: Option<String>,
+}
+
+#[derive(Default)]
+pub struct Project {
+    pub modules: Vec<ProjectModule>,
+    by_name: HashMap<String, ModuleId>,
+}
+
+impl Project {
+    /// Builds the index. `names` gives, for each module, the dotted names it
+    /// may be imported by.
+    pub fn new(modules: Vec<ProjectModule>, names: &[Vec<String>]) -> Self {
+        let mut owners: HashMap<String, Vec<ModuleId>> = HashMap::new();
+        for (id, module_names) in names.iter().enumerate() {
+            for name in module_names {
+                owners.entry(name.clone()).or_default().push(id);
+            }
+        }
+        let by_name = owners
+            .into_iter()
+            .filter_map(|(name, mut ids)| {
+                ids.dedup();
+                (ids.len() == 1).then(|| (name, ids[0]))
+            })
+            .collect();
+        Project { modules, by_name }
+    }
+
+    /// A project containing one module only (stdin, tests).
+    pub fn single(module: ProjectModule) -> Self {
+        Project {
+            modules: vec![module],
+            by_name: HashMap::new(),
+        }
+    }
+
+    pub fn module_named(&self, name: &str) -> Option<ModuleId> {
+        self.by_name.get(name).copied()
+    }
+
+    pub fn get(&self, id: ModuleId) -> &ProjectModule {
+        &self.modules[id]
+    }
+}
+
+/// Computes the dotted names of Python files from their place on disk.
+pub struct ModuleNamer {
+    roots: Vec<PathBuf>,
+    init_cache: HashMap<PathBuf, bool>,
+}
+
+impl ModuleNamer {
+    /// `roots` are the directories given on the command line.
+    pub fn new(roots: &[PathBuf]) -> Self {
+        ModuleNamer {
+            roots: roots.iter().filter(|r| r.is_dir()).cloned().collect(),
+            init_cache: HashMap::new(),
+        }
+    }
+
+    fn is_package(&mut self, dir: &Path) -> bool {
+        if let Some(known) = self.init_cache.get(dir) {
+            return *known;
+        }
+        let is_package = dir.join("__init__.py").is_file();
+        self.init_cache.insert(dir.to_path_buf(), is_package);
+        is_package
+    }
+
+    /// All names a file may be imported by, and its own package. The first
+    /// name is the canonical one.
+    pub fn names(&mut self, path: &Path) -> (Vec<String>, Option<String>) {
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            return (Vec::new(), None);
+        };
+        let is_init = stem == "__init__";
+        let mut names = Vec::new();
+
+        // The `__init__.py` chain: a/b/c.py with a/__init__.py and a/b/__init__.py is a.b.c.
+        let mut parts: Vec<String> = if is_init { Vec::new() } else { vec![stem.to_string()] };
+        let mut dir = path.parent().map(Path::to_path_buf);
+        let mut chain_len = 0;
+        while let Some(d) = dir {
+            if d.as_os_str().is_empty() || !self.is_package(&d) {
+                break;
+            }
+            match d.file_name().and_then(|n| n.to_str()) {
+                Some(name) => parts.push(name.to_string()),
+                None => break,
+            }
+            chain_len += 1;
+            dir = d.parent().map(Path::to_path_buf);
+        }
+        parts.reverse();
+        let canonical = parts.join(".");
+        let package = if chain_len > 0 {
+            let mut package = parts.clone();
+            if !is_init {
+                package.pop();
+            }
+            Some(package.join("."))
+        } else {
+            None
+        };
+        if !canonical.is_empty() {
+            names.push(canonical);
+        }
+
+        // Below each root given on the command line, and below `src/`.
+        let mut bases: Vec<PathBuf> = self.roots.clone();
+        let mut ancestor = path.parent();
+        while let Some(a) = ancestor {
+            if a.file_name().is_some_and(|n| n == "src") {
+                bases.push(a.to_path_buf());
+            }
+            ancestor = a.parent();
+        }
+        for base in bases {
+            if let Ok(relative) = path.strip_prefix(&base) {
+                let mut segments: Vec<String> = relative
+                    .parent()
+                    .into_iter()
+                    .flat_map(|p| p.components())
+                    .filter_map(|c| c.as_os_str().to_str().map(str::to_string))
+                    .collect();
+                if !is_init {
+                    segments.push(stem.to_string());
+                }
+                if !segments.is_empty() && segments.iter().all(|s| is_identifier(s)) {
+                    let name = segments.join(".");
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+            }
+        }
+        // A file outside any package imports its siblings relative to its directory.
+        let package = package.or_else(|| {
+            names
+                .first()
+                .map(|n| n.rsplit_once('.').map(|(p, _)| p.to_string()).unwrap_or_default())
+        });
+        (names, package)
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Turns a relative import path (`.config.KEY`, `..util`) into an absolute
+/// one given the importing module's package.
+pub fn absolute_import(path: &str, package: Option<&str>) -> Option<String> {
+    if !path.starts_with('.') {
+        return Some(path.to_string());
+    }
+    let dots = path.chars().take_while(|c| *c == '.').count();
+    let rest = &path[dots..];
+    let mut base: Vec<&str> = package?.split('.').filter(|s| !s.is_empty()).collect();
+    for _ in 1..dots {
+        base.pop()?;
+    }
+    let mut full = base.join(".");
+    if !rest.is_empty() {
+        if !full.is_empty() {
+            full.push('.');
+        }
+        full.push_str(rest);
+    }
+    Some(full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_imports_become_absolute() {
+        assert_eq!(
+            absolute_import(".config.KEY", Some("app.core")).as_deref(),
+            Some("app.core.config.KEY")
+        );
+        assert_eq!(absolute_import("..util", Some("app.core")).as_deref(), Some("app.util"));
+        assert_eq!(absolute_import("jwt.decode", None).as_deref(), Some("jwt.decode"));
+        assert_eq!(absolute_import(".x", None), None);
+    }
+
+    #[test]
+    fn names_from_packages_roots_and_src_layouts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in [
+            "proj/src/app/__init__.py",
+            "proj/src/app/core/__init__.py",
+            "proj/src/app/core/config.py",
+            "proj/settings.py",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let mut namer = ModuleNamer::new(&[root.join("proj")]);
+        let (names, package) = namer.names(&root.join("proj/src/app/core/config.py"));
+        assert_eq!(names[0], "app.core.config");
+        assert!(names.contains(&"src.app.core.config".to_string()));
+        assert_eq!(package.as_deref(), Some("app.core"));
+        let (names, _) = namer.names(&root.join("proj/settings.py"));
+        assert_eq!(names, ["settings"]);
+    }
+}

@@ -1,0 +1,335 @@
+//! What the engine knows about values: constant folding of integers and
+//! durations (`60 * 24 * 8`, `timedelta(minutes=EXPIRE)`), "now plus a
+//! lifetime" expiries, generated key sizes, URL hosts and JWT algorithm
+//! families. Every function answers `None` when it cannot know.
+
+use crate::model::{BinOp, Value, ValueKind};
+use crate::resolve::{Loc, Resolver};
+
+/// Values whose content the model does not know.
+pub fn is_opaque(value: &Value) -> bool {
+    matches!(
+        value.kind,
+        ValueKind::Unknown
+            | ValueKind::Name(_)
+            | ValueKind::Path(_)
+            | ValueKind::Attr(..)
+            | ValueKind::Index(..)
+            | ValueKind::Call(_)
+            | ValueKind::Imported(_)
+            | ValueKind::Template(_)
+            | ValueKind::BinOp(..)
+            | ValueKind::ClassDef(_)
+    )
+}
+
+/// PEM public keys and certificates, and OpenSSH public keys: embedding
+/// them is fine, they are meant to be public.
+pub fn is_public_key(text: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(text);
+    let text = text.trim_start();
+    [
+        "-----BEGIN PUBLIC KEY",
+        "-----BEGIN RSA PUBLIC KEY",
+        "-----BEGIN CERTIFICATE",
+        "ssh-rsa ",
+        "ssh-ed25519 ",
+        "ecdsa-sha2-",
+    ]
+    .iter()
+    .any(|prefix| text.starts_with(prefix))
+}
+
+/// Bounds the recursion of constant folding.
+const MAX_FOLD_DEPTH: usize = 24;
+
+/// An integer the value folds to.
+pub fn int_value(resolver: &Resolver, value: &Value, loc: Loc) -> Option<i128> {
+    fold_int(resolver, value, loc, 0)
+}
+
+fn fold_int(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -> Option<i128> {
+    if depth > MAX_FOLD_DEPTH {
+        return None;
+    }
+    let resolved = resolver.resolve(value, loc);
+    match &resolved.value.kind {
+        ValueKind::Int(n) => Some(*n),
+        ValueKind::BinOp(op, left, right) => {
+            let a = fold_int(resolver, left, resolved.loc, depth + 1)?;
+            let b = fold_int(resolver, right, resolved.loc, depth + 1)?;
+            match op {
+                BinOp::Add => a.checked_add(b),
+                BinOp::Sub => a.checked_sub(b),
+                BinOp::Mul => a.checked_mul(b),
+                BinOp::FloorDiv | BinOp::Div if b != 0 && a % b == 0 => Some(a / b),
+                BinOp::FloorDiv if b != 0 => Some(a.div_euclid(b)),
+                BinOp::Pow if (0..=64).contains(&b) => a.checked_pow(b as u32),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+const TIMEDELTA_CALLS: &[&str] = &["datetime.timedelta", "timedelta"];
+
+/// Seconds per unit of `timedelta`'s parameters, in its positional order.
+const TIMEDELTA_UNITS: &[(&str, i128)] = &[
+    ("days", 86_400),
+    ("seconds", 1),
+    ("microseconds", 0),
+    ("milliseconds", 0),
+    ("minutes", 60),
+    ("hours", 3_600),
+    ("weeks", 604_800),
+];
+
+/// A duration in seconds: an integer number of seconds, or a `timedelta`
+/// with constant arguments, possibly scaled (`timedelta(days=1) * 7`).
+pub fn duration_seconds(resolver: &Resolver, value: &Value, loc: Loc) -> Option<i128> {
+    fold_duration(resolver, value, loc, 0)
+}
+
+fn fold_duration(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -> Option<i128> {
+    if depth > MAX_FOLD_DEPTH {
+        return None;
+    }
+    let resolved = resolver.resolve(value, loc);
+    match &resolved.value.kind {
+        ValueKind::Int(n) => Some(*n),
+        ValueKind::Call(id) => {
+            let module = resolver.module(resolved.loc.module);
+            let call = &module.calls[*id];
+            let paths = resolver.callee_paths(call, resolved.loc.module);
+            if !paths.iter().any(|p| TIMEDELTA_CALLS.contains(&p.as_str())) || call.star_args || call.star_kwargs {
+                return None;
+            }
+            let at = resolved.loc.with_scope(call.scope);
+            let mut total: i128 = 0;
+            let mut position = 0;
+            for arg in &call.args {
+                let unit = match &arg.keyword {
+                    Some(k) => TIMEDELTA_UNITS.iter().find(|(name, _)| name == k)?.1,
+                    None => {
+                        position += 1;
+                        TIMEDELTA_UNITS.get(position - 1)?.1
+                    }
+                };
+                total = total.checked_add(fold_int(resolver, &arg.value, at, depth + 1)?.checked_mul(unit)?)?;
+            }
+            Some(total)
+        }
+        ValueKind::BinOp(op, left, right) => {
+            // A duration scaled or summed: `timedelta(days=1) * 7`, `60 * 60 * 24`.
+            let a = fold_duration(resolver, left, resolved.loc, depth + 1)?;
+            let b = fold_duration(resolver, right, resolved.loc, depth + 1)?;
+            match op {
+                BinOp::Add => a.checked_add(b),
+                BinOp::Sub => a.checked_sub(b),
+                BinOp::Mul => a.checked_mul(b),
+                BinOp::FloorDiv | BinOp::Div if b != 0 => Some(a / b),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The lifetime of an expiry computed as "now plus a duration"
+/// (`datetime.utcnow() + timedelta(days=7)`, `int(time.time()) + 86400`,
+/// `(now + delta).timestamp()`).
+pub fn expiry_lifetime(resolver: &Resolver, value: &Value, loc: Loc, now_calls: &[&str]) -> Option<i128> {
+    expiry(resolver, value, loc, now_calls, 0)
+}
+
+fn expiry(resolver: &Resolver, value: &Value, loc: Loc, now_calls: &[&str], depth: usize) -> Option<i128> {
+    if depth > MAX_FOLD_DEPTH {
+        return None;
+    }
+    let resolved = resolver.resolve(value, loc);
+    match &resolved.value.kind {
+        ValueKind::BinOp(BinOp::Add, left, right) => {
+            if is_now(resolver, left, resolved.loc, now_calls, depth + 1) {
+                duration_seconds(resolver, right, resolved.loc)
+            } else if is_now(resolver, right, resolved.loc, now_calls, depth + 1) {
+                duration_seconds(resolver, left, resolved.loc)
+            } else {
+                None
+            }
+        }
+        ValueKind::Call(id) => {
+            let call = &resolver.module(resolved.loc.module).calls[*id];
+            let inner = pass_through_operand(resolver, call, resolved.loc)?;
+            expiry(
+                resolver,
+                inner,
+                resolved.loc.with_scope(call.scope),
+                now_calls,
+                depth + 1,
+            )
+        }
+        _ => None,
+    }
+}
+
+fn is_now(resolver: &Resolver, value: &Value, loc: Loc, now_calls: &[&str], depth: usize) -> bool {
+    if depth > MAX_FOLD_DEPTH {
+        return false;
+    }
+    let resolved = resolver.resolve(value, loc);
+    let ValueKind::Call(id) = &resolved.value.kind else {
+        return false;
+    };
+    let call = &resolver.module(resolved.loc.module).calls[*id];
+    let paths = resolver.callee_paths(call, resolved.loc.module);
+    if paths.iter().any(|p| now_calls.contains(&p.as_str())) {
+        return true;
+    }
+    match pass_through_operand(resolver, call, resolved.loc) {
+        Some(inner) => is_now(
+            resolver,
+            inner,
+            resolved.loc.with_scope(call.scope),
+            now_calls,
+            depth + 1,
+        ),
+        None => false,
+    }
+}
+
+/// `int(x)`, `round(x)`, `x.timestamp()`: calls that keep the meaning of
+/// their operand for expiry arithmetic.
+fn pass_through_operand<'p>(resolver: &Resolver<'p>, call: &'p crate::model::Call, loc: Loc) -> Option<&'p Value> {
+    if let ValueKind::Attr(receiver, method) = &call.callee.kind
+        && method == "timestamp"
+        && call.args.is_empty()
+    {
+        return Some(receiver);
+    }
+    let paths = resolver.callee_paths(call, loc.module);
+    if paths.iter().any(|p| p == "int" || p == "round" || p == "math.floor") && call.args.len() == 1 {
+        return Some(&call.args[0].value);
+    }
+    None
+}
+
+/// `secrets.token_bytes(16)` and friends: `None` when the value is not a key
+/// generator call, `Some(None)` when its size is not known.
+pub fn generated_key_bytes(resolver: &Resolver, value: &Value, loc: Loc) -> Option<Option<i128>> {
+    let ValueKind::Call(id) = &value.kind else {
+        return None;
+    };
+    let call = &resolver.module(loc.module).calls[*id];
+    // `os.urandom(16).hex()`: the size is the receiver's.
+    if let ValueKind::Attr(receiver, method) = &call.callee.kind
+        && (method == "hex" || method == "decode")
+        && matches!(receiver.kind, ValueKind::Call(_))
+    {
+        return generated_key_bytes(resolver, receiver, loc.with_scope(call.scope));
+    }
+    let paths = resolver.callee_paths(call, loc.module);
+    let (default, keyword) = paths.iter().find_map(|p| match p.as_str() {
+        "secrets.token_bytes" | "secrets.token_hex" | "secrets.token_urlsafe" => Some((Some(32), "nbytes")),
+        "os.urandom" => Some((None, "size")),
+        "Crypto.Random.get_random_bytes" | "Cryptodome.Random.get_random_bytes" => Some((None, "N")),
+        _ => None,
+    })?;
+    let size = call
+        .args
+        .iter()
+        .find(|a| a.keyword.is_none() || a.keyword.as_deref() == Some(keyword));
+    Some(match size {
+        Some(arg) => int_value(resolver, &arg.value, loc.with_scope(call.scope)),
+        None if call.star_args || call.star_kwargs => None,
+        None => default,
+    })
+}
+
+/// `3 days`, `90 minutes`, `45 seconds`.
+pub fn human_duration(seconds: i128) -> String {
+    let units = [(86_400, "day"), (3_600, "hour"), (60, "minute")];
+    for (size, name) in units {
+        if seconds >= size && seconds % size == 0 {
+            let n = seconds / size;
+            return format!("{n} {name}{}", if n == 1 { "" } else { "s" });
+        }
+    }
+    format!("{seconds} second{}", if seconds == 1 { "" } else { "s" })
+}
+
+/// Loopback destinations, where plain HTTP does not leave the machine.
+pub fn is_loopback_host(host_and_port: &str) -> bool {
+    let host = if let Some(rest) = host_and_port.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host_and_port
+            .rsplit_once('@')
+            .map_or(host_and_port, |(_, h)| h)
+            .split(':')
+            .next()
+            .unwrap_or("")
+    };
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host == "0.0.0.0"
+        || host.split('.').next() == Some("127") && host.split('.').count() == 4
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlgorithmFamily {
+    Hmac,
+    Asymmetric,
+}
+
+/// HMAC (`HS*`) or asymmetric (`RS*`, `PS*`, `ES*`, `EdDSA`) JWS algorithms.
+pub fn algorithm_family(name: &str) -> Option<AlgorithmFamily> {
+    let upper = name.to_ascii_uppercase();
+    if ["HS256", "HS384", "HS512"].contains(&upper.as_str()) {
+        Some(AlgorithmFamily::Hmac)
+    } else if upper.starts_with("RS") || upper.starts_with("PS") || upper.starts_with("ES") || upper == "EDDSA" {
+        Some(AlgorithmFamily::Asymmetric)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(8 * 86_400), "8 days");
+        assert_eq!(human_duration(90 * 60), "90 minutes");
+        assert_eq!(human_duration(3_600), "1 hour");
+        assert_eq!(human_duration(61), "61 seconds");
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost",
+            "localhost:8000",
+            "127.0.0.1:5000",
+            "[::1]:80",
+            "api.localhost",
+            "user@127.0.0.1",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["example.com", "10.0.0.1", "127.example.com", "localhost.evil.com"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn algorithm_families() {
+        assert_eq!(algorithm_family("HS256"), Some(AlgorithmFamily::Hmac));
+        assert_eq!(algorithm_family("rs256"), Some(AlgorithmFamily::Asymmetric));
+        assert_eq!(algorithm_family("EdDSA"), Some(AlgorithmFamily::Asymmetric));
+        assert_eq!(algorithm_family("none"), None);
+    }
+}
