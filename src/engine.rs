@@ -376,10 +376,13 @@ impl<'a> Engine<'a> {
         let name = evidence
             .as_ref()
             .and_then(|(_, w)| w.name.clone())
+            .or_else(|| witnesses.iter().find_map(|(_, w)| w.name.clone()))
             .or_else(|| target.name.clone())
             .unwrap_or_default();
-        let message = rule
+        let message = clause
             .message
+            .as_deref()
+            .unwrap_or(&rule.message)
             .replace("{callee}", &callee_text)
             .replace("{argument}", &argument)
             .replace("{value}", &value_text)

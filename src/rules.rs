@@ -85,6 +85,8 @@ struct MatchClauseFile {
     declared_by: Option<Vec<Spanned<String>>>,
     label: Option<String>,
     severity: Option<Severity>,
+    /// Overrides the rule's message for what this clause finds.
+    message: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
     conditions: Vec<Spanned<ConditionFile>>,
     #[serde(default)]
@@ -183,6 +185,8 @@ pub struct Clause {
     pub label: Option<String>,
     /// Overrides the rule's severity for what this clause finds.
     pub severity: Option<Severity>,
+    /// Overrides the rule's message for what this clause finds.
+    pub message: Option<String>,
     pub conditions: Vec<Condition>,
     pub unless: Vec<Condition>,
     pub checks: Vec<Check>,
@@ -665,6 +669,9 @@ fn compile_clause(
     span: std::ops::Range<usize>,
 ) -> Result<Clause, RuleLoadError> {
     let subject = compile_subject(ctx, &clause, span.clone())?;
+    if let Some(message) = &clause.message {
+        check_placeholders(ctx, message)?;
+    }
     let is_call = matches!(subject, Subject::Call { .. });
     let compile_all = |list: Vec<Spanned<ConditionFile>>| -> Result<Vec<Condition>, RuleLoadError> {
         list.into_iter()
@@ -722,6 +729,7 @@ fn compile_clause(
         subject,
         label: clause.label,
         severity: clause.severity,
+        message: clause.message.map(Spanned::into_inner),
         conditions,
         unless,
         checks,

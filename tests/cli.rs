@@ -35,9 +35,9 @@ fn write(root: &Path, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     path
 }
 
-const VULNERABLE_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key)\n";
-const CLEAN_PY: &str =
-    "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, algorithms=['HS256'])\n";
+/// One finding, JWT101 at 4:12: the claims are checked, so JWT202 stays quiet.
+const VULNERABLE_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, audience='api', issuer='https://issuer', options={'require': ['exp']})\n";
+const CLEAN_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, algorithms=['HS256'], audience='api', issuer='https://issuer', options={'require': ['exp']})\n";
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -154,7 +154,7 @@ fn json_output_follows_the_contract_and_is_sorted() {
     write(
         dir.path(),
         "b/second.py",
-        "import jwt\nK = 'fixture-key-not-real-0001'\ndef f(t):\n    return jwt.decode(t, K)\n",
+        "import jwt\nK = 'fixture-key-not-real-0001'\ndef f(t):\n    return jwt.decode(t, K, audience='api', issuer='https://issuer', options={'require': ['exp']})\n",
     );
     write(dir.path(), "a/first.py", VULNERABLE_PY);
     let out = authlint(&["check", "--output-format", "json", "."], dir.path());
@@ -301,16 +301,20 @@ fn bad_input_is_reported_and_the_run_goes_on() {
     );
     write(root, "bad/binary.py", b"\x7fELF\x00\x00\x01jwt");
     write(root, "bad/empty.py", "");
-    write(root, "bad/bom.py", b"\xEF\xBB\xBFimport jwt\njwt.decode(t, k)\n");
+    write(
+        root,
+        "bad/bom.py",
+        b"\xEF\xBB\xBFimport jwt\njwt.decode(t, k, audience='api', issuer='https://issuer', options={'require': ['exp']})\n",
+    );
     write(
         root,
         "bad/crlf.py",
-        "import jwt\r\n\r\ndef f(t, k):\r\n    return jwt.decode(t, k)\r\n",
+        "import jwt\r\n\r\ndef f(t, k):\r\n    return jwt.decode(t, k, audience='api', issuer='https://issuer', options={'require': ['exp']})\r\n",
     );
     write(
         root,
         "bad/syntax.py",
-        "import jwt\n\ndef broken(:\n    pass\n\ndef fine(t, k):\n    return jwt.decode(t, k)\n",
+        "import jwt\n\ndef broken(:\n    pass\n\ndef fine(t, k):\n    return jwt.decode(t, k, audience='api', issuer='https://issuer', options={'require': ['exp']})\n",
     );
     // A keyword (`from_secret`) gets it past the prefilter to the parser.
     write(
@@ -434,4 +438,23 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn the_example_app_shows_every_rule() {
+    let root = repo_root();
+    let out = authlint(&["check", "--output-format", "json", "examples/vulnerable-app"], &root);
+    let report = json(&out);
+    let mut shown: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    shown.sort();
+    shown.dedup();
+    let rules = authlint::rules::load_rules(&[]).unwrap();
+    let all: Vec<String> = rules.iter().map(|r| r.code.clone()).collect();
+    let missing: Vec<&String> = all.iter().filter(|c| !shown.contains(c)).collect();
+    assert!(missing.is_empty(), "the example app shows no finding of {missing:?}");
 }

@@ -6,17 +6,17 @@ import jwt
 from app.core.config import ACCESS_TOKEN_EXPIRE_MINUTES, ALGORITHM
 
 # Fake key for the example. A real one belongs in the environment.
-SIGNING_KEY = "example-signing-key-not-real-1234"
+SIGNING_KEY = "example-signing-key-not-real-1234"  # SEC303
 
 
-def create_access_token(subject: str) -> str:
+def create_access_token(subject: str, email: str) -> str:
     expire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)
-    payload = {"sub": subject, "exp": expire}
-    return jwt.encode(payload, SIGNING_KEY, algorithm=ALGORITHM)  # SEC301
+    payload = {"sub": subject, "email": email, "exp": expire}
+    return jwt.encode(payload, SIGNING_KEY, algorithm=ALGORITHM)  # SEC301, JWT204, JWT205
 
 
 def decode_access_token(token: str) -> dict:
-    return jwt.decode(token, SIGNING_KEY)  # JWT101, SEC301
+    return jwt.decode(token, SIGNING_KEY)  # JWT101, JWT202, SEC301
 
 
 def read_claims_for_logging(token: str) -> dict:
@@ -24,4 +24,4 @@ def read_claims_for_logging(token: str) -> dict:
 
 
 def create_debug_token(subject: str) -> str:
-    return jwt.encode({"sub": subject}, None, algorithm="none")  # JWT102
+    return jwt.encode({"sub": subject}, None, algorithm="none")  # JWT102, JWT203
