@@ -12,7 +12,13 @@ fn visible_prefix_len(char_count: usize) -> usize {
 
 /// `"9f8e…" (32 bytes)`: the first characters of a secret and its length.
 pub fn redact_text(text: &str, open: &str, close: &str) -> String {
-    let shown: String = text.chars().take(visible_prefix_len(text.chars().count())).collect();
+    // Escaped, so a PEM's leading newline neither breaks a message nor
+    // shifts the lines of a code frame.
+    let shown: String = text
+        .chars()
+        .take(visible_prefix_len(text.chars().count()))
+        .flat_map(char::escape_debug)
+        .collect();
     format!("{open}{shown}…{close} ({} bytes)", text.len())
 }
 
@@ -142,6 +148,15 @@ mod tests {
         );
         assert_eq!(redact_text("abc", "\"", "\""), "\"a…\" (3 bytes)");
         assert_eq!(redact_text("", "\"", "\""), "\"…\" (0 bytes)");
+    }
+
+    #[test]
+    fn shown_characters_are_escaped() {
+        assert_eq!(
+            redact_text("\n-----BEGIN PRIVATE KEY", "\"", "\""),
+            "\"\\n---…\" (23 bytes)"
+        );
+        assert!(!redact_literal_source("\"\"\"\n-----BEGIN PRIVATE KEY\"\"\"").contains('\n'));
     }
 
     #[test]

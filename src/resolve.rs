@@ -180,7 +180,7 @@ impl<'p> Resolver<'p> {
         for _ in 0..budget {
             let next = match &current.value.kind {
                 ValueKind::Name(name) => match self.lookup(name, current.loc, current.value.span.start) {
-                    Lookup::Bound(binding) => Some(self.follow_binding(binding, current.loc.module)),
+                    Lookup::Bound(binding) => Some(self.follow_binding(binding, current.loc.module, budget / 2)),
                     Lookup::Ambiguous | Lookup::Unbound => None,
                 },
                 ValueKind::Attr(base, attribute) => {
@@ -209,7 +209,10 @@ impl<'p> Resolver<'p> {
 
     /// What a binding holds; an import of a project module's name continues
     /// in that module.
-    fn follow_binding(&self, binding: &'p Binding, module: ModuleId) -> Resolved<'p> {
+    ///
+    /// Every step that can lead back into another module spends `budget`:
+    /// modules that import from each other must not recurse forever.
+    fn follow_binding(&self, binding: &'p Binding, module: ModuleId, budget: usize) -> Resolved<'p> {
         let here = Resolved {
             value: &binding.value,
             loc: Loc {
@@ -219,7 +222,8 @@ impl<'p> Resolver<'p> {
             through_binding: true,
         };
         if let ValueKind::Imported(path) = &binding.value.kind
-            && let Some(target) = self.resolve_import(path, module)
+            && budget > 0
+            && let Some(target) = self.resolve_import(path, module, budget - 1)
         {
             return with_binding(target, true);
         }
@@ -229,7 +233,10 @@ impl<'p> Resolver<'p> {
     /// An imported dotted path that names something inside a project module:
     /// that module's top-level binding. `None` for modules themselves and for
     /// anything outside the project.
-    fn resolve_import(&self, path: &str, from: ModuleId) -> Option<Resolved<'p>> {
+    fn resolve_import(&self, path: &str, from: ModuleId, budget: usize) -> Option<Resolved<'p>> {
+        if budget == 0 {
+            return None;
+        }
         if self.module(from).language != Language::Python {
             return None;
         }
@@ -243,9 +250,9 @@ impl<'p> Resolver<'p> {
             let Lookup::Bound(binding) = self.lookup_python(name, Loc { module, scope: 0 }) else {
                 return None;
             };
-            let mut resolved = self.follow_binding(binding, module);
+            let mut resolved = self.follow_binding(binding, module, budget - 1);
             for attribute in &segments[split + 1..] {
-                resolved = self.attribute_of(resolved, attribute, MAX_HOPS / 2)?;
+                resolved = self.attribute_of(resolved, attribute, budget - 1)?;
             }
             return Some(resolved);
         }
@@ -256,9 +263,14 @@ impl<'p> Resolver<'p> {
     /// imported project module, or an attribute of a class or of an instance
     /// of one (a pydantic field default, unless the constructor sets it).
     fn attribute_of(&self, base: Resolved<'p>, attribute: &str, budget: usize) -> Option<Resolved<'p>> {
+        if budget == 0 {
+            return None;
+        }
         match &base.value.kind {
-            ValueKind::Imported(path) => self.resolve_import(&format!("{path}.{attribute}"), base.loc.module),
-            ValueKind::ClassDef(scope) => self.class_attribute(base.loc.module, *scope, attribute),
+            ValueKind::Imported(path) => {
+                self.resolve_import(&format!("{path}.{attribute}"), base.loc.module, budget - 1)
+            }
+            ValueKind::ClassDef(scope) => self.class_attribute(base.loc.module, *scope, attribute, budget - 1),
             ValueKind::Call(id) => {
                 let call = &self.module(base.loc.module).calls[*id];
                 let class = self.resolve_with_budget(&call.callee, base.loc.with_scope(call.scope), budget);
@@ -275,18 +287,24 @@ impl<'p> Resolver<'p> {
                         through_binding: true,
                     });
                 }
-                self.class_attribute(class.loc.module, scope, attribute)
+                self.class_attribute(class.loc.module, scope, attribute, budget - 1)
             }
             _ => None,
         }
     }
 
-    fn class_attribute(&self, module: ModuleId, class_scope: ScopeId, attribute: &str) -> Option<Resolved<'p>> {
+    fn class_attribute(
+        &self,
+        module: ModuleId,
+        class_scope: ScopeId,
+        attribute: &str,
+        budget: usize,
+    ) -> Option<Resolved<'p>> {
         if self.mutated_anywhere.contains(&(module, attribute)) {
             return None;
         }
         match self.bindings.get(&(module, class_scope, attribute)).map(Vec::as_slice) {
-            Some([only]) => Some(self.follow_binding(only, module)),
+            Some([only]) => Some(self.follow_binding(only, module, budget)),
             _ => None,
         }
     }
@@ -423,7 +441,7 @@ impl<'p> Resolver<'p> {
             return path.to_string();
         };
         if depth < MAX_HOPS
-            && let Some(target) = self.resolve_import(&absolute, module)
+            && let Some(target) = self.resolve_import(&absolute, module, MAX_HOPS - depth)
             && let ValueKind::Imported(inner) = &target.value.kind
         {
             return self.canonical_import(inner, target.loc.module, depth + 1);
@@ -673,6 +691,25 @@ mod tests {
                 None
             ]
         );
+    }
+
+    #[test]
+    fn modules_importing_each_other_do_not_recurse_forever() {
+        // Found on fastapi-users: two modules re-exporting each other's
+        // names overflowed the stack before resolution spent a budget.
+        let project = project_of(&[
+            (
+                "pkg/a.py",
+                "pkg",
+                "from pkg.b import X\nfrom pkg.b import Y as Z\nuse(X, Z)\n",
+            ),
+            ("pkg/b.py", "pkg", "from pkg.a import X\nfrom pkg.a import Z as Y\n"),
+        ]);
+        let resolved = last_call_args(&project, 0);
+        assert!(resolved.iter().all(|k| !matches!(k, ValueKind::Str(_))));
+        let r = Resolver::new(&project);
+        let call = r.module(0).calls.last().unwrap();
+        assert_eq!(r.callee_paths(call, 0), ["use"]);
     }
 
     #[test]
