@@ -458,3 +458,50 @@ fn the_example_app_shows_every_rule() {
     let missing: Vec<&String> = all.iter().filter(|c| !shown.contains(c)).collect();
     assert!(missing.is_empty(), "the example app shows no finding of {missing:?}");
 }
+
+#[test]
+fn values_resolve_across_modules_even_without_keywords() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "svc/app/__init__.py", "");
+    write(root, "svc/app/core/__init__.py", "");
+    // No rule keyword in this file: it is parsed only because deps.py imports from it.
+    write(root, "svc/app/core/config.py", "MATERIAL = 'fixture-key-not-real-0301'\nMINUTES = 60 * 24\n");
+    write(root, "svc/settings.py", "LOCAL_KEY = 'fixture-key-not-real-0302'\n");
+    write(
+        root,
+        "svc/app/api/deps.py",
+        "import jwt\nimport settings\nfrom datetime import datetime, timedelta\nfrom ..core import config\nfrom app.core.config import MATERIAL, MINUTES\n\n\
+def a(p):\n    return jwt.encode(p, MATERIAL, algorithm='HS256')\n\n\
+def b(p):\n    return jwt.encode(p, config.MATERIAL, algorithm='HS256')\n\n\
+def c(p):\n    return jwt.encode(p, settings.LOCAL_KEY, algorithm='HS256')\n\n\
+def d(u, k):\n    return jwt.encode({'sub': u, 'exp': datetime.utcnow() + timedelta(minutes=MINUTES)}, k, algorithm='HS256')\n",
+    );
+    write(root, "svc/app/api/__init__.py", "");
+    let out = authlint(&["check", "--output-format", "json", "svc"], root);
+    let report = json(&out);
+    let found: Vec<(u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["rule"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (8, "SEC301".to_string()),
+            (11, "SEC301".to_string()),
+            (14, "SEC301".to_string()),
+            (17, "JWT204".to_string()),
+        ],
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(report["findings"][3]["message"], "`jwt.encode` issues a token that lives 1 day");
+
+    // The text report shows where the key was defined, in the other file, redacted.
+    let out = authlint(&["check", "svc/app/api/deps.py", "svc"], root);
+    let text = stdout(&out);
+    assert!(text.contains("defined in svc/app/core/config.py"), "{text}");
+    assert!(!text.contains("fixture-key-not-real-0301"), "{text}");
+}
