@@ -135,6 +135,11 @@ pub enum ValueKind {
     /// A class definition, by the scope of its body: attribute reads on the
     /// class (or on an instance of it) look there.
     ClassDef(ScopeId),
+    /// A closure, by what its body evaluates to (`|_| "dev".to_string()`).
+    Closure(Box<Value>),
+    /// A Rust value known only by its declared type (`v: &mut Validation`,
+    /// `claims: &Claims`), as the path written in the type.
+    Typed(Vec<String>),
     /// Anything the model does not describe. Never the basis of a finding.
     Unknown,
 }
@@ -221,10 +226,25 @@ pub struct Setting {
     /// The dict, class or config object the name belongs to, as written
     /// (`SIMPLE_JWT`, `Settings`, `app.config`); `None` for a plain constant.
     pub container: Option<String>,
+    /// The container as an expression, when it has one: the receiver of a
+    /// Rust field assignment (`validation.leeway = …`) or the path of a
+    /// struct literal (`Validation { … }`), so rules can ask what type it is.
+    pub container_value: Option<Value>,
     pub value: Value,
     /// The name (or dict key) where it is assigned.
     pub name_span: Span,
     pub scope: ScopeId,
+}
+
+/// A Rust struct definition: its fields (as a dict of field names with
+/// unknown values, open when a `#[serde(flatten)]` field may add more) and
+/// what it derives.
+#[derive(Clone, Debug)]
+pub struct StructDef {
+    pub name: String,
+    pub span: Span,
+    pub derives: Vec<String>,
+    pub shape: Value,
 }
 
 /// A subscript read (`request.GET["token"]`), kept so rules can look at
@@ -300,6 +320,7 @@ pub struct Module {
     /// Names tested for membership (`kid in KEYS`, `kid not in ALLOWED`) in a
     /// scope: the usual allowlist check before a lookup.
     pub membership_tests: Vec<(ScopeId, String)>,
+    pub structs: Vec<StructDef>,
     pub notes: Vec<LowerNote>,
 }
 
@@ -321,6 +342,7 @@ impl Module {
             subscripts: Vec::new(),
             parameters: Vec::new(),
             membership_tests: Vec::new(),
+            structs: Vec::new(),
             notes: Vec::new(),
         }
     }

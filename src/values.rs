@@ -20,6 +20,8 @@ pub fn is_opaque(value: &Value) -> bool {
             | ValueKind::Template(_)
             | ValueKind::BinOp(..)
             | ValueKind::ClassDef(_)
+            | ValueKind::Closure(_)
+            | ValueKind::Typed(_)
     )
 }
 

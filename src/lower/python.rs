@@ -515,6 +515,7 @@ impl<'s> PythonLowerer<'s> {
                 (Some(name), _) => self.module.settings.push(Setting {
                     name: name.clone(),
                     container: Some(container.clone()),
+                    container_value: None,
                     value: arg.value.clone(),
                     name_span: arg.value.span,
                     scope,
@@ -525,6 +526,7 @@ impl<'s> PythonLowerer<'s> {
                             self.module.settings.push(Setting {
                                 name: name.clone(),
                                 container: Some(container.clone()),
+                                container_value: None,
                                 value: value.clone(),
                                 name_span: key.span,
                                 scope,
@@ -580,6 +582,7 @@ impl<'s> PythonLowerer<'s> {
                             self.module.settings.push(Setting {
                                 name: key_name.clone(),
                                 container: Some(name.clone()),
+                                container_value: None,
                                 value: entry.clone(),
                                 name_span: key.span,
                                 scope,
@@ -590,6 +593,7 @@ impl<'s> PythonLowerer<'s> {
                 self.module.settings.push(Setting {
                     name,
                     container,
+                    container_value: None,
                     value: value.clone(),
                     name_span: span_of(target),
                     scope,
@@ -610,6 +614,7 @@ impl<'s> PythonLowerer<'s> {
                     self.module.settings.push(Setting {
                         name,
                         container: Some(container),
+                        container_value: None,
                         value: value.clone(),
                         name_span: span_of(index),
                         scope,

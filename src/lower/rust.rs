@@ -330,6 +330,7 @@ impl<'a> Lowerer<'a> {
             Item::Impl(i) => i.items.iter().for_each(|ii| self.lower_impl_item(ii)),
             Item::Trait(t) => t.items.iter().for_each(|ti| self.lower_trait_item(ti)),
             Item::Macro(m) => self.lower_item_macro(m),
+            Item::Struct(item) => self.lower_struct_def(item),
             Item::Enum(e) => {
                 // Discriminants are const expressions and may hold calls.
                 for variant in &e.variants {
@@ -414,7 +415,7 @@ impl<'a> Lowerer<'a> {
         let outer = std::mem::replace(&mut self.scope, scope);
         for input in &sig.inputs {
             if let FnArg::Typed(param) = input {
-                self.bind_pattern(&param.pat, body);
+                self.bind_parameter(param, body);
             }
         }
         self.lower_block(block);
@@ -427,6 +428,14 @@ impl<'a> Lowerer<'a> {
         if ident == "_" {
             return;
         }
+        self.module.settings.push(Setting {
+            name: ident.to_string(),
+            container: None,
+            container_value: None,
+            value: value.clone(),
+            name_span: self.tok(ident.span()),
+            scope: place.scope,
+        });
         self.bind_item_name(ident, value, place);
     }
 
@@ -663,22 +672,22 @@ impl<'a> Lowerer<'a> {
             Expr::Struct(s) => self.lower_struct(s),
             Expr::Assign(a) => {
                 self.note_reassignment(&a.left);
-                self.lower_expr(&a.left);
-                self.lower_expr(&a.right);
+                let right = self.lower_expr(&a.right);
+                self.record_field_assignment(&a.left, right);
                 ValueKind::Unknown
             }
             Expr::Binary(b) => {
                 if is_compound_assign(&b.op) {
                     self.note_reassignment(&b.left);
                 }
-                self.lower_expr(&b.left);
-                self.lower_expr(&b.right);
-                ValueKind::Unknown
+                let left = self.lower_expr(&b.left);
+                let right = self.lower_expr(&b.right);
+                match model_binop(&b.op) {
+                    Some(op) => ValueKind::BinOp(op, Box::new(left), Box::new(right)),
+                    None => ValueKind::Unknown,
+                }
             }
-            Expr::Closure(c) => {
-                self.lower_closure(c);
-                ValueKind::Unknown
-            }
+            Expr::Closure(c) => ValueKind::Closure(Box::new(self.lower_closure(c))),
             Expr::If(i) => self.lower_if(i),
             Expr::Match(m) => self.lower_match(m),
             Expr::While(w) => {
@@ -809,15 +818,29 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_struct(&mut self, s: &ExprStruct) -> ValueKind {
+        let type_path = Value::new(
+            path_kind(&s.path),
+            self.join(path_first(&s.path), path_last(&s.path)),
+        );
+        let type_text = path_text(&s.path);
         let entries = s
             .fields
             .iter()
             .map(|field| {
-                let key = Value::new(
-                    ValueKind::Str(member_name(&field.member)),
-                    self.tok(member_span(&field.member)),
-                );
-                (key, self.lower_expr(&field.expr))
+                let name = member_name(&field.member);
+                let key = Value::new(ValueKind::Str(name.clone()), self.tok(member_span(&field.member)));
+                let value = self.lower_expr(&field.expr);
+                // `Validation { validate_exp: false, .. }` configures like
+                // `validation.validate_exp = false` does.
+                self.module.settings.push(Setting {
+                    name,
+                    container: Some(type_text.clone()),
+                    container_value: Some(type_path.clone()),
+                    value: value.clone(),
+                    name_span: key.span,
+                    scope: self.scope,
+                });
+                (key, value)
             })
             .collect();
         if let Some(rest) = &s.rest {
@@ -826,6 +849,64 @@ impl<'a> Lowerer<'a> {
         ValueKind::Dict {
             entries,
             open: s.rest.is_some(),
+        }
+    }
+
+    /// `validation.leeway = 600;`: a setting of the receiver. Any other
+    /// target is lowered for the calls inside it.
+    fn record_field_assignment(&mut self, target: &Expr, value: Value) {
+        let Expr::Field(field) = target else {
+            self.lower_expr(target);
+            return;
+        };
+        let receiver = self.lower_expr(&field.base);
+        let container = render_container(&receiver);
+        self.module.settings.push(Setting {
+            name: member_name(&field.member),
+            container,
+            container_value: Some(receiver),
+            value,
+            name_span: self.tok(member_span(&field.member)),
+            scope: self.scope,
+        });
+    }
+
+    /// A struct definition: its field names, and whether a flattened field
+    /// can add more.
+    fn lower_struct_def(&mut self, item: &syn::ItemStruct) {
+        let mut entries = Vec::new();
+        let mut open = false;
+        for field in &item.fields {
+            if has_serde_flatten(&field.attrs) {
+                open = true;
+            }
+            if let Some(ident) = &field.ident {
+                let span = self.tok(ident.span());
+                entries.push((
+                    Value::new(ValueKind::Str(serde_name(ident, &field.attrs)), span),
+                    Value::unknown(span),
+                ));
+            }
+        }
+        let span = self.tok(item.ident.span());
+        self.module.structs.push(StructDef {
+            name: item.ident.to_string(),
+            span,
+            derives: derives(&item.attrs),
+            shape: Value::new(ValueKind::Dict { entries, open }, span),
+        });
+    }
+
+    /// Binds a function parameter; `name: Type`, `name: &Type` and
+    /// `name: &mut Type` bind a value known by its type.
+    fn bind_parameter(&mut self, param: &syn::PatType, visible: Span) {
+        let typed = simple_binding(&param.pat).zip(type_path(&param.ty));
+        match typed {
+            Some((ident, segments)) => {
+                let value = Value::new(ValueKind::Typed(segments), self.tok(ident.span()));
+                self.bind_ident(ident, value, visible);
+            }
+            None => self.bind_pattern(&param.pat, visible),
         }
     }
 
@@ -913,27 +994,44 @@ impl<'a> Lowerer<'a> {
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         let template_at = template_position(&name, &raw);
-        let mut template = None;
+        // The arguments first, so the template's holes can hold them.
+        let mut values: Vec<Option<Value>> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, arg)| match &arg.expr {
+                _ if Some(i) == template_at => None,
+                Some(expr) => Some(self.lower_expr(expr)),
+                None => Some(Value::unknown(arg.span)),
+            })
+            .collect();
         if let Some(i) = template_at
             && let Some(Expr::Lit(syn::ExprLit { lit: Lit::Str(lit), .. })) = &raw[i].expr
         {
-            // Only keywords after the template are named format arguments;
-            // those before it are tracing fields, which `{name}` does not see.
-            let named: Vec<&str> = raw[i + 1..].iter().filter_map(|a| a.keyword.as_deref()).collect();
-            template = Some(self.lower_template(lit, &named));
+            // Only arguments after the template are format arguments; keywords
+            // before it are tracing fields, which `{name}` does not see.
+            let mut positional = Vec::new();
+            let mut named = Vec::new();
+            for (arg, value) in raw[i + 1..].iter().zip(&values[i + 1..]) {
+                let value = value.clone().unwrap_or_else(|| Value::unknown(arg.span));
+                match &arg.keyword {
+                    Some(keyword) => named.push((keyword.as_str(), value)),
+                    None => positional.push(value),
+                }
+            }
+            let template = self.lower_template(lit, &named, &positional);
+            if matches!(template.kind, ValueKind::Template(_)) {
+                self.module.templates.push((template.clone(), self.scope));
+            }
+            values[i] = Some(template);
         }
-        let mut args = Vec::with_capacity(raw.len());
-        for (i, arg) in raw.iter().enumerate() {
-            let value = match (&template, &arg.expr) {
-                (Some(t), _) if Some(i) == template_at => t.clone(),
-                (_, Some(expr)) => self.lower_expr(expr),
-                (_, None) => Value::unknown(arg.span),
-            };
-            args.push(Arg {
+        let args: Vec<Arg> = raw
+            .iter()
+            .zip(values)
+            .map(|(arg, value)| Arg {
                 keyword: arg.keyword.clone(),
-                value,
-            });
-        }
+                value: value.unwrap_or_else(|| Value::unknown(arg.span)),
+            })
+            .collect();
         let callee = self.macro_callee(mac);
         let id = self.push_call(callee, args, span, true);
         Value::new(ValueKind::Call(id), span)
@@ -1017,7 +1115,9 @@ impl<'a> Lowerer<'a> {
 
     /// Lowers a format string to its literal text and holes. Without any
     /// hole it stays a string, with `{{`/`}}` unescaped.
-    fn lower_template(&self, lit: &syn::LitStr, named: &[&str]) -> Value {
+    /// `{}` and `{0}` holes take the positional arguments, `{name}` a named
+    /// one, and a bare `{token}` captures the variable of that name.
+    fn lower_template(&self, lit: &syn::LitStr, named: &[(&str, Value)], positional: &[Value]) -> Value {
         let text = lit.value();
         let lit_span = self.tok(lit.span());
         let Some(pieces) = parse_format_string(&text) else {
@@ -1033,18 +1133,26 @@ impl<'a> Lowerer<'a> {
         };
         let mut parts = Vec::new();
         let mut has_hole = false;
+        let mut next_positional = 0;
         for piece in pieces {
             match piece {
                 FormatPiece::Lit(s) => parts.push(TemplatePart::Lit(s)),
                 FormatPiece::Hole { whole, arg } => {
                     has_hole = true;
                     let name = &text[arg.clone()];
-                    let value = if is_identifier(name) && !named.contains(&name) {
-                        Value::new(ValueKind::Name(name.to_string()), at(arg))
+                    let value = if name.is_empty() {
+                        next_positional += 1;
+                        positional.get(next_positional - 1).cloned()
+                    } else if let Ok(index) = name.parse::<usize>() {
+                        positional.get(index).cloned()
+                    } else if let Some((_, value)) = named.iter().find(|(n, _)| *n == name) {
+                        Some(value.clone())
+                    } else if is_identifier(name) {
+                        Some(Value::new(ValueKind::Name(name.to_string()), at(arg)))
                     } else {
-                        Value::unknown(at(whole))
+                        None
                     };
-                    parts.push(TemplatePart::Hole(value));
+                    parts.push(TemplatePart::Hole(value.unwrap_or_else(|| Value::unknown(at(whole)))));
                 }
             }
         }
@@ -1112,6 +1220,106 @@ fn path_expr_kind(expr: &ExprPath) -> ValueKind {
     }
 }
 
+fn path_kind(path: &Path) -> ValueKind {
+    let mut segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    match segments.len() {
+        0 => ValueKind::Unknown,
+        1 => ValueKind::Name(segments.remove(0)),
+        _ => ValueKind::Path(segments),
+    }
+}
+
+fn path_text(path: &Path) -> String {
+    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+}
+
+/// `a.b.c` for a receiver made of names and fields, for messages and
+/// `container` patterns.
+fn render_container(value: &Value) -> Option<String> {
+    match &value.kind {
+        ValueKind::Name(name) => Some(name.clone()),
+        ValueKind::Path(segments) => Some(segments.join("::")),
+        ValueKind::Attr(base, field) => Some(format!("{}.{field}", render_container(base)?)),
+        _ => None,
+    }
+}
+
+/// The path of a parameter's type, through `&` and `&mut`: `Validation`,
+/// `jsonwebtoken::Validation`. Generic and other types are not followed.
+fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
+    match ty {
+        syn::Type::Reference(r) => type_path(&r.elem),
+        syn::Type::Paren(p) => type_path(&p.elem),
+        syn::Type::Group(g) => type_path(&g.elem),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            (!segments.is_empty()).then_some(segments)
+        }
+        _ => None,
+    }
+}
+
+/// The traits a `#[derive(...)]` names, by their last path segment.
+fn derives(attrs: &[syn::Attribute]) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("derive") {
+            continue;
+        }
+        let _ = attr.parse_nested_meta(|meta| {
+            if let Some(last) = meta.path.segments.last() {
+                out.push(last.ident.to_string());
+            }
+            Ok(())
+        });
+    }
+    out
+}
+
+/// Whether a field carries `#[serde(flatten)]`.
+fn has_serde_flatten(attrs: &[syn::Attribute]) -> bool {
+    serde_options(attrs).iter().any(|(key, _)| key == "flatten")
+}
+
+/// A field's name as serialised: `#[serde(rename = "…")]` wins.
+fn serde_name(ident: &Ident, attrs: &[syn::Attribute]) -> String {
+    serde_options(attrs)
+        .into_iter()
+        .find_map(|(key, value)| (key == "rename").then_some(value).flatten())
+        .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string())
+}
+
+fn serde_options(attrs: &[syn::Attribute]) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("serde") {
+            continue;
+        }
+        let _ = attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+            let value = match meta.value() {
+                Ok(stream) => stream.parse::<syn::LitStr>().ok().map(|l| l.value()),
+                Err(_) => None,
+            };
+            out.push((key, value));
+            Ok(())
+        });
+    }
+    out
+}
+
+fn model_binop(op: &BinOp) -> Option<crate::model::BinOp> {
+    use crate::model::BinOp as M;
+    match op {
+        BinOp::Add(_) => Some(M::Add),
+        BinOp::Sub(_) => Some(M::Sub),
+        BinOp::Mul(_) => Some(M::Mul),
+        BinOp::Div(_) => Some(M::Div),
+        BinOp::Rem(_) => Some(M::Mod),
+        _ => None,
+    }
+}
+
 fn member_name(member: &Member) -> String {
     match member {
         Member::Named(ident) => ident.to_string(),
@@ -1151,6 +1359,8 @@ fn transparent_inner(expr: &Expr) -> Option<&Expr> {
         Expr::Paren(p) => Some(&p.expr),
         Expr::Group(g) => Some(&g.expr),
         Expr::Try(t) => Some(&t.expr),
+        // `x as usize` keeps the value (an expiry, a size) it converts.
+        Expr::Cast(c) => Some(&c.expr),
         Expr::MethodCall(m) if m.args.is_empty() && TRANSPARENT_METHODS.contains(&m.method.to_string().as_str()) => {
             Some(&m.receiver)
         }
@@ -1858,9 +2068,11 @@ mod tests {
         assert_eq!(names, ["KEY", "a", "b", "sub", "key"]);
         let body_start = src.find("{\n    if").unwrap();
         for param in &params[..4] {
-            assert!(param.value.is_unknown());
             assert_eq!(param.visible, Span::new(body_start, src.len() - 1));
         }
+        // A parameter named with a plain type is known by that type only.
+        assert!(matches!(&params[0].value.kind, ValueKind::Typed(t) if t == &["str"]));
+        assert!(params[1..4].iter().all(|p| p.value.is_unknown()));
         let key = params[4];
         assert!(key.value.is_unknown());
         assert_eq!(text(src, key.span), "key");
@@ -1936,10 +2148,10 @@ mod tests {
                 "lit:a{b}",
                 "hole:x",
                 "lit: ",
-                "hole:Unknown",
+                "hole:Int(1)",
                 "lit: ",
-                "hole:Unknown",
-                "hole:Unknown"
+                "hole:Int(2)",
+                "hole:Int(1)"
             ]
         );
         assert!(matches!(c.args[1].value.kind, ValueKind::Int(1)));
@@ -1954,8 +2166,9 @@ mod tests {
         let module = lower(src);
         let c = call(&module, "println!");
         assert_eq!(c.args.len(), 2);
+        // The `{}` hole holds the positional argument.
         assert!(
-            matches!(&c.args[0].value.kind, ValueKind::Template(p) if matches!(p.as_slice(), [TemplatePart::Hole(h)] if h.is_unknown()))
+            matches!(&c.args[0].value.kind, ValueKind::Template(p) if matches!(p.as_slice(), [TemplatePart::Hole(h)] if matches!(&h.kind, ValueKind::Name(n) if n == "x")))
         );
         assert!(matches!(&c.args[1].value.kind, ValueKind::Name(n) if n == "x"));
         assert!(c.args.iter().all(|a| a.keyword.is_none()));
@@ -2011,7 +2224,8 @@ mod tests {
                 TemplatePart::Lit(_) => None,
             })
             .collect();
-        assert_eq!(holes, ["token", "Unknown"]);
+        // `{n}` is the named format argument `n = 1`.
+        assert_eq!(holes, ["token", "Int(1)"]);
     }
 
     #[test]
