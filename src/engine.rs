@@ -137,6 +137,14 @@ const NOW_CALLS: &[&str] = &[
     "arrow.utcnow",
     "arrow.now",
     "pendulum.now",
+    "chrono::Utc::now",
+    "chrono::Local::now",
+    "chrono::offset::Utc::now",
+    "chrono::offset::Local::now",
+    "std::time::SystemTime::now",
+    "jsonwebtoken::get_current_timestamp",
+    "time::OffsetDateTime::now_utc",
+    "jwt_simple::prelude::Clock::now_since_epoch",
 ];
 
 /// Calls that pass their (first) argument's value through, for derivations.
@@ -304,6 +312,27 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        if has(|s| matches!(s, Subject::Struct { .. })) {
+            for def in &module.structs {
+                for &(rule, clause) in &clauses {
+                    let Subject::Struct { names, derives } = &clause.subject else { continue };
+                    if !names.is_match(&def.name) || derives.as_ref().is_some_and(|d| !def.derives.contains(d)) {
+                        continue;
+                    }
+                    let target = Target {
+                        call: None,
+                        value: Some(&def.shape),
+                        loc: Loc {
+                            module: module_id,
+                            scope: 0,
+                        },
+                        anchor: def.span,
+                        name: Some(def.name.clone()),
+                    };
+                    findings.extend(self.try_clause(&ctx, rule, clause, &target));
+                }
+            }
+        }
         // Two clauses (or a template and the template inside it) may reach
         // the same evidence: report it once.
         findings.sort_by_key(|f| (f.primary, f.rule));
@@ -431,7 +460,7 @@ struct Ctx<'r, 'p> {
 }
 
 impl<'p> Ctx<'_, 'p> {
-    fn setting_matches(&self, subject: &Subject, setting: &Setting) -> bool {
+    fn setting_matches(&self, subject: &Subject, setting: &'p Setting) -> bool {
         let Subject::Setting {
             names,
             class,
@@ -450,11 +479,25 @@ impl<'p> Ctx<'_, 'p> {
         {
             return false;
         }
-        match (containers, &setting.container) {
-            (Some(globs), Some(container)) => globs.is_match(container),
-            (Some(_), None) => false,
-            (None, _) => true,
+        let Some(globs) = containers else {
+            return true;
+        };
+        if setting.container.as_ref().is_some_and(|c| globs.is_match(c)) {
+            return true;
         }
+        // A Rust receiver or struct literal: match what it is an instance of
+        // (`jsonwebtoken::Validation::new()`, `jsonwebtoken::Validation`).
+        let Some(container) = &setting.container_value else {
+            return false;
+        };
+        let loc = Loc {
+            module: self.module,
+            scope: setting.scope,
+        };
+        self.resolver
+            .value_paths(container, loc, 0)
+            .iter()
+            .any(|p| globs.is_match(p))
     }
 
     fn subscript_matches(&self, subject: &Subject, subscript: &'p Subscript) -> bool {
@@ -652,6 +695,12 @@ impl<'p> Ctx<'_, 'p> {
         match predicate {
             Predicate::Missing => Outcome::No,
             Predicate::Present => Outcome::Yes(witness),
+            // A closure returning a literal (`unwrap_or_else(|_| "dev".into())`) is a literal fallback.
+            Predicate::StringLiteral | Predicate::NonEmptyString if matches!(value.kind, ValueKind::Closure(_)) => {
+                let ValueKind::Closure(body) = &value.kind else { unreachable!() };
+                let body = self.resolver.resolve(body, resolved.loc);
+                self.test(predicate, original, body, witness)
+            }
             Predicate::StringLiteral => known(matches!(value.kind, ValueKind::Str(_) | ValueKind::Bytes(_)), witness),
             Predicate::NonEmptyString => known(
                 match &value.kind {
@@ -661,6 +710,12 @@ impl<'p> Ctx<'_, 'p> {
                 },
                 witness,
             ),
+            Predicate::List => known(matches!(value.kind, ValueKind::List(_)), witness),
+            Predicate::FarFutureTimestamp => match &value.kind {
+                ValueKind::Int(t) => Outcome::from_bool(is_far_future_timestamp(*t), witness),
+                _ => known(false, witness),
+            },
+            Predicate::ConfiguredBy(names) => self.configured_by(original, resolved, names, witness),
             Predicate::Null => known(matches!(value.kind, ValueKind::Null), witness),
             Predicate::PublicKey => known(
                 match &value.kind {
@@ -805,6 +860,74 @@ impl<'p> Ctx<'_, 'p> {
         }
     }
 
+    /// Whether a local that a call or struct literal set up (a `Validation`)
+    /// is configured by one of `names`: a method called on it, a field
+    /// assigned on it, or a field of the struct literal. Unknown when the
+    /// value is not such a local, or when the local is handed to another
+    /// function that could configure it.
+    fn configured_by(&self, original: &'p Value, resolved: Resolved<'p>, names: &[String], witness: Witness<'p>) -> Outcome<'p> {
+        let module = self.resolver.module(self.module);
+        // A struct literal says what it sets.
+        if let ValueKind::Dict { entries, open } = &resolved.value.kind {
+            let set = entries
+                .iter()
+                .any(|(k, _)| matches!(&k.kind, ValueKind::Str(s) if names.contains(s)));
+            return if set { Outcome::Yes(witness) } else if *open { Outcome::Unknown } else { Outcome::No };
+        }
+        let ValueKind::Name(name) = &original.kind else {
+            // `&Validation::default()` inline: nothing can configure it.
+            return match resolved.value.kind {
+                ValueKind::Call(_) => Outcome::No,
+                _ => Outcome::Unknown,
+            };
+        };
+        let Lookup::Bound(binding) = self.resolver.lookup(name, resolved.loc, original.span.start) else {
+            return Outcome::Unknown;
+        };
+        match &binding.value.kind {
+            ValueKind::Call(_) => {}
+            ValueKind::Dict { entries, .. }
+                if entries.iter().any(|(k, _)| matches!(&k.kind, ValueKind::Str(s) if names.contains(s))) =>
+            {
+                return Outcome::Yes(witness);
+            }
+            ValueKind::Dict { .. } => {}
+            _ => return Outcome::Unknown,
+        }
+        let refers_to_binding = |value: &Value, scope| match &value.kind {
+            ValueKind::Name(n) if n == name => {
+                let loc = Loc {
+                    module: self.module,
+                    scope,
+                };
+                matches!(self.resolver.lookup(n, loc, value.span.start), Lookup::Bound(b) if std::ptr::eq(b, binding))
+            }
+            _ => false,
+        };
+        let mut passed_on = 0;
+        for call in &module.calls {
+            if let ValueKind::Attr(receiver, method) = &call.callee.kind
+                && refers_to_binding(receiver, call.scope)
+                && names.contains(method)
+            {
+                return Outcome::Yes(witness);
+            }
+            if call.args.iter().any(|a| refers_to_binding(&a.value, call.scope)) {
+                passed_on += 1;
+            }
+        }
+        for setting in &module.settings {
+            if names.contains(&setting.name)
+                && setting.container_value.as_ref().is_some_and(|c| refers_to_binding(c, setting.scope))
+            {
+                return Outcome::Yes(witness);
+            }
+        }
+        // Handed to the call being checked is expected; to any other, it may
+        // be configured there.
+        if passed_on > 1 { Outcome::Unknown } else { Outcome::No }
+    }
+
     fn contains(&self, literal: &Literal, value: &'p Value, loc: Loc, witness: Witness<'p>) -> Outcome<'p> {
         match &value.kind {
             ValueKind::List(items) => {
@@ -841,13 +964,21 @@ impl<'p> Ctx<'_, 'p> {
         };
         let (mut hmac, mut asymmetric, mut unknown) = (false, false, false);
         for item in items {
-            match &self.resolver.resolve(item, loc).value.kind {
-                ValueKind::Str(name) => match algorithm_family(name) {
-                    Some(AlgorithmFamily::Hmac) => hmac = true,
-                    Some(AlgorithmFamily::Asymmetric) => asymmetric = true,
-                    None => {}
-                },
-                _ => unknown = true,
+            // A string (`"HS256"`) or an enum path (`Algorithm::HS256`).
+            let name = match &self.resolver.resolve(item, loc).value.kind {
+                ValueKind::Str(name) => Some(name.clone()),
+                _ => self
+                    .resolver
+                    .value_paths(item, loc, 0)
+                    .iter()
+                    .find(|p| p.contains("Algorithm::"))
+                    .and_then(|p| p.rsplit("::").next().map(str::to_string)),
+            };
+            match name.as_deref().map(algorithm_family) {
+                Some(Some(AlgorithmFamily::Hmac)) => hmac = true,
+                Some(Some(AlgorithmFamily::Asymmetric)) => asymmetric = true,
+                Some(None) => {}
+                None => unknown = true,
             }
         }
         if hmac && asymmetric {
@@ -1107,6 +1238,16 @@ fn witness_for<'p>(span: Span, base: Witness<'p>) -> Witness<'p> {
 /// on an opaque mapping is a lookup: only lookups count as token reads.
 fn is_plain_mapping_of_names(base: &Value) -> bool {
     matches!(base.kind, ValueKind::Dict { .. })
+}
+
+/// A Unix time (in seconds) more than a year after now. Values too large to
+/// be seconds (milliseconds) are left alone.
+fn is_far_future_timestamp(t: i128) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i128)
+        .unwrap_or(0);
+    t > now + 366 * 86_400 && t < 100_000_000_000
 }
 
 /// The first yes; otherwise unknown if any (or `open`) was unknown; otherwise no.

@@ -24,7 +24,7 @@ use crate::lower::lower;
 use crate::model::{Language, NoteKind, Span, ValueKind};
 use crate::policy::Policy;
 use crate::prefilter::Prefilter;
-use crate::project::{ModuleNamer, Project, ProjectModule, absolute_import};
+use crate::project::{ModuleNamer, Project, ProjectModule, absolute_import, absolute_rust_path, rust_module_path};
 use crate::resolve::Resolver;
 use crate::rules::{Rule, Severity};
 use crate::source::{LineIndex, read_source};
@@ -214,7 +214,7 @@ impl<'r> Linter<'r> {
         for (module, active, notices) in lowered {
             let (module_names, _) = match module.language {
                 Language::Python => namer.names(Path::new(&module.path)),
-                Language::Rust => (Vec::new(), None),
+                Language::Rust => (rust_module_path(Path::new(&module.path)).into_iter().collect(), None),
             };
             names.push(module_names);
             linted.push((modules.len(), active, notices));
@@ -342,7 +342,7 @@ impl<'r> Linter<'r> {
         for (index, (path, _, language)) in quiet.iter().enumerate() {
             let names = match language {
                 Language::Python => namer.names(path).0,
-                Language::Rust => Vec::new(),
+                Language::Rust => rust_module_path(path).into_iter().collect(),
             };
             for name in &names {
                 quiet_by_name.insert(name.clone(), index);
@@ -507,9 +507,11 @@ fn lower_file(language: Language, display: &str, source: String) -> (ProjectModu
             }
         })
         .collect();
+    // Python: the package relative imports start from; Rust: the module's
+    // own path, which `self::` and `super::` start from.
     let package = match language {
         Language::Python => ModuleNamer::new(&[]).names(Path::new(display)).1,
-        Language::Rust => None,
+        Language::Rust => rust_module_path(Path::new(display)),
     };
     (
         ProjectModule {
@@ -523,26 +525,26 @@ fn lower_file(language: Language, display: &str, source: String) -> (ProjectModu
     )
 }
 
-/// The absolute dotted paths a Python module imports.
+/// The absolute paths a module imports (dotted for Python, `crate::…` for
+/// Rust).
 fn imported_module_paths(module: &ProjectModule) -> Vec<String> {
-    if module.language != Language::Python {
-        return Vec::new();
-    }
     module
         .module
         .bindings
         .iter()
-        .filter_map(|b| match &b.value.kind {
-            ValueKind::Imported(path) => absolute_import(path, module.package.as_deref()),
+        .filter_map(|b| match (&b.value.kind, module.language) {
+            (ValueKind::Imported(path), Language::Python) => absolute_import(path, module.package.as_deref()),
+            (ValueKind::Imported(path), Language::Rust) => absolute_rust_path(path, module.package.as_deref()),
             _ => None,
         })
         .collect()
 }
 
-/// `a.b.c` → `a.b.c`, `a.b`, `a`: any of them may be a module.
+/// `a.b.c` → `a.b.c`, `a.b`, `a` (and `crate::a::b` → …): any of them may be a module.
 fn module_prefixes(path: &str) -> Vec<String> {
-    let segments: Vec<&str> = path.split('.').collect();
-    (1..=segments.len()).rev().map(|n| segments[..n].join(".")).collect()
+    let separator = if path.contains("::") { "::" } else { "." };
+    let segments: Vec<&str> = path.split(separator).collect();
+    (1..=segments.len()).rev().map(|n| segments[..n].join(separator)).collect()
 }
 
 fn position(

@@ -169,6 +169,52 @@ impl ModuleNamer {
     }
 }
 
+/// The module path of a Rust file inside a crate's `src/` directory:
+/// `src/lib.rs` and `src/main.rs` are `crate`, `src/auth/mod.rs` and
+/// `src/auth.rs` are `crate::auth`. `None` outside a `src/` directory.
+pub fn rust_module_path(path: &Path) -> Option<String> {
+    let components: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
+    let src = components.iter().rposition(|c| *c == "src")?;
+    let mut segments: Vec<&str> = components[src + 1..].to_vec();
+    let file = segments.pop()?;
+    let stem = file.strip_suffix(".rs")?;
+    if !(segments.is_empty() && (stem == "lib" || stem == "main")) && stem != "mod" {
+        segments.push(stem);
+    }
+    if !segments.iter().all(|s| is_identifier(s)) {
+        return None;
+    }
+    let mut path = vec!["crate"];
+    path.extend(segments);
+    Some(path.join("::"))
+}
+
+/// Makes a Rust path absolute: `super::config::KEY` seen from
+/// `crate::api::auth` is `crate::api::config::KEY`.
+pub fn absolute_rust_path(path: &str, module: Option<&str>) -> Option<String> {
+    let mut segments: Vec<&str> = path.split("::").collect();
+    match segments.first().copied() {
+        Some("crate") => Some(path.to_string()),
+        Some("self") => {
+            segments.remove(0);
+            Some(format!("{}::{}", module?, segments.join("::")))
+        }
+        Some("super") => {
+            let mut base: Vec<&str> = module?.split("::").collect();
+            while segments.first() == Some(&"super") {
+                segments.remove(0);
+                if base.len() <= 1 {
+                    return None;
+                }
+                base.pop();
+            }
+            base.extend(segments);
+            Some(base.join("::"))
+        }
+        _ => None,
+    }
+}
+
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
@@ -209,6 +255,20 @@ mod tests {
         assert_eq!(absolute_import("..util", Some("app.core")).as_deref(), Some("app.util"));
         assert_eq!(absolute_import("jwt.decode", None).as_deref(), Some("jwt.decode"));
         assert_eq!(absolute_import(".x", None), None);
+    }
+
+    #[test]
+    fn rust_module_paths_and_relative_paths() {
+        assert_eq!(rust_module_path(Path::new("svc/src/lib.rs")).as_deref(), Some("crate"));
+        assert_eq!(rust_module_path(Path::new("svc/src/auth/mod.rs")).as_deref(), Some("crate::auth"));
+        assert_eq!(rust_module_path(Path::new("svc/src/auth/keys.rs")).as_deref(), Some("crate::auth::keys"));
+        assert_eq!(rust_module_path(Path::new("scripts/x.rs")), None);
+        assert_eq!(
+            absolute_rust_path("super::config::KEY", Some("crate::api::auth")).as_deref(),
+            Some("crate::api::config::KEY")
+        );
+        assert_eq!(absolute_rust_path("self::K", Some("crate::a")).as_deref(), Some("crate::a::K"));
+        assert_eq!(absolute_rust_path("jsonwebtoken::decode", Some("crate")), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{Binding, Call, Language, Module, ScopeId, Setting, Span, Value, ValueKind};
-use crate::project::{ModuleId, Project, absolute_import};
+use crate::project::{ModuleId, Project, absolute_import, absolute_rust_path};
 
 /// How many names a value may be followed through (`A = B`, `B = "lit"`).
 /// Bounds cycles such as `x = x.strip()` as well as long alias chains.
@@ -191,6 +191,14 @@ impl<'p> Resolver<'p> {
                 ValueKind::Index(base, index) => self
                     .subscript_of(base, index, current.loc, budget / 2)
                     .map(|r| with_binding(r, current.through_binding)),
+                ValueKind::Path(segments) => match self.rust_path_target(segments, current, budget / 2) {
+                    Some(target) => Some(target),
+                    None => return current,
+                },
+                ValueKind::Typed(segments) => match self.struct_shape(segments, current.loc) {
+                    Some(shape) => Some(shape),
+                    None => return current,
+                },
                 _ => return current,
             };
             match next {
@@ -230,6 +238,49 @@ impl<'p> Resolver<'p> {
         here
     }
 
+    /// A Rust path naming an item of the crate: `crate::config::KEY`,
+    /// `super::KEY`, or `config::KEY` after `use crate::config;`.
+    fn rust_path_target(&self, segments: &[String], at: Resolved<'p>, budget: usize) -> Option<Resolved<'p>> {
+        let (first, rest) = segments.split_first()?;
+        let full = if matches!(first.as_str(), "crate" | "self" | "super") {
+            segments.join("::")
+        } else {
+            let Lookup::Bound(binding) = self.lookup(first, at.loc, at.value.span.start) else {
+                return None;
+            };
+            let ValueKind::Imported(path) = &binding.value.kind else {
+                return None;
+            };
+            format!("{path}::{}", rest.join("::"))
+        };
+        self.resolve_import(&full, at.loc.module, budget).map(|r| with_binding(r, true))
+    }
+
+    /// The fields of the struct a Rust type names, when the crate defines
+    /// exactly one struct of that name.
+    fn struct_shape(&self, segments: &[String], loc: Loc) -> Option<Resolved<'p>> {
+        let name = segments.last()?;
+        let mut found = None;
+        for (id, entry) in self.project.modules.iter().enumerate() {
+            if entry.language != Language::Rust {
+                continue;
+            }
+            for def in entry.module.structs.iter().filter(|d| &d.name == name) {
+                if found.is_some() {
+                    return None; // two structs of that name: do not guess
+                }
+                found = Some((id, def));
+            }
+        }
+        let (module, def) = found?;
+        let _ = loc;
+        Some(Resolved {
+            value: &def.shape,
+            loc: Loc { module, scope: 0 },
+            through_binding: true,
+        })
+    }
+
     /// An imported dotted path that names something inside a project module:
     /// that module's top-level binding. `None` for modules themselves and for
     /// anything outside the project.
@@ -237,17 +288,22 @@ impl<'p> Resolver<'p> {
         if budget == 0 {
             return None;
         }
-        if self.module(from).language != Language::Python {
-            return None;
-        }
-        let absolute = absolute_import(path, self.project.get(from).package.as_deref())?;
-        let segments: Vec<&str> = absolute.split('.').collect();
+        let language = self.module(from).language;
+        let own = self.project.get(from).package.as_deref();
+        let (absolute, separator) = match language {
+            Language::Python => (absolute_import(path, own)?, "."),
+            Language::Rust => (absolute_rust_path(path, own)?, "::"),
+        };
+        let segments: Vec<&str> = absolute.split(separator).collect();
         for split in (1..segments.len()).rev() {
-            let Some(module) = self.project.module_named(&segments[..split].join(".")) else {
+            let Some(module) = self.project.module_named(&segments[..split].join(separator)) else {
                 continue;
             };
+            if self.module(module).language != language {
+                return None;
+            }
             let name = segments[split];
-            let Lookup::Bound(binding) = self.lookup_python(name, Loc { module, scope: 0 }) else {
+            let Lookup::Bound(binding) = self.lookup(name, Loc { module, scope: 0 }, 0) else {
                 return None;
             };
             let mut resolved = self.follow_binding(binding, module, budget - 1);
@@ -391,6 +447,12 @@ impl<'p> Resolver<'p> {
                         ValueKind::Name(_) | ValueKind::Path(_) | ValueKind::Attr(..) | ValueKind::Call(_) => {
                             self.value_paths(&binding.value, loc, depth + 1)
                         }
+                        // A Rust parameter known by its type is an instance of it:
+                        // `v: &mut Validation` is `jsonwebtoken::Validation()`.
+                        ValueKind::Typed(segments) => {
+                            let written = Value::new(type_kind(segments), binding.value.span);
+                            self.type_paths(&written, loc, depth)
+                        }
                         _ => Vec::new(),
                     }
                 }
@@ -429,6 +491,37 @@ impl<'p> Resolver<'p> {
             ValueKind::Imported(path) => vec![self.canonical_import(path, loc.module, depth)],
             _ => Vec::new(),
         }
+    }
+
+    fn type_paths(&self, written: &Value, loc: Loc, depth: usize) -> Vec<String> {
+        // The value is a temporary: resolve its paths, then give them instance form.
+        let paths = match &written.kind {
+            ValueKind::Name(name) => match self.lookup(name, loc, written.span.start) {
+                Lookup::Bound(binding) => match &binding.value.kind {
+                    ValueKind::Imported(path) => vec![path.clone()],
+                    _ => Vec::new(),
+                },
+                Lookup::Unbound => self.with_glob_candidates(name.clone(), loc.module),
+                Lookup::Ambiguous => Vec::new(),
+            },
+            ValueKind::Path(segments) => {
+                let (first, rest) = match segments.split_first() {
+                    Some(split) => split,
+                    None => return Vec::new(),
+                };
+                match self.lookup(first, loc, written.span.start) {
+                    Lookup::Bound(binding) => match &binding.value.kind {
+                        ValueKind::Imported(path) => vec![format!("{path}::{}", rest.join("::"))],
+                        _ => Vec::new(),
+                    },
+                    Lookup::Unbound => self.with_glob_candidates(segments.join("::"), loc.module),
+                    Lookup::Ambiguous => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        };
+        let _ = depth;
+        paths.into_iter().map(|p| format!("{p}()")).collect()
     }
 
     /// An import path made absolute, with re-exports inside the project
@@ -524,6 +617,13 @@ fn unknown_from(from: Resolved<'_>) -> Resolved<'_> {
         value: &UNKNOWN,
         loc: from.loc,
         through_binding: from.through_binding,
+    }
+}
+
+fn type_kind(segments: &[String]) -> ValueKind {
+    match segments {
+        [one] => ValueKind::Name(one.clone()),
+        _ => ValueKind::Path(segments.to_vec()),
     }
 }
 

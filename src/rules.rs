@@ -83,6 +83,10 @@ struct MatchClauseFile {
     parameter_class: Option<Spanned<String>>,
     /// …declared by a call to one of these (`fastapi.Query`) in their default or annotation.
     declared_by: Option<Vec<Spanned<String>>>,
+    /// Subject: Rust struct definitions whose name matches one of these…
+    struct_name: Option<Spanned<Vec<Spanned<String>>>>,
+    /// …and that derive this trait (`Serialize`).
+    derives: Option<String>,
     label: Option<String>,
     severity: Option<Severity>,
     /// Overrides the rule's message for what this clause finds.
@@ -118,6 +122,8 @@ struct ConditionFile {
     keyword_class: Option<String>,
     /// The call's result: a method of this name is called on it.
     result_method: Option<String>,
+    /// A positional argument of the receiver call (`env::var("K").unwrap_or("x")`).
+    receiver_position: Option<usize>,
     key: Option<OneOrMany>,
     is: Option<ValueClass>,
     equals: Option<toml::Value>,
@@ -130,6 +136,7 @@ struct ConditionFile {
     duration_over: Option<String>,
     expiry_over: Option<String>,
     generated_bytes_under: Option<String>,
+    configured_by: Option<Vec<String>>,
     #[serde(default)]
     ignore_case: bool,
 }
@@ -155,6 +162,8 @@ enum ValueClass {
     MixedAlgorithmFamilies,
     TokenInQuery,
     UntrustedKeyId,
+    List,
+    FarFutureTimestamp,
 }
 
 // ---------------------------------------------------------------- compiled form
@@ -212,6 +221,10 @@ pub enum Subject {
         class: String,
         declared_by: GlobSet,
     },
+    Struct {
+        names: GlobSet,
+        derives: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -235,6 +248,8 @@ pub enum Selector {
     KeywordInClass(String),
     /// The call's result, and whether this method is called on it.
     ResultMethod(String),
+    /// A positional argument of the call this method is called on.
+    ReceiverArgument(usize),
 }
 
 impl Selector {
@@ -275,6 +290,13 @@ pub enum Predicate {
     MixedAlgorithmFamilies,
     TokenInQuery,
     UntrustedKeyId,
+    /// A list, tuple, array or `vec![…]` display.
+    List,
+    /// An integer Unix time more than a year after today.
+    FarFutureTimestamp,
+    /// A local set up by a call or struct literal, on which one of these
+    /// methods is called or fields assigned (`set_audience`, `aud`).
+    ConfiguredBy(Vec<String>),
     Equals(Literal),
     Contains(Literal),
     /// A string literal that is a name in this class (`"JWT_SECRET"` is a secret name).
@@ -594,6 +616,7 @@ fn compile_subject(
         clause.template == Some(true),
         clause.subscript.is_some(),
         clause.parameter_class.is_some(),
+        clause.struct_name.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -647,6 +670,13 @@ fn compile_subject(
         non_empty(bases, "subscript")?;
         return Ok(Subject::Subscript {
             bases: compile_globs(ctx, bases.get_ref(), false)?,
+        });
+    }
+    if let Some(names) = &clause.struct_name {
+        non_empty(names, "struct-name")?;
+        return Ok(Subject::Struct {
+            names: compile_globs(ctx, names.get_ref(), false)?,
+            derives: clause.derives.clone(),
         });
     }
     if let Some(class) = &clause.parameter_class {
@@ -763,7 +793,7 @@ fn compile_condition(
         (None, None, None, None, Some(method)) => Selector::ResultMethod(method.clone()),
         _ => {
             return Err(ctx.error(
-                "a condition selects one value: `argument`/`position`, `any-argument`, `keyword-class` or `result-method`",
+                "a condition selects one value: `argument`/`position`, `any-argument`, `keyword-class`, `result-method` or `receiver-position`",
                 Some(span),
                 "here",
             ));
@@ -796,6 +826,7 @@ fn compile_condition(
         c.duration_over.is_some(),
         c.expiry_over.is_some(),
         c.generated_bytes_under.is_some(),
+        c.configured_by.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -807,7 +838,7 @@ fn compile_condition(
             "here",
             Some(
                 "one of `is`, `equals`, `contains`, `names`, `from-call`, `refers-to`, `lacks-key`, `has-key-in`, \
-                 `duration-over`, `expiry-over`, `generated-bytes-under`"
+                 `duration-over`, `expiry-over`, `generated-bytes-under`, `configured-by`"
                     .into(),
             ),
         ));
@@ -843,6 +874,8 @@ fn compile_condition(
             ValueClass::MixedAlgorithmFamilies => Predicate::MixedAlgorithmFamilies,
             ValueClass::TokenInQuery => Predicate::TokenInQuery,
             ValueClass::UntrustedKeyId => Predicate::UntrustedKeyId,
+            ValueClass::List => Predicate::List,
+            ValueClass::FarFutureTimestamp => Predicate::FarFutureTimestamp,
         }
     } else if let Some(v) = c.equals {
         Predicate::Equals(literal(v)?)
@@ -869,6 +902,8 @@ fn compile_condition(
     } else if let Some(threshold) = c.generated_bytes_under {
         check_threshold(ctx, &threshold, span.clone())?;
         Predicate::GeneratedBytesUnder(threshold)
+    } else if let Some(names) = c.configured_by {
+        Predicate::ConfiguredBy(names)
     } else {
         unreachable!("exactly one predicate was checked above")
     };

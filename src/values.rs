@@ -104,6 +104,19 @@ fn fold_duration(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -> 
             let module = resolver.module(resolved.loc.module);
             let call = &module.calls[*id];
             let paths = resolver.callee_paths(call, resolved.loc.module);
+            if let Some(unit) = rust_duration_unit(&paths) {
+                // `Duration::from_secs(n)`, `chrono::Duration::hours(n)`, `Duration::from_millis(n)`.
+                let at = resolved.loc.with_scope(call.scope);
+                let n = fold_int(resolver, &call.args.first()?.value, at, depth + 1)?;
+                return match unit {
+                    RustUnit::Seconds(per) => n.checked_mul(per),
+                    RustUnit::Millis => Some(n / 1000),
+                };
+            }
+            // `Some(Duration::from_hours(2))`: an optional duration that is set.
+            if paths.iter().any(|p| p == "Some") && call.args.len() == 1 {
+                return fold_duration(resolver, &call.args[0].value, resolved.loc.with_scope(call.scope), depth + 1);
+            }
             if !paths.iter().any(|p| TIMEDELTA_CALLS.contains(&p.as_str())) || call.star_args || call.star_kwargs {
                 return None;
             }
@@ -136,6 +149,33 @@ fn fold_duration(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -> 
         }
         _ => None,
     }
+}
+
+enum RustUnit {
+    Seconds(i128),
+    Millis,
+}
+
+/// The unit of a Rust duration constructor (std, chrono, time, jwt-simple),
+/// by its last two path segments.
+fn rust_duration_unit(paths: &[String]) -> Option<RustUnit> {
+    paths.iter().find_map(|p| {
+        let mut tail = p.rsplit("::");
+        let method = tail.next()?;
+        let ty = tail.next()?;
+        if ty != "Duration" && ty != "TimeDelta" {
+            return None;
+        }
+        Some(match method {
+            "from_secs" | "seconds" | "try_seconds" | "new" => RustUnit::Seconds(1),
+            "from_millis" | "milliseconds" => RustUnit::Millis,
+            "from_mins" | "minutes" | "try_minutes" => RustUnit::Seconds(60),
+            "from_hours" | "hours" | "try_hours" => RustUnit::Seconds(3_600),
+            "from_days" | "days" | "try_days" => RustUnit::Seconds(86_400),
+            "weeks" | "try_weeks" => RustUnit::Seconds(604_800),
+            _ => return None,
+        })
+    })
 }
 
 /// The lifetime of an expiry computed as "now plus a duration"
