@@ -312,10 +312,40 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        if has(|s| matches!(s, Subject::ParameterType { .. })) {
+            for parameter in &module.parameters {
+                let Some(ValueKind::Index(outer, inner)) = parameter.annotation.as_ref().map(|a| &a.kind) else {
+                    continue;
+                };
+                let loc = Loc {
+                    module: module_id,
+                    scope: parameter.scope,
+                };
+                let paths = resolver.value_paths(outer, loc, 0);
+                for &(rule, clause) in &clauses {
+                    let Subject::ParameterType { types } = &clause.subject else {
+                        continue;
+                    };
+                    if !paths.iter().any(|p| types.is_match(p)) {
+                        continue;
+                    }
+                    let target = Target {
+                        call: None,
+                        value: Some(inner),
+                        loc,
+                        anchor: parameter.span,
+                        name: Some(parameter.name.clone()),
+                    };
+                    findings.extend(self.try_clause(&ctx, rule, clause, &target));
+                }
+            }
+        }
         if has(|s| matches!(s, Subject::Struct { .. })) {
             for def in &module.structs {
                 for &(rule, clause) in &clauses {
-                    let Subject::Struct { names, derives } = &clause.subject else { continue };
+                    let Subject::Struct { names, derives } = &clause.subject else {
+                        continue;
+                    };
                     if !names.is_match(&def.name) || derives.as_ref().is_some_and(|d| !def.derives.contains(d)) {
                         continue;
                     }
@@ -465,6 +495,7 @@ impl<'p> Ctx<'_, 'p> {
             names,
             class,
             containers,
+            top_level,
         } = subject
         else {
             return false;
@@ -477,6 +508,9 @@ impl<'p> Ctx<'_, 'p> {
         if let Some(class) = class
             && !self.policy.name_class(class).is_some_and(|c| c.matches(&setting.name))
         {
+            return false;
+        }
+        if *top_level && setting.container.is_some() {
             return false;
         }
         let Some(globs) = containers else {
@@ -595,8 +629,126 @@ impl<'p> Ctx<'_, 'p> {
             (Selector::ResultMethod(method), Some(call)) => {
                 self.result_method(call, target, method, &condition.predicate)
             }
+            (Selector::ReceiverArgument(position), Some(call)) => {
+                let ValueKind::Attr(receiver, _) = &call.callee.kind else {
+                    return Outcome::Unknown;
+                };
+                let receiver = self.resolver.resolve(receiver, loc);
+                let ValueKind::Call(id) = &receiver.value.kind else {
+                    return Outcome::Unknown;
+                };
+                let inner = &self.resolver.module(receiver.loc.module).calls[*id];
+                let inner_loc = receiver.loc.with_scope(inner.scope);
+                match find_argument(inner, None, Some(*position)) {
+                    ArgState::Found(value) if receiver.loc.module == self.module => {
+                        self.evaluate_value(value, inner_loc, condition, Witness::at(value.span, Some(value)))
+                    }
+                    ArgState::Missing if matches!(condition.predicate, Predicate::Missing) => {
+                        Outcome::Yes(Witness::at(target.anchor, None))
+                    }
+                    ArgState::Missing => Outcome::No,
+                    _ => Outcome::Unknown,
+                }
+            }
+            (Selector::ChainedMethod(methods), Some(call)) => match self.chained_call(call, methods) {
+                Some(chained) => match chained.args.first() {
+                    Some(arg) => self.evaluate_value(
+                        &arg.value,
+                        loc,
+                        condition,
+                        Witness::at(arg.value.span, Some(&arg.value)),
+                    ),
+                    None => Outcome::Unknown,
+                },
+                None if matches!(condition.predicate, Predicate::Missing) => {
+                    Outcome::Yes(Witness::at(target.anchor, None))
+                }
+                None => Outcome::No,
+            },
+            (Selector::RequestUrl, Some(call)) => match self.request_url(call) {
+                Some(url) => self.evaluate_value(url, loc, condition, Witness::at(url.span, Some(url))),
+                None => Outcome::Unknown,
+            },
             _ => Outcome::Unknown,
         }
+    }
+
+    /// The call of one of `methods` made on this call's result: further
+    /// along its builder chain (`Cookie::build(..).http_only(true)`), or on
+    /// the local the result is bound to (`cookie.set_http_only(true)`).
+    fn chained_call(&self, call: &'p Call, methods: &[String]) -> Option<&'p Call> {
+        let module = self.resolver.module(self.module);
+        let index_of = |c: &Call| module.calls.iter().position(|other| std::ptr::eq(other, c));
+        let mut frontier = vec![index_of(call)?];
+        let mut seen = 0;
+        while let Some(id) = frontier.pop() {
+            seen += 1;
+            if seen > 64 {
+                break; // a chain longer than any builder; stop looking
+            }
+            for (other_id, other) in module.calls.iter().enumerate() {
+                let ValueKind::Attr(receiver, method) = &other.callee.kind else {
+                    continue;
+                };
+                let on_this = match &receiver.kind {
+                    ValueKind::Call(r) => *r == id,
+                    ValueKind::Name(_) => {
+                        let loc = Loc {
+                            module: self.module,
+                            scope: other.scope,
+                        };
+                        matches!(self.resolver.resolve(receiver, loc).value.kind, ValueKind::Call(r) if r == id)
+                    }
+                    _ => false,
+                };
+                if !on_this {
+                    continue;
+                }
+                if methods.contains(method) {
+                    return Some(other);
+                }
+                frontier.push(other_id);
+            }
+        }
+        None
+    }
+
+    /// The URL argument of the request a builder chain starts from:
+    /// `client.get(url).bearer_auth(t)` gives `url`.
+    fn request_url(&self, call: &'p Call) -> Option<&'p Value> {
+        let module = self.resolver.module(self.module);
+        let mut current = call;
+        for _ in 0..32 {
+            let ValueKind::Attr(receiver, _) = &current.callee.kind else {
+                return None;
+            };
+            let loc = Loc {
+                module: self.module,
+                scope: current.scope,
+            };
+            let ValueKind::Call(id) = self.resolver.resolve(receiver, loc).value.kind else {
+                return None;
+            };
+            current = &module.calls[id];
+            let name = match &current.callee.kind {
+                ValueKind::Attr(_, method) => method.as_str(),
+                ValueKind::Path(segments) => segments.last().map(String::as_str).unwrap_or(""),
+                ValueKind::Name(name) => name.as_str(),
+                _ => "",
+            };
+            let position = match name {
+                "get" | "post" | "put" | "patch" | "delete" | "head" => 0,
+                "request" => 1,
+                _ => continue,
+            };
+            return current
+                .args
+                .iter()
+                .filter(|a| a.keyword.is_none())
+                .nth(position)
+                .map(|a| &a.value);
+        }
+        None
     }
 
     /// Whether `method` is called on a name bound to this call's result
@@ -632,6 +784,23 @@ impl<'p> Ctx<'_, 'p> {
     fn evaluate_value(&self, value: &'p Value, loc: Loc, condition: &Condition, witness: Witness<'p>) -> Outcome<'p> {
         let mut resolved = self.resolver.resolve(value, loc);
         let mut witness = witness.narrow_resolved(&resolved);
+        let mut value = value;
+        if let Some(index) = condition.element {
+            let ValueKind::List(items) = &resolved.value.kind else {
+                return if is_opaque(resolved.value) {
+                    Outcome::Unknown
+                } else {
+                    Outcome::No
+                };
+            };
+            let Some(item) = items.get(index) else {
+                return Outcome::No;
+            };
+            value = item;
+            witness = witness.narrow(item, resolved.loc.module, false);
+            resolved = self.resolver.resolve(item, resolved.loc);
+            witness = witness.narrow_resolved(&resolved);
+        }
         if !condition.keys.is_empty() {
             let ValueKind::Dict { entries, open } = &resolved.value.kind else {
                 return if is_opaque(resolved.value) {
@@ -697,7 +866,9 @@ impl<'p> Ctx<'_, 'p> {
             Predicate::Present => Outcome::Yes(witness),
             // A closure returning a literal (`unwrap_or_else(|_| "dev".into())`) is a literal fallback.
             Predicate::StringLiteral | Predicate::NonEmptyString if matches!(value.kind, ValueKind::Closure(_)) => {
-                let ValueKind::Closure(body) = &value.kind else { unreachable!() };
+                let ValueKind::Closure(body) = &value.kind else {
+                    unreachable!()
+                };
                 let body = self.resolver.resolve(body, resolved.loc);
                 self.test(predicate, original, body, witness)
             }
@@ -735,7 +906,19 @@ impl<'p> Ctx<'_, 'p> {
                     let yes = self.policy.name_class(class).is_some_and(|c| c.matches(s));
                     Outcome::from_bool(yes, witness.named(s.clone()))
                 }
-                _ => known(false, witness),
+                // A constant naming a header (`header::AUTHORIZATION`).
+                _ if is_opaque(value) => {
+                    let paths = self.resolver.value_paths(original, resolved.loc, 0);
+                    let last = paths
+                        .iter()
+                        .filter_map(|p| p.rsplit([':', '.']).next())
+                        .find(|last| self.policy.name_class(class).is_some_and(|c| c.matches(last)));
+                    match last {
+                        Some(name) => Outcome::Yes(witness.named(name.to_string())),
+                        None => Outcome::Unknown,
+                    }
+                }
+                _ => Outcome::No,
             },
             Predicate::FromCall(globs) => {
                 match self.derived_from(
@@ -780,6 +963,30 @@ impl<'p> Ctx<'_, 'p> {
                 }
                 _ => known(false, witness),
             },
+            // `[("access_token", t)]`: a list of pairs is a mapping too.
+            Predicate::HasKeyIn(class) if matches!(value.kind, ValueKind::List(_)) => {
+                let ValueKind::List(pairs) = &value.kind else {
+                    unreachable!()
+                };
+                let class = self.policy.name_class(class);
+                let mut unknown = false;
+                for pair in pairs {
+                    let pair = self.resolver.resolve(pair, resolved.loc);
+                    let ValueKind::List(parts) = &pair.value.kind else {
+                        unknown = true;
+                        continue;
+                    };
+                    let Some(key) = parts.first() else { continue };
+                    match &self.resolver.resolve(key, pair.loc).value.kind {
+                        ValueKind::Str(s) if class.is_some_and(|c| c.matches(s)) => {
+                            return Outcome::Yes(witness.narrow(key, pair.loc.module, false).named(s.clone()));
+                        }
+                        ValueKind::Str(_) => {}
+                        _ => unknown = true,
+                    }
+                }
+                if unknown { Outcome::Unknown } else { Outcome::No }
+            }
             Predicate::HasKeyIn(class) => match &value.kind {
                 ValueKind::Dict { entries, open } => {
                     let class = self.policy.name_class(class);
@@ -865,14 +1072,26 @@ impl<'p> Ctx<'_, 'p> {
     /// assigned on it, or a field of the struct literal. Unknown when the
     /// value is not such a local, or when the local is handed to another
     /// function that could configure it.
-    fn configured_by(&self, original: &'p Value, resolved: Resolved<'p>, names: &[String], witness: Witness<'p>) -> Outcome<'p> {
+    fn configured_by(
+        &self,
+        original: &'p Value,
+        resolved: Resolved<'p>,
+        names: &[String],
+        witness: Witness<'p>,
+    ) -> Outcome<'p> {
         let module = self.resolver.module(self.module);
         // A struct literal says what it sets.
         if let ValueKind::Dict { entries, open } = &resolved.value.kind {
             let set = entries
                 .iter()
                 .any(|(k, _)| matches!(&k.kind, ValueKind::Str(s) if names.contains(s)));
-            return if set { Outcome::Yes(witness) } else if *open { Outcome::Unknown } else { Outcome::No };
+            return if set {
+                Outcome::Yes(witness)
+            } else if *open {
+                Outcome::Unknown
+            } else {
+                Outcome::No
+            };
         }
         let ValueKind::Name(name) = &original.kind else {
             // `&Validation::default()` inline: nothing can configure it.
@@ -887,7 +1106,9 @@ impl<'p> Ctx<'_, 'p> {
         match &binding.value.kind {
             ValueKind::Call(_) => {}
             ValueKind::Dict { entries, .. }
-                if entries.iter().any(|(k, _)| matches!(&k.kind, ValueKind::Str(s) if names.contains(s))) =>
+                if entries
+                    .iter()
+                    .any(|(k, _)| matches!(&k.kind, ValueKind::Str(s) if names.contains(s))) =>
             {
                 return Outcome::Yes(witness);
             }
@@ -918,7 +1139,10 @@ impl<'p> Ctx<'_, 'p> {
         }
         for setting in &module.settings {
             if names.contains(&setting.name)
-                && setting.container_value.as_ref().is_some_and(|c| refers_to_binding(c, setting.scope))
+                && setting
+                    .container_value
+                    .as_ref()
+                    .is_some_and(|c| refers_to_binding(c, setting.scope))
             {
                 return Outcome::Yes(witness);
             }

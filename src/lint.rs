@@ -544,7 +544,10 @@ fn imported_module_paths(module: &ProjectModule) -> Vec<String> {
 fn module_prefixes(path: &str) -> Vec<String> {
     let separator = if path.contains("::") { "::" } else { "." };
     let segments: Vec<&str> = path.split(separator).collect();
-    (1..=segments.len()).rev().map(|n| segments[..n].join(separator)).collect()
+    (1..=segments.len())
+        .rev()
+        .map(|n| segments[..n].join(separator))
+        .collect()
 }
 
 fn position(

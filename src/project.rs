@@ -260,14 +260,23 @@ mod tests {
     #[test]
     fn rust_module_paths_and_relative_paths() {
         assert_eq!(rust_module_path(Path::new("svc/src/lib.rs")).as_deref(), Some("crate"));
-        assert_eq!(rust_module_path(Path::new("svc/src/auth/mod.rs")).as_deref(), Some("crate::auth"));
-        assert_eq!(rust_module_path(Path::new("svc/src/auth/keys.rs")).as_deref(), Some("crate::auth::keys"));
+        assert_eq!(
+            rust_module_path(Path::new("svc/src/auth/mod.rs")).as_deref(),
+            Some("crate::auth")
+        );
+        assert_eq!(
+            rust_module_path(Path::new("svc/src/auth/keys.rs")).as_deref(),
+            Some("crate::auth::keys")
+        );
         assert_eq!(rust_module_path(Path::new("scripts/x.rs")), None);
         assert_eq!(
             absolute_rust_path("super::config::KEY", Some("crate::api::auth")).as_deref(),
             Some("crate::api::config::KEY")
         );
-        assert_eq!(absolute_rust_path("self::K", Some("crate::a")).as_deref(), Some("crate::a::K"));
+        assert_eq!(
+            absolute_rust_path("self::K", Some("crate::a")).as_deref(),
+            Some("crate::a::K")
+        );
         assert_eq!(absolute_rust_path("jsonwebtoken::decode", Some("crate")), None);
     }
 

@@ -253,7 +253,8 @@ impl<'p> Resolver<'p> {
             };
             format!("{path}::{}", rest.join("::"))
         };
-        self.resolve_import(&full, at.loc.module, budget).map(|r| with_binding(r, true))
+        self.resolve_import(&full, at.loc.module, budget)
+            .map(|r| with_binding(r, true))
     }
 
     /// The fields of the struct a Rust type names, when the crate defines

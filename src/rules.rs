@@ -83,6 +83,13 @@ struct MatchClauseFile {
     parameter_class: Option<Spanned<String>>,
     /// …declared by a call to one of these (`fastapi.Query`) in their default or annotation.
     declared_by: Option<Vec<Spanned<String>>>,
+    /// Subject: function parameters whose type matches one of these
+    /// (`axum::extract::Query`); conditions look at its generic argument.
+    parameter_type: Option<Spanned<Vec<Spanned<String>>>>,
+    /// With `setting`/`setting-class`: only settings outside any container
+    /// (module constants, Rust `const`/`static`).
+    #[serde(default)]
+    top_level: bool,
     /// Subject: Rust struct definitions whose name matches one of these…
     struct_name: Option<Spanned<Vec<Spanned<String>>>>,
     /// …and that derive this trait (`Serialize`).
@@ -124,6 +131,13 @@ struct ConditionFile {
     result_method: Option<String>,
     /// A positional argument of the receiver call (`env::var("K").unwrap_or("x")`).
     receiver_position: Option<usize>,
+    /// The first argument of a method of one of these names called on the
+    /// call's result, along a builder chain or on the local holding it.
+    chained_method: Option<Vec<String>>,
+    /// The URL of the request a builder chain started from (`client.get(url)`).
+    request_url: Option<bool>,
+    /// Look at this element of a tuple or list first.
+    element: Option<usize>,
     key: Option<OneOrMany>,
     is: Option<ValueClass>,
     equals: Option<toml::Value>,
@@ -212,6 +226,7 @@ pub enum Subject {
         names: Option<GlobSet>,
         class: Option<String>,
         containers: Option<GlobSet>,
+        top_level: bool,
     },
     Template,
     Subscript {
@@ -224,6 +239,9 @@ pub enum Subject {
     Struct {
         names: GlobSet,
         derives: Option<String>,
+    },
+    ParameterType {
+        types: GlobSet,
     },
 }
 
@@ -250,6 +268,10 @@ pub enum Selector {
     ResultMethod(String),
     /// A positional argument of the call this method is called on.
     ReceiverArgument(usize),
+    /// The first argument of a chained method of one of these names.
+    ChainedMethod(Vec<String>),
+    /// The URL of the request the builder chain started from.
+    RequestUrl,
 }
 
 impl Selector {
@@ -261,6 +283,7 @@ impl Selector {
                 position: Some(p),
             } => format!("argument {}", p + 1),
             Selector::ResultMethod(m) => format!("`.{m}()`"),
+            Selector::ChainedMethod(m) => format!("`.{}()`", m.join("()`/`.")),
             _ => "argument".to_string(),
         }
     }
@@ -272,6 +295,8 @@ pub struct Condition {
     /// Look inside a dict value at one of these string keys first.
     pub keys: Vec<String>,
     pub keys_ignore_case: bool,
+    /// Look at this element of a tuple or list first.
+    pub element: Option<usize>,
     pub predicate: Predicate,
 }
 
@@ -617,6 +642,7 @@ fn compile_subject(
         clause.subscript.is_some(),
         clause.parameter_class.is_some(),
         clause.struct_name.is_some(),
+        clause.parameter_type.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -664,12 +690,19 @@ fn compile_subject(
             names,
             class: clause.setting_class.as_ref().map(|c| c.get_ref().clone()),
             containers,
+            top_level: clause.top_level,
         });
     }
     if let Some(bases) = &clause.subscript {
         non_empty(bases, "subscript")?;
         return Ok(Subject::Subscript {
             bases: compile_globs(ctx, bases.get_ref(), false)?,
+        });
+    }
+    if let Some(types) = &clause.parameter_type {
+        non_empty(types, "parameter-type")?;
+        return Ok(Subject::ParameterType {
+            types: compile_globs(ctx, types.get_ref(), false)?,
         });
     }
     if let Some(names) = &clause.struct_name {
@@ -773,31 +806,46 @@ fn compile_condition(
     span: std::ops::Range<usize>,
     is_call: bool,
 ) -> Result<Condition, RuleLoadError> {
-    let selector = match (
-        &c.argument,
-        c.position,
-        c.any_argument,
-        &c.keyword_class,
-        &c.result_method,
-    ) {
-        (None, None, None | Some(false), None, None) => Selector::Subject,
-        (Some(_), _, None, None, None) | (None, Some(_), None, None, None) => Selector::Argument {
+    let chosen = [
+        c.argument.is_some() || c.position.is_some(),
+        c.any_argument == Some(true),
+        c.keyword_class.is_some(),
+        c.result_method.is_some(),
+        c.receiver_position.is_some(),
+        c.chained_method.is_some(),
+        c.request_url == Some(true),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if chosen > 1 {
+        return Err(ctx.error(
+            "a condition selects one value: `argument`/`position`, `any-argument`, `keyword-class`, `result-method`, \
+             `receiver-position`, `chained-method` or `request-url`",
+            Some(span),
+            "here",
+        ));
+    }
+    let selector = if c.argument.is_some() || c.position.is_some() {
+        Selector::Argument {
             keyword: c.argument.clone(),
             position: c.position,
-        },
-        (None, None, Some(true), None, None) => Selector::AnyArgument,
-        (None, None, None, Some(class), None) => {
-            check_name_class(ctx, class, span.clone())?;
-            Selector::KeywordInClass(class.clone())
         }
-        (None, None, None, None, Some(method)) => Selector::ResultMethod(method.clone()),
-        _ => {
-            return Err(ctx.error(
-                "a condition selects one value: `argument`/`position`, `any-argument`, `keyword-class`, `result-method` or `receiver-position`",
-                Some(span),
-                "here",
-            ));
-        }
+    } else if c.any_argument == Some(true) {
+        Selector::AnyArgument
+    } else if let Some(class) = &c.keyword_class {
+        check_name_class(ctx, class, span.clone())?;
+        Selector::KeywordInClass(class.clone())
+    } else if let Some(method) = &c.result_method {
+        Selector::ResultMethod(method.clone())
+    } else if let Some(position) = c.receiver_position {
+        Selector::ReceiverArgument(position)
+    } else if let Some(methods) = &c.chained_method {
+        Selector::ChainedMethod(methods.clone())
+    } else if c.request_url == Some(true) {
+        Selector::RequestUrl
+    } else {
+        Selector::Subject
     };
     if is_call && matches!(selector, Selector::Subject) {
         return Err(ctx.error_with_help(
@@ -930,6 +978,7 @@ fn compile_condition(
         selector,
         keys,
         keys_ignore_case: c.ignore_case,
+        element: c.element,
         predicate,
     })
 }

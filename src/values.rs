@@ -115,7 +115,12 @@ fn fold_duration(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -> 
             }
             // `Some(Duration::from_hours(2))`: an optional duration that is set.
             if paths.iter().any(|p| p == "Some") && call.args.len() == 1 {
-                return fold_duration(resolver, &call.args[0].value, resolved.loc.with_scope(call.scope), depth + 1);
+                return fold_duration(
+                    resolver,
+                    &call.args[0].value,
+                    resolved.loc.with_scope(call.scope),
+                    depth + 1,
+                );
             }
             if !paths.iter().any(|p| TIMEDELTA_CALLS.contains(&p.as_str())) || call.star_args || call.star_kwargs {
                 return None;
@@ -202,6 +207,18 @@ fn expiry(resolver: &Resolver, value: &Value, loc: Loc, now_calls: &[&str], dept
         }
         ValueKind::Call(id) => {
             let call = &resolver.module(resolved.loc.module).calls[*id];
+            let at = resolved.loc.with_scope(call.scope);
+            // chrono: `Utc::now().checked_add_signed(Duration::days(7))`.
+            if let ValueKind::Attr(receiver, method) = &call.callee.kind
+                && matches!(
+                    method.as_str(),
+                    "checked_add_signed" | "checked_add" | "saturating_add" | "add"
+                )
+                && call.args.len() == 1
+                && is_now(resolver, receiver, at, now_calls, depth + 1)
+            {
+                return duration_seconds(resolver, &call.args[0].value, at);
+            }
             let inner = pass_through_operand(resolver, call, resolved.loc)?;
             expiry(
                 resolver,
@@ -243,9 +260,12 @@ fn is_now(resolver: &Resolver, value: &Value, loc: Loc, now_calls: &[&str], dept
 /// `int(x)`, `round(x)`, `x.timestamp()`: calls that keep the meaning of
 /// their operand for expiry arithmetic.
 fn pass_through_operand<'p>(resolver: &Resolver<'p>, call: &'p crate::model::Call, loc: Loc) -> Option<&'p Value> {
+    // `x.timestamp()`, and Rust's `now.duration_since(UNIX_EPOCH).unwrap().as_secs()`.
     if let ValueKind::Attr(receiver, method) = &call.callee.kind
-        && method == "timestamp"
-        && call.args.is_empty()
+        && matches!(
+            method.as_str(),
+            "timestamp" | "unix_timestamp" | "unwrap" | "expect" | "as_secs" | "duration_since" | "elapsed"
+        )
     {
         return Some(receiver);
     }
@@ -274,6 +294,8 @@ pub fn generated_key_bytes(resolver: &Resolver, value: &Value, loc: Loc) -> Opti
     let (default, keyword) = paths.iter().find_map(|p| match p.as_str() {
         "secrets.token_bytes" | "secrets.token_hex" | "secrets.token_urlsafe" => Some((Some(32), "nbytes")),
         "os.urandom" => Some((None, "size")),
+        // `rand::random::<[u8; 16]>()`: the Rust frontend records the array length.
+        "rand::random" => Some((None, crate::lower::rust::ARRAY_LEN)),
         "Crypto.Random.get_random_bytes" | "Cryptodome.Random.get_random_bytes" => Some((None, "N")),
         _ => None,
     })?;

@@ -466,7 +466,11 @@ fn values_resolve_across_modules_even_without_keywords() {
     write(root, "svc/app/__init__.py", "");
     write(root, "svc/app/core/__init__.py", "");
     // No rule keyword in this file: it is parsed only because deps.py imports from it.
-    write(root, "svc/app/core/config.py", "MATERIAL = 'fixture-key-not-real-0301'\nMINUTES = 60 * 24\n");
+    write(
+        root,
+        "svc/app/core/config.py",
+        "MATERIAL = 'fixture-key-not-real-0301'\nMINUTES = 60 * 24\n",
+    );
     write(root, "svc/settings.py", "LOCAL_KEY = 'fixture-key-not-real-0302'\n");
     write(
         root,
@@ -497,7 +501,10 @@ def d(u, k):\n    return jwt.encode({'sub': u, 'exp': datetime.utcnow() + timede
         "{}",
         stdout(&out)
     );
-    assert_eq!(report["findings"][3]["message"], "`jwt.encode` issues a token that lives 1 day");
+    assert_eq!(
+        report["findings"][3]["message"],
+        "`jwt.encode` issues a token that lives 1 day"
+    );
 
     // The text report shows where the key was defined, in the other file, redacted.
     let out = authlint(&["check", "svc/app/api/deps.py", "svc"], root);

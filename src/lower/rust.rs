@@ -580,6 +580,17 @@ impl<'a> Lowerer<'a> {
         // A `let` is seen only after its statement, so `let x = x.trim();`
         // resolves the right-hand `x` to the outer binding.
         let visible = Span::new(self.tok(local.semi_token.span).end, block.end);
+        // `let key: [u8; 16] = rand::random();`: the annotation sizes the call.
+        if let (Pat::Type(typed), Some(value)) = (&local.pat, &value)
+            && let ValueKind::Call(id) = value.kind
+            && let Some(len) = array_len(&typed.ty)
+            && self.module.calls[id].args.is_empty()
+        {
+            self.module.calls[id].args.push(Arg {
+                keyword: Some(ARRAY_LEN.to_string()),
+                value: Value::new(ValueKind::Int(len), value.span),
+            });
+        }
         match (simple_binding(&local.pat), value) {
             (Some(ident), Some(value)) => self.bind_ident(ident, value, visible),
             _ => self.bind_pattern(&local.pat, visible),
@@ -790,7 +801,19 @@ impl<'a> Lowerer<'a> {
             return self.lower_expr(&call.args[0]).kind;
         }
         let callee = self.lower_expr(&call.func);
-        let args = self.positional_args(call.args.iter());
+        let mut args = self.positional_args(call.args.iter());
+        // `rand::random::<[u8; 16]>()`: the size of what is generated.
+        if let Expr::Path(p) = &*call.func
+            && let Some(last) = p.path.segments.last()
+            && let PathArguments::AngleBracketed(generic) = &last.arguments
+            && let Some(syn::GenericArgument::Type(ty)) = generic.args.first()
+            && let Some(len) = array_len(ty)
+        {
+            args.push(Arg {
+                keyword: Some(ARRAY_LEN.to_string()),
+                value: Value::new(ValueKind::Int(len), span),
+            });
+        }
         ValueKind::Call(self.push_call(callee, args, span, false))
     }
 
@@ -818,10 +841,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_struct(&mut self, s: &ExprStruct) -> ValueKind {
-        let type_path = Value::new(
-            path_kind(&s.path),
-            self.join(path_first(&s.path), path_last(&s.path)),
-        );
+        let type_path = Value::new(path_kind(&s.path), self.join(path_first(&s.path), path_last(&s.path)));
         let type_text = path_text(&s.path);
         let entries = s
             .fields
@@ -846,10 +866,10 @@ impl<'a> Lowerer<'a> {
         if let Some(rest) = &s.rest {
             self.lower_expr(rest);
         }
-        ValueKind::Dict {
-            entries,
-            open: s.rest.is_some(),
-        }
+        // `..Default::default()` fills the other fields with defaults, which
+        // set nothing; any other base may set anything.
+        let open = s.rest.as_deref().is_some_and(|rest| !is_default_call(rest));
+        ValueKind::Dict { entries, open }
     }
 
     /// `validation.leeway = 600;`: a setting of the receiver. Any other
@@ -900,6 +920,18 @@ impl<'a> Lowerer<'a> {
     /// Binds a function parameter; `name: Type`, `name: &Type` and
     /// `name: &mut Type` bind a value known by its type.
     fn bind_parameter(&mut self, param: &syn::PatType, visible: Span) {
+        // The parameter's type, with its first generic argument as an index
+        // (`Query<Params>` is `Query[Params]`), as Python annotations read.
+        if let Some(annotation) = self.type_annotation(&param.ty) {
+            let name = simple_binding(&param.pat).map(|i| i.to_string()).unwrap_or_default();
+            self.module.parameters.push(Parameter {
+                name,
+                span: self.tok(pat_first(&param.pat)),
+                default: None,
+                annotation: Some(annotation),
+                scope: 0,
+            });
+        }
         let typed = simple_binding(&param.pat).zip(type_path(&param.ty));
         match typed {
             Some((ident, segments)) => {
@@ -908,6 +940,31 @@ impl<'a> Lowerer<'a> {
             }
             None => self.bind_pattern(&param.pat, visible),
         }
+    }
+
+    fn type_annotation(&self, ty: &syn::Type) -> Option<Value> {
+        let syn::Type::Path(p) = strip_references(ty) else {
+            return None;
+        };
+        if p.qself.is_some() {
+            return None;
+        }
+        let span = self.join(path_first(&p.path), path_last(&p.path));
+        let outer = Value::new(path_kind(&p.path), span);
+        let inner = p.path.segments.last().and_then(|last| match &last.arguments {
+            PathArguments::AngleBracketed(generic) => generic.args.iter().find_map(|arg| match arg {
+                syn::GenericArgument::Type(t) => type_path(t),
+                _ => None,
+            }),
+            _ => None,
+        });
+        Some(match inner {
+            Some(segments) => Value::new(
+                ValueKind::Index(Box::new(outer), Box::new(Value::new(ValueKind::Typed(segments), span))),
+                span,
+            ),
+            None => outer,
+        })
     }
 
     /// Binds the closure's parameters in the enclosing scope (closures get
@@ -1212,11 +1269,34 @@ fn path_expr_kind(expr: &ExprPath) -> ValueKind {
     if expr.qself.is_some() {
         return ValueKind::Unknown;
     }
+    if expr.path.is_ident("None") {
+        return ValueKind::Null;
+    }
     let mut segments: Vec<String> = expr.path.segments.iter().map(|s| s.ident.to_string()).collect();
     match segments.len() {
         0 => ValueKind::Unknown,
         1 => ValueKind::Name(segments.remove(0)),
         _ => ValueKind::Path(segments),
+    }
+}
+
+/// The keyword under which a call records the length of the `[u8; N]` it is
+/// generic over or annotated with (`rand::random::<[u8; 16]>()`): calls in
+/// Rust have no keyword arguments, so this name cannot clash.
+pub const ARRAY_LEN: &str = "[u8; N]";
+
+/// `Default::default()`, `T::default()`.
+fn is_default_call(expr: &Expr) -> bool {
+    matches!(expr, Expr::Call(call) if call.args.is_empty()
+        && matches!(&*call.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "default")))
+}
+
+/// `N` of a `[u8; N]` type with a literal length.
+fn array_len(ty: &syn::Type) -> Option<i128> {
+    let syn::Type::Array(array) = ty else { return None };
+    match &array.len {
+        Expr::Lit(syn::ExprLit { lit: Lit::Int(n), .. }) => n.base10_parse().ok(),
+        _ => None,
     }
 }
 
@@ -1230,7 +1310,11 @@ fn path_kind(path: &Path) -> ValueKind {
 }
 
 fn path_text(path: &Path) -> String {
-    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 /// `a.b.c` for a receiver made of names and fields, for messages and
@@ -1241,6 +1325,15 @@ fn render_container(value: &Value) -> Option<String> {
         ValueKind::Path(segments) => Some(segments.join("::")),
         ValueKind::Attr(base, field) => Some(format!("{}.{field}", render_container(base)?)),
         _ => None,
+    }
+}
+
+fn strip_references(ty: &syn::Type) -> &syn::Type {
+    match ty {
+        syn::Type::Reference(r) => strip_references(&r.elem),
+        syn::Type::Paren(p) => strip_references(&p.elem),
+        syn::Type::Group(g) => strip_references(&g.elem),
+        other => other,
     }
 }
 
@@ -1375,6 +1468,10 @@ fn is_transparent_constructor(func: &Expr) -> bool {
         return false;
     }
     let segments: Vec<&Ident> = p.path.segments.iter().map(|s| &s.ident).collect();
+    // `Some(x)` holds x: what is optional does not change what it is.
+    if let [only] = segments.as_slice() {
+        return *only == "Some";
+    }
     let [.., ty, method] = segments.as_slice() else {
         return false;
     };
