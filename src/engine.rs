@@ -158,6 +158,11 @@ const PASS_THROUGH_METHODS: &[&str] = &[
     "upper",
     "timestamp",
     "decode",
+    // Rust: `decode_header(t).ok()?`, `.unwrap()`, `.expect("…")`, `.clone()`.
+    "ok",
+    "unwrap",
+    "expect",
+    "clone",
 ];
 
 const KEY_ID_HEADERS: &[&str] = &["kid", "jku", "x5u"];
@@ -1094,9 +1099,10 @@ impl<'p> Ctx<'_, 'p> {
             };
         }
         let ValueKind::Name(name) = &original.kind else {
-            // `&Validation::default()` inline: nothing can configure it.
+            // `&Validation::default()` inline, or no options at all (`None`):
+            // nothing configures it.
             return match resolved.value.kind {
-                ValueKind::Call(_) => Outcome::No,
+                ValueKind::Call(_) | ValueKind::Null => Outcome::No,
                 _ => Outcome::Unknown,
             };
         };

@@ -800,6 +800,16 @@ impl<'a> Lowerer<'a> {
         if call.args.len() == 1 && is_transparent_constructor(&call.func) {
             return self.lower_expr(&call.args[0]).kind;
         }
+        // `String::new()` is the empty string, as `""` is.
+        if call.args.is_empty()
+            && let Expr::Path(p) = &*call.func
+            && p.qself.is_none()
+            && p.path.segments.len() == 2
+            && p.path.segments[0].ident == "String"
+            && p.path.segments[1].ident == "new"
+        {
+            return ValueKind::Str(String::new());
+        }
         let callee = self.lower_expr(&call.func);
         let mut args = self.positional_args(call.args.iter());
         // `rand::random::<[u8; 16]>()`: the size of what is generated.
