@@ -257,13 +257,28 @@ impl<'p> Resolver<'p> {
             .map(|r| with_binding(r, true))
     }
 
-    /// The fields of the struct a Rust type names, when the crate defines
+    /// The fields of the struct a Rust type names, when the type is the
+    /// crate's own (not imported from another crate) and the crate defines
     /// exactly one struct of that name.
     fn struct_shape(&self, segments: &[String], loc: Loc) -> Option<Resolved<'p>> {
+        let (first, _) = segments.split_first()?;
         let name = segments.last()?;
+        // `jwt_simple::Claims`, or `Claims` brought in by `use other_crate::Claims`: not ours.
+        let local = match self.lookup(first, loc, 0) {
+            Lookup::Bound(binding) => match &binding.value.kind {
+                ValueKind::Imported(path) => ["crate", "self", "super"].iter().any(|p| path.starts_with(p)),
+                _ => true,
+            },
+            Lookup::Unbound => segments.len() == 1 || ["crate", "self", "super"].contains(&first.as_str()),
+            Lookup::Ambiguous => false,
+        };
+        if !local {
+            return None;
+        }
+        let own_crate = crate_root(&self.project.get(loc.module).path);
         let mut found = None;
         for (id, entry) in self.project.modules.iter().enumerate() {
-            if entry.language != Language::Rust {
+            if entry.language != Language::Rust || crate_root(&entry.path) != own_crate {
                 continue;
             }
             for def in entry.module.structs.iter().filter(|d| &d.name == name) {
@@ -274,7 +289,6 @@ impl<'p> Resolver<'p> {
             }
         }
         let (module, def) = found?;
-        let _ = loc;
         Some(Resolved {
             value: &def.shape,
             loc: Loc { module, scope: 0 },
@@ -619,6 +633,11 @@ fn unknown_from(from: Resolved<'_>) -> Resolved<'_> {
         loc: from.loc,
         through_binding: from.through_binding,
     }
+}
+
+/// The directory holding a Rust file's crate: the path before its last `src/`.
+fn crate_root(path: &str) -> &str {
+    path.rfind("/src/").map_or("", |i| &path[..i])
 }
 
 fn type_kind(segments: &[String]) -> ValueKind {

@@ -523,3 +523,52 @@ def d(u, k):\n    return jwt.encode({'sub': u, 'exp': datetime.utcnow() + timede
     assert!(text.contains("defined in svc/app/core/config.py"), "{text}");
     assert!(!text.contains("fixture-key-not-real-0301"), "{text}");
 }
+
+#[test]
+fn rust_paths_and_claims_structs_resolve_across_the_crate() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "svc/src/lib.rs", "pub mod config;\npub mod api;\n");
+    // No keyword here: parsed because api/auth.rs uses its items.
+    write(
+        root,
+        "svc/src/config.rs",
+        "pub const MATERIAL: &str = \"fixture-key-not-real-0401\";\n\npub struct SessionClaims {\n    pub sub: String,\n}\n",
+    );
+    write(root, "svc/src/api/mod.rs", "pub mod auth;\n");
+    write(
+        root,
+        "svc/src/api/auth.rs",
+        "use crate::config::{MATERIAL, SessionClaims};\nuse jsonwebtoken::{encode, EncodingKey, Header};\n\n\
+pub fn a() -> EncodingKey {\n    EncodingKey::from_secret(MATERIAL.as_bytes())\n}\n\n\
+pub fn b() -> EncodingKey {\n    EncodingKey::from_secret(super::super::config::MATERIAL.as_bytes())\n}\n\n\
+pub fn c(claims: &SessionClaims, key: &EncodingKey) {\n    let _ = encode(&Header::default(), claims, key);\n}\n",
+    );
+    let out = authlint(&["check", "--output-format", "json", "svc"], root);
+    let report = json(&out);
+    let found: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("svc/src/api/auth.rs".to_string(), 5, "SEC301".to_string()),
+            ("svc/src/api/auth.rs".to_string(), 9, "SEC301".to_string()),
+            ("svc/src/api/auth.rs".to_string(), 13, "JWT203".to_string()),
+        ],
+        "{}",
+        stdout(&out)
+    );
+    let text = stdout(&authlint(&["check", "svc"], root));
+    assert!(text.contains("defined in svc/src/config.rs"), "{text}");
+    assert!(!text.contains("fixture-key-not-real-0401"), "{text}");
+}
