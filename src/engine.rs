@@ -1100,9 +1100,10 @@ impl<'p> Ctx<'_, 'p> {
         }
         let ValueKind::Name(name) = &original.kind else {
             // `&Validation::default()` inline, or no options at all (`None`):
-            // nothing configures it.
+            // nothing configures it. Built by another function: unknown.
             return match resolved.value.kind {
-                ValueKind::Call(_) | ValueKind::Null => Outcome::No,
+                ValueKind::Call(id) if self.is_constructor(id) => Outcome::No,
+                ValueKind::Null => Outcome::No,
                 _ => Outcome::Unknown,
             };
         };
@@ -1110,7 +1111,7 @@ impl<'p> Ctx<'_, 'p> {
             return Outcome::Unknown;
         };
         match &binding.value.kind {
-            ValueKind::Call(_) => {}
+            ValueKind::Call(id) if self.is_constructor(*id) => {}
             ValueKind::Dict { entries, .. }
                 if entries
                     .iter()
@@ -1156,6 +1157,17 @@ impl<'p> Ctx<'_, 'p> {
         // Handed to the call being checked is expected; to any other, it may
         // be configured there.
         if passed_on > 1 { Outcome::Unknown } else { Outcome::No }
+    }
+
+    /// `T::new(..)`, `T::default()`, `Default::default()`: built right here,
+    /// so everything that configures it is in this function. What another
+    /// function returns may come configured.
+    fn is_constructor(&self, call: usize) -> bool {
+        let call = &self.resolver.module(self.module).calls[call];
+        self.resolver
+            .callee_paths(call, self.module)
+            .iter()
+            .any(|p| p.ends_with("::new") || p.ends_with("::default"))
     }
 
     fn contains(&self, literal: &Literal, value: &'p Value, loc: Loc, witness: Witness<'p>) -> Outcome<'p> {

@@ -10,6 +10,9 @@ use std::path::Path;
 /// Files larger than this are skipped (minified bundles, generated code).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
 
+/// How many leading bytes are searched for a NUL to tell binary files apart.
+const BINARY_SNIFF_LEN: usize = 8 * 1024;
+
 /// Why a file was not checked, in words a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkipReason(pub String);
@@ -35,7 +38,9 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<String, SkipReason> {
 
 /// Turns file bytes into text, or says why they are not source code.
 pub fn decode_source(mut bytes: Vec<u8>) -> Result<String, SkipReason> {
-    if bytes.contains(&0) {
+    // Like git and ripgrep, look for a NUL near the start: a source file may
+    // hold one deep inside a string literal (jwt-simple's tests do).
+    if bytes[..bytes.len().min(BINARY_SNIFF_LEN)].contains(&0) {
         return Err(SkipReason("binary file (contains a NUL byte)".into()));
     }
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -107,6 +112,10 @@ mod tests {
     fn bom_is_stripped_and_binary_and_bad_utf8_are_refused() {
         assert_eq!(decode_source(b"\xEF\xBB\xBFx = 1".to_vec()).unwrap(), "x = 1");
         assert!(decode_source(b"x\0y".to_vec()).unwrap_err().0.contains("binary"));
+        // A NUL far into a text file is a string literal's, not a binary file's.
+        let mut late_nul = vec![b'#'; 9000];
+        late_nul.extend_from_slice(b"\nx = '\0'\n");
+        assert!(decode_source(late_nul).is_ok());
         assert!(decode_source(b"x = '\xff'".to_vec()).unwrap_err().0.contains("UTF-8"));
     }
 }
