@@ -1,10 +1,11 @@
 //! The pipeline over all discovered files, on a rayon pool:
 //!
 //! 1. each file is read, prefiltered and (if a keyword matched) lowered;
-//! 2. the project index is built from the lowered Python modules, and a
-//!    module they import from but that had no keyword is lowered on demand
-//!    (the prefilter must never cost a finding);
-//! 3. each lowered file is matched against its active rules.
+//! 2. the project index is built from the lowered modules;
+//! 3. each lowered file is matched against its active rules. When resolving
+//!    a value needs a module that had no keyword (a settings module), that
+//!    module is lowered and the file checked again: the prefilter must never
+//!    cost a finding, and nothing is parsed that no rule asks for.
 //!
 //! Each file is processed in isolation: a file that cannot be read, does not
 //! parse, or even makes authlint panic becomes a notice for that file, and the
@@ -21,10 +22,10 @@ use rayon::prelude::*;
 use crate::discover::{Discovery, SourcePath};
 use crate::engine::{Engine, RawFinding};
 use crate::lower::lower;
-use crate::model::{Language, NoteKind, Span, ValueKind};
+use crate::model::{Language, NoteKind, Span};
 use crate::policy::Policy;
 use crate::prefilter::Prefilter;
-use crate::project::{ModuleNamer, Project, ProjectModule, absolute_import, absolute_rust_path, rust_module_path};
+use crate::project::{ModuleNamer, Project, ProjectModule, rust_module_path};
 use crate::resolve::Resolver;
 use crate::rules::{Rule, Severity};
 use crate::source::{LineIndex, read_source};
@@ -220,39 +221,93 @@ impl<'r> Linter<'r> {
             linted.push((modules.len(), active, notices));
             modules.push(module);
         }
-        let on_demand = self.lower_imported(&mut namer, &modules, &quiet);
-        let mut support_notices = Vec::new();
-        for (module, module_names, notices) in on_demand {
-            names.push(module_names);
-            modules.push(module);
-            support_notices.extend(notices);
+        // The unparsed modules by every name they may be imported by.
+        let mut unparsed_names: HashMap<String, usize> = HashMap::new();
+        for (index, (path, _, language)) in quiet.iter().enumerate() {
+            let module_names = match language {
+                Language::Python => namer.names(path).0,
+                Language::Rust => rust_module_path(path).into_iter().collect(),
+            };
+            for name in module_names {
+                unparsed_names.insert(name, index);
+            }
         }
-        let files_parsed = modules.len();
-        let project = Project::new(modules, &names);
-        let resolver = Resolver::new(&project);
         let engine = Engine::new(self.rules, &self.policy);
 
-        // Stage 3: the rules.
-        let results: Vec<(FileOutcome, Vec<RawFinding>, usize)> = linted
-            .into_par_iter()
-            .map(|(id, active, notices)| {
-                let path = project.get(id).path.clone();
-                match catch_unwind(AssertUnwindSafe(|| engine.check_module(&resolver, id, &active))) {
-                    Ok(raw) => (
-                        FileOutcome {
-                            path,
-                            findings: Vec::new(),
-                            notices,
-                            skipped: false,
-                            parsed: true,
-                        },
-                        raw,
-                        id,
-                    ),
-                    Err(panic) => (internal_error(path, &panic), Vec::new(), id),
-                }
-            })
+        // Stage 3: the rules. A resolution that needs a module that was not
+        // parsed (no keyword) records it; those modules are parsed and the
+        // files that asked are checked again. Import chains are short: three
+        // rounds reach any real settings layout.
+        let mut results: HashMap<usize, (FileOutcome, Vec<RawFinding>)> = HashMap::new();
+        let mut to_run: Vec<usize> = linted.iter().map(|(id, _, _)| *id).collect();
+        let mut support_notices = Vec::new();
+        let mut loaded: HashSet<usize> = HashSet::new();
+        let mut project = Project::new(modules, &names);
+        for round in 0..4 {
+            let resolver = Resolver::with_unparsed(&project, Some(&unparsed_names));
+            let batch: Vec<(usize, FileOutcome, Vec<RawFinding>)> = to_run
+                .par_iter()
+                .map(|&id| {
+                    let (_, active, notices) = &linted[id];
+                    let path = project.get(id).path.clone();
+                    match catch_unwind(AssertUnwindSafe(|| engine.check_module(&resolver, id, active))) {
+                        Ok(raw) => (
+                            id,
+                            FileOutcome {
+                                path,
+                                findings: Vec::new(),
+                                notices: notices.clone(),
+                                skipped: false,
+                                parsed: true,
+                            },
+                            raw,
+                        ),
+                        Err(panic) => (id, internal_error(path, &panic), Vec::new()),
+                    }
+                })
+                .collect();
+            for (id, outcome, raw) in batch {
+                results.insert(id, (outcome, raw));
+            }
+            let needs = resolver.take_needs();
+            drop(resolver);
+            let wanted: Vec<usize> = needs.iter().map(|(_, u)| *u).filter(|u| loaded.insert(*u)).collect();
+            if wanted.is_empty() || round == 3 {
+                break;
+            }
+            to_run = needs
+                .iter()
+                .map(|(asker, _)| *asker)
+                .filter(|id| *id < linted.len())
+                .collect();
+            to_run.sort_unstable();
+            to_run.dedup();
+            let lowered_now: Vec<(ProjectModule, Vec<Notice>)> = wanted
+                .par_iter()
+                .filter_map(|&index| {
+                    let (path, display, language) = &quiet[index];
+                    let source = read_source(path, self.max_file_size).ok()?;
+                    catch_unwind(AssertUnwindSafe(|| lower_file(*language, display, source))).ok()
+                })
+                .collect();
+            let mut modules = project.into_modules();
+            for (module, notices) in lowered_now {
+                let module_names = match module.language {
+                    Language::Python => namer.names(Path::new(&module.path)).0,
+                    Language::Rust => rust_module_path(Path::new(&module.path)).into_iter().collect(),
+                };
+                names.push(module_names);
+                modules.push(module);
+                support_notices.extend(notices);
+            }
+            project = Project::new(modules, &names);
+        }
+        let files_parsed = project.modules.len();
+        let mut results: Vec<(FileOutcome, Vec<RawFinding>, usize)> = results
+            .into_iter()
+            .map(|(id, (outcome, raw))| (outcome, raw, id))
             .collect();
+        results.sort_by_key(|(_, _, id)| *id);
 
         let mut sources = BTreeMap::new();
         let mut secret_spans: BTreeMap<String, Vec<Span>> = BTreeMap::new();
@@ -327,55 +382,6 @@ impl<'r> Linter<'r> {
             active,
             notices,
         }
-    }
-
-    /// Lowers the keyword-less Python modules that lowered modules import
-    /// from, transitively (a settings module re-exporting another).
-    fn lower_imported(
-        &self,
-        namer: &mut ModuleNamer,
-        lowered: &[ProjectModule],
-        quiet: &[(PathBuf, String, Language)],
-    ) -> Vec<(ProjectModule, Vec<String>, Vec<Notice>)> {
-        let mut quiet_by_name: HashMap<String, usize> = HashMap::new();
-        let mut quiet_names = Vec::new();
-        for (index, (path, _, language)) in quiet.iter().enumerate() {
-            let names = match language {
-                Language::Python => namer.names(path).0,
-                Language::Rust => rust_module_path(path).into_iter().collect(),
-            };
-            for name in &names {
-                quiet_by_name.insert(name.clone(), index);
-            }
-            quiet_names.push(names);
-        }
-        let mut loaded: HashSet<usize> = HashSet::new();
-        let mut result = Vec::new();
-        let mut frontier: Vec<String> = lowered.iter().flat_map(imported_module_paths).collect();
-        // Re-export chains are short; three rounds reach any real settings layout.
-        for _ in 0..3 {
-            let wanted: Vec<usize> = frontier
-                .iter()
-                .flat_map(|path| module_prefixes(path))
-                .filter_map(|prefix| quiet_by_name.get(&prefix).copied())
-                .filter(|index| loaded.insert(*index))
-                .collect();
-            if wanted.is_empty() {
-                break;
-            }
-            let batch: Vec<(ProjectModule, Vec<String>, Vec<Notice>)> = wanted
-                .par_iter()
-                .filter_map(|&index| {
-                    let (path, display, language) = &quiet[index];
-                    let source = read_source(path, self.max_file_size).ok()?;
-                    let lowered = catch_unwind(AssertUnwindSafe(|| lower_file(*language, display, source))).ok()?;
-                    Some((lowered.0, quiet_names[index].clone(), lowered.1))
-                })
-                .collect();
-            frontier = batch.iter().flat_map(|(m, _, _)| imported_module_paths(m)).collect();
-            result.extend(batch);
-        }
-        result
     }
 
     fn place_finding(
@@ -523,31 +529,6 @@ fn lower_file(language: Language, display: &str, source: String) -> (ProjectModu
         },
         notices,
     )
-}
-
-/// The absolute paths a module imports (dotted for Python, `crate::…` for
-/// Rust).
-fn imported_module_paths(module: &ProjectModule) -> Vec<String> {
-    module
-        .module
-        .bindings
-        .iter()
-        .filter_map(|b| match (&b.value.kind, module.language) {
-            (ValueKind::Imported(path), Language::Python) => absolute_import(path, module.package.as_deref()),
-            (ValueKind::Imported(path), Language::Rust) => absolute_rust_path(path, module.package.as_deref()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// `a.b.c` → `a.b.c`, `a.b`, `a` (and `crate::a::b` → …): any of them may be a module.
-fn module_prefixes(path: &str) -> Vec<String> {
-    let separator = if path.contains("::") { "::" } else { "." };
-    let segments: Vec<&str> = path.split(separator).collect();
-    (1..=segments.len())
-        .rev()
-        .map(|n| segments[..n].join(separator))
-        .collect()
 }
 
 fn position(

@@ -1,6 +1,10 @@
 //! The keyword prefilter: a file that contains none of the active rules'
 //! keywords is never parsed. Most files in a repository never mention a JWT,
 //! so this is where most of the speed comes from (gitleaks does the same).
+//!
+//! A rule is active on a file when the file contains one of its `keywords`
+//! and, if it lists `keywords-also`, one of those too: a logging rule needs a
+//! token word *and* a logging call, so neither alone drags a file in.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -9,9 +13,10 @@ use crate::rules::Rule;
 
 struct LanguageFilter {
     automaton: AhoCorasick,
-    /// For each keyword pattern, the rules that listed it.
-    rules_of_pattern: Vec<Vec<usize>>,
-    rule_count: usize,
+    /// For each pattern, the rules that need it: `(rule, is_also)`.
+    users_of_pattern: Vec<Vec<(usize, bool)>>,
+    /// The rules of this language, and whether each has an `also` list.
+    rules: Vec<(usize, bool)>,
 }
 
 /// Compiled once per run and shared by all worker threads.
@@ -23,62 +28,112 @@ impl Prefilter {
     pub fn new(rules: &[Rule]) -> Self {
         let mut filters = Vec::new();
         for language in Language::ALL {
-            let mut keywords: Vec<String> = Vec::new();
-            let mut rules_of_pattern: Vec<Vec<usize>> = Vec::new();
-            let mut rule_count = 0;
+            let mut patterns: Vec<String> = Vec::new();
+            let mut users_of_pattern: Vec<Vec<(usize, bool)>> = Vec::new();
+            let mut language_rules = Vec::new();
             for (index, rule) in rules.iter().enumerate() {
                 if !rule.languages.contains(&language) {
                     continue;
                 }
-                rule_count += 1;
-                for keyword in &rule.keywords {
-                    let keyword = keyword.to_ascii_lowercase();
-                    match keywords.iter().position(|k| *k == keyword) {
-                        Some(existing) => rules_of_pattern[existing].push(index),
+                language_rules.push((index, !rule.keywords_also.is_empty()));
+                let words = rule.keywords.iter().map(|k| (k, false));
+                let also = rule.keywords_also.iter().map(|k| (k, true));
+                for (word, is_also) in words.chain(also) {
+                    let word = word.to_ascii_lowercase();
+                    let at = match patterns.iter().position(|p| *p == word) {
+                        Some(existing) => existing,
                         None => {
-                            keywords.push(keyword);
-                            rules_of_pattern.push(vec![index]);
+                            patterns.push(word);
+                            users_of_pattern.push(Vec::new());
+                            patterns.len() - 1
                         }
-                    }
+                    };
+                    users_of_pattern[at].push((index, is_also));
                 }
             }
             let automaton = AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
-                .build(&keywords)
+                .build(&patterns)
                 .expect("keywords are plain strings and always compile");
             filters.push((
                 language,
                 LanguageFilter {
                     automaton,
-                    rules_of_pattern,
-                    rule_count,
+                    users_of_pattern,
+                    rules: language_rules,
                 },
             ));
         }
         Prefilter { filters }
     }
 
-    /// The indices of the rules for `language` whose keywords occur in
-    /// `text`, sorted. Empty means the file need not be parsed.
+    /// The indices of the rules for `language` active on `text`, sorted.
+    /// Empty means the file need not be parsed.
     pub fn active_rules(&self, language: Language, text: &str) -> Vec<usize> {
         let Some((_, filter)) = self.filters.iter().find(|(l, _)| *l == language) else {
             return Vec::new();
         };
-        let mut seen_pattern = vec![false; filter.rules_of_pattern.len()];
-        let mut active: Vec<usize> = Vec::new();
+        let mut seen_pattern = vec![false; filter.users_of_pattern.len()];
+        let mut has_keyword: Vec<usize> = Vec::new();
+        let mut has_also: Vec<usize> = Vec::new();
         for found in filter.automaton.find_overlapping_iter(text) {
             let pattern = found.pattern().as_usize();
             if std::mem::replace(&mut seen_pattern[pattern], true) {
                 continue;
             }
-            active.extend(&filter.rules_of_pattern[pattern]);
-            active.sort_unstable();
-            active.dedup();
-            if active.len() == filter.rule_count {
+            for &(rule, is_also) in &filter.users_of_pattern[pattern] {
+                if is_also {
+                    has_also.push(rule)
+                } else {
+                    has_keyword.push(rule)
+                }
+            }
+            if seen_pattern.iter().all(|s| *s) {
                 break;
             }
         }
+        let mut active: Vec<usize> = filter
+            .rules
+            .iter()
+            .filter(|(rule, needs_also)| has_keyword.contains(rule) && (!needs_also || has_also.contains(rule)))
+            .map(|(rule, _)| *rule)
+            .collect();
+        active.sort_unstable();
         active
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::parse_rule;
+
+    fn rule(code: &str, keywords: &str, also: &str) -> Rule {
+        let text = format!(
+            "code = \"{code}\"\nname = \"r\"\nseverity = \"note\"\nlanguages = [\"python\"]\nkeywords = {keywords}\nkeywords-also = {also}\n\
+             summary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n[[match]]\nlanguage = \"python\"\ncallee = [\"x\"]\n"
+        );
+        parse_rule("test.toml", &text).expect("valid rule")
+    }
+
+    #[test]
+    fn a_rule_needs_a_keyword_and_if_listed_an_also_keyword() {
+        let rules = vec![
+            rule("AA101", "[\"jwt\"]", "[]"),
+            rule("AA102", "[\"token\"]", "[\"logger\", \"print\"]"),
+        ];
+        let filter = Prefilter::new(&rules);
+        assert_eq!(filter.active_rules(Language::Python, "import JWT"), [0]);
+        assert_eq!(
+            filter.active_rules(Language::Python, "tokenizer = 1"),
+            Vec::<usize>::new()
+        );
+        assert_eq!(filter.active_rules(Language::Python, "print(token)"), [1]);
+        assert_eq!(filter.active_rules(Language::Python, "jwt; logger.info(token)"), [0, 1]);
+        assert_eq!(
+            filter.active_rules(Language::Rust, "jwt token print"),
+            Vec::<usize>::new()
+        );
     }
 }

@@ -59,6 +59,11 @@ impl Project {
         }
     }
 
+    /// The modules back, to add more and build the index again.
+    pub fn into_modules(self) -> Vec<ProjectModule> {
+        self.modules
+    }
+
     pub fn module_named(&self, name: &str) -> Option<ModuleId> {
         self.by_name.get(name).copied()
     }

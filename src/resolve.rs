@@ -22,6 +22,11 @@ use crate::project::{ModuleId, Project, absolute_import, absolute_rust_path};
 /// Bounds cycles such as `x = x.strip()` as well as long alias chains.
 const MAX_HOPS: usize = 16;
 
+thread_local! {
+    // Off while following re-exports for callee paths (see `without_recording`).
+    static RECORDING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
 pub static UNKNOWN: Value = Value {
     kind: ValueKind::Unknown,
     span: Span { start: 0, end: 0 },
@@ -54,6 +59,11 @@ type NameKey<'p> = (ModuleId, ScopeId, &'p str);
 
 pub struct Resolver<'p> {
     project: &'p Project,
+    /// Modules of the tree that were not parsed (no keyword), by name: a
+    /// value import from one of them is recorded in `needs`, so the run can
+    /// parse it and check the importing file again.
+    unparsed: Option<&'p HashMap<String, usize>>,
+    needs: std::sync::Mutex<Vec<(ModuleId, usize)>>,
     bindings: HashMap<NameKey<'p>, Vec<&'p Binding>>,
     mutated: HashSet<NameKey<'p>>,
     mutated_anywhere: HashSet<(ModuleId, &'p str)>,
@@ -63,6 +73,11 @@ pub struct Resolver<'p> {
 
 impl<'p> Resolver<'p> {
     pub fn new(project: &'p Project) -> Self {
+        Self::with_unparsed(project, None)
+    }
+
+    /// A resolver that records which unparsed modules a resolution needed.
+    pub fn with_unparsed(project: &'p Project, unparsed: Option<&'p HashMap<String, usize>>) -> Self {
         let mut bindings: HashMap<NameKey, Vec<&Binding>> = HashMap::new();
         let mut mutated = HashSet::new();
         let mut mutated_anywhere = HashSet::new();
@@ -90,6 +105,8 @@ impl<'p> Resolver<'p> {
         }
         Resolver {
             project,
+            unparsed,
+            needs: std::sync::Mutex::new(Vec::new()),
             bindings,
             mutated,
             mutated_anywhere,
@@ -99,6 +116,14 @@ impl<'p> Resolver<'p> {
 
     pub fn project(&self) -> &'p Project {
         self.project
+    }
+
+    /// The unparsed modules resolutions asked for: (asking module, unparsed index).
+    pub fn take_needs(&self) -> Vec<(ModuleId, usize)> {
+        let mut needs = std::mem::take(&mut *self.needs.lock().unwrap_or_else(|e| e.into_inner()));
+        needs.sort_unstable();
+        needs.dedup();
+        needs
     }
 
     pub fn module(&self, id: ModuleId) -> &'p Module {
@@ -266,7 +291,14 @@ impl<'p> Resolver<'p> {
         // `jwt_simple::Claims`, or `Claims` brought in by `use other_crate::Claims`: not ours.
         let local = match self.lookup(first, loc, 0) {
             Lookup::Bound(binding) => match &binding.value.kind {
-                ValueKind::Imported(path) => ["crate", "self", "super"].iter().any(|p| path.starts_with(p)),
+                ValueKind::Imported(path) => {
+                    let ours = ["crate", "self", "super"].iter().any(|p| path.starts_with(p));
+                    if ours {
+                        // Asks for the defining module if it was not parsed.
+                        let _ = self.resolve_import(path, loc.module, MAX_HOPS);
+                    }
+                    ours
+                }
                 _ => true,
             },
             Lookup::Unbound => segments.len() == 1 || ["crate", "self", "super"].contains(&first.as_str()),
@@ -311,7 +343,17 @@ impl<'p> Resolver<'p> {
         };
         let segments: Vec<&str> = absolute.split(separator).collect();
         for split in (1..segments.len()).rev() {
-            let Some(module) = self.project.module_named(&segments[..split].join(separator)) else {
+            let prefix = segments[..split].join(separator);
+            let Some(module) = self.project.module_named(&prefix) else {
+                if let Some(&unparsed) = self.unparsed.and_then(|names| names.get(&prefix)) {
+                    if RECORDING.with(|r| r.get()) {
+                        self.needs
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((from, unparsed));
+                    }
+                    return None;
+                }
                 continue;
             };
             if self.module(module).language != language {
@@ -549,12 +591,21 @@ impl<'p> Resolver<'p> {
             return path.to_string();
         };
         if depth < MAX_HOPS
-            && let Some(target) = self.resolve_import(&absolute, module, MAX_HOPS - depth)
+            && let Some(target) = self.without_recording(|| self.resolve_import(&absolute, module, MAX_HOPS - depth))
             && let ValueKind::Imported(inner) = &target.value.kind
         {
             return self.canonical_import(inner, target.loc.module, depth + 1);
         }
         absolute
+    }
+
+    /// Callee paths follow re-exports only through parsed modules: naming a
+    /// function from an unparsed module is no reason to parse it.
+    fn without_recording<T>(&self, f: impl FnOnce() -> T) -> T {
+        let was = RECORDING.with(|r| r.replace(false));
+        let result = f();
+        RECORDING.with(|r| r.set(was));
+        result
     }
 
     /// An unbound name is taken as written (Python builtins, Rust paths

@@ -45,6 +45,10 @@ struct RuleFile {
     severity: Severity,
     languages: Spanned<Vec<Language>>,
     keywords: Spanned<Vec<String>>,
+    /// A second list of which a file must also contain one word, for rules
+    /// whose own words are common (a token word *and* a logging call).
+    #[serde(default)]
+    keywords_also: Vec<String>,
     /// One line: what the rule reports (rule tables, SARIF shortDescription).
     summary: String,
     message: Spanned<String>,
@@ -189,6 +193,8 @@ pub struct Rule {
     pub severity: Severity,
     pub languages: Vec<Language>,
     pub keywords: Vec<String>,
+    /// When not empty, a file must also contain one of these.
+    pub keywords_also: Vec<String>,
     pub summary: String,
     pub message: String,
     pub help: String,
@@ -540,6 +546,11 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
         severity: file.severity,
         languages: file.languages.into_inner(),
         keywords: file.keywords.into_inner(),
+        keywords_also: file
+            .keywords_also
+            .into_iter()
+            .filter(|k| !k.trim().is_empty())
+            .collect(),
         summary: file.summary.trim().to_string(),
         message: file.message.into_inner(),
         help: file.help,

@@ -40,6 +40,9 @@ struct JsonNotice<'a> {
 struct JsonSummary {
     files_scanned: usize,
     files_skipped: usize,
+    /// Files that reached the parser: past the keyword prefilter, or
+    /// imported from by a file that was.
+    files_parsed: usize,
     findings: usize,
     errors: usize,
     warnings: usize,
@@ -67,6 +70,7 @@ pub fn render(outcome: &RunOutcome) -> String {
     let summary = JsonSummary {
         files_scanned: outcome.files_scanned,
         files_skipped: outcome.files_skipped,
+        files_parsed: outcome.files_parsed,
         findings: findings.len(),
         errors: count("error"),
         warnings: count("warning"),
