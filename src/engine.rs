@@ -767,17 +767,16 @@ impl<'p> Ctx<'_, 'p> {
         if bound.is_empty() {
             return Outcome::Unknown; // returned or passed on: validated elsewhere, perhaps
         }
+        // By name and scope: `claims` bound in both a `try` and its `except`
+        // is one variable to the `claims.validate()` after them.
         let called = module.calls.iter().any(|other| {
-            let ValueKind::Attr(base, name) = &other.callee.kind else { return false };
-            let ValueKind::Name(receiver) = &base.kind else { return false };
-            name == method
-                && bound.iter().any(|b| {
-                    let loc = Loc {
-                        module: self.module,
-                        scope: other.scope,
-                    };
-                    matches!(self.resolver.lookup(receiver, loc, base.span.start), Lookup::Bound(found) if std::ptr::eq(found, *b))
-                })
+            let ValueKind::Attr(base, name) = &other.callee.kind else {
+                return false;
+            };
+            let ValueKind::Name(receiver) = &base.kind else {
+                return false;
+            };
+            name == method && bound.iter().any(|b| b.name == *receiver && b.scope == other.scope)
         });
         let witness = Witness::at(target.anchor, None);
         match predicate {
@@ -887,6 +886,10 @@ impl<'p> Ctx<'_, 'p> {
                 witness,
             ),
             Predicate::List => known(matches!(value.kind, ValueKind::List(_)), witness),
+            Predicate::NamesAVariable => match &value.kind {
+                ValueKind::Str(s) => Outcome::from_bool(names_a_variable(s), witness),
+                _ => known(false, witness),
+            },
             Predicate::FarFutureTimestamp => match &value.kind {
                 ValueKind::Int(t) => Outcome::from_bool(is_far_future_timestamp(*t), witness),
                 _ => known(false, witness),
@@ -1064,7 +1067,7 @@ impl<'p> Ctx<'_, 'p> {
                 }
             }
             Predicate::MixedAlgorithmFamilies => self.mixed_families(value, resolved.loc, witness),
-            Predicate::TokenInQuery => self.token_in_query(value, witness),
+            Predicate::TokenInQuery => self.token_in_query(value, resolved.loc, witness),
             Predicate::UntrustedKeyId => match self.untrusted_key_id(original, resolved.loc, 0) {
                 Some(span) => Outcome::Yes(Witness::at(span, None)),
                 None => Outcome::No,
@@ -1234,27 +1237,62 @@ impl<'p> Ctx<'_, 'p> {
 
     /// A literal part ending in `?name=` or `&name=` (a bearer-token name)
     /// followed by a value: a token carried in a URL.
-    fn token_in_query(&self, value: &'p Value, witness: Witness<'p>) -> Outcome<'p> {
+    fn token_in_query(&self, value: &'p Value, loc: Loc, witness: Witness<'p>) -> Outcome<'p> {
         let ValueKind::Template(parts) = &value.kind else {
             return Outcome::No;
         };
+        // `&name=` is a query parameter when the template is a URL: it starts
+        // with a base URL held in a variable, or has a `?` or `/` before.
+        // A form body (`"grant_type=refresh_token&refresh_token=%s"`) is not.
+        let mut url_so_far = matches!(parts.first(), Some(TemplatePart::Hole(_)));
         for pair in parts.windows(2) {
             let (TemplatePart::Lit(text), TemplatePart::Hole(hole)) = (&pair[0], &pair[1]) else {
                 continue;
             };
+            let url_before = url_so_far;
+            url_so_far = url_so_far || text.contains(['?', '/']);
+            let site = if hole.span.is_empty() { value.span } else { hole.span };
+            if text.ends_with(['?', '&']) && self.urlencodes_a_token(hole, loc) {
+                return Outcome::Yes(Witness { site, ..witness });
+            }
             let Some(before_equals) = text.strip_suffix('=') else {
                 continue;
             };
             let Some(separator) = before_equals.rfind(['?', '&']) else {
                 continue;
             };
+            let is_query = before_equals[separator..].starts_with('?')
+                || url_before
+                || before_equals[..separator].contains(['?', '/']);
             let name = &before_equals[separator + 1..];
-            if !name.is_empty() && self.policy.token_names.matches(name) {
-                let span = if hole.span.is_empty() { value.span } else { hole.span };
-                return Outcome::Yes(Witness { site: span, ..witness }.named(name.to_string()));
+            if is_query && !name.is_empty() && self.policy.token_names.matches(name) {
+                return Outcome::Yes(Witness { site, ..witness }.named(name.to_string()));
             }
         }
         Outcome::No
+    }
+
+    /// `urlencode({"access_token": t})`, as it follows a `?` in a URL.
+    fn urlencodes_a_token(&self, hole: &'p Value, loc: Loc) -> bool {
+        let resolved = self.resolver.resolve(hole, loc);
+        let ValueKind::Call(id) = &resolved.value.kind else {
+            return false;
+        };
+        let call = &self.resolver.module(resolved.loc.module).calls[*id];
+        let encodes = self
+            .resolver
+            .callee_paths(call, resolved.loc.module)
+            .iter()
+            .any(|p| p == "urllib.parse.urlencode" || p == "urllib.urlencode");
+        let Some(first) = call.args.first() else { return false };
+        let query = self.resolver.resolve(&first.value, resolved.loc.with_scope(call.scope));
+        let ValueKind::Dict { entries, .. } = &query.value.kind else {
+            return false;
+        };
+        encodes
+            && entries.iter().any(|(k, _)| {
+                matches!(&self.resolver.resolve(k, query.loc).value.kind, ValueKind::Str(s) if self.policy.token_names.matches(s))
+            })
     }
 
     /// Whether an expression is, or interpolates, a bearer token: a
@@ -1267,6 +1305,16 @@ impl<'p> Ctx<'_, 'p> {
         let tokens = &self.policy.token_names;
         match &value.kind {
             ValueKind::Name(name) => {
+                // A Rust value known by a type that is not a string (mio's
+                // `Token`, a `CancellationToken`) is not a bearer token.
+                if let Lookup::Bound(binding) = self.resolver.lookup(name, loc, value.span.start)
+                    && let ValueKind::Typed(segments) = &binding.value.kind
+                    && !segments.last().is_some_and(|t| {
+                        ["String", "str", "Cow", "SecretString", "Secret", "HeaderValue"].contains(&t.as_str())
+                    })
+                {
+                    return None;
+                }
                 if tokens.matches(name) {
                     return Some(value.span);
                 }
@@ -1480,6 +1528,25 @@ fn witness_for<'p>(span: Span, base: Witness<'p>) -> Witness<'p> {
 /// on an opaque mapping is a lookup: only lookups count as token reads.
 fn is_plain_mapping_of_names(base: &Value) -> bool {
     matches!(base.kind, ValueKind::Dict { .. })
+}
+
+/// `AWS_SECRET_ACCESS_KEY`, `aws_secret_access_key`, `AWSSecretKey`: the
+/// name of where a secret is kept, not a secret. `supersecret`,
+/// `super_secret` and `change-me` do not read as names.
+fn names_a_variable(text: &str) -> bool {
+    let identifier = !text.is_empty()
+        && text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !identifier {
+        return false;
+    }
+    let underscores = text.matches('_').count();
+    let upper = text.chars().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = text.chars().filter(|c| c.is_ascii_lowercase()).count();
+    let screaming = lower == 0 && underscores >= 1;
+    let snake = upper == 0 && underscores >= 2;
+    let camel = underscores == 0 && lower > 0 && text.chars().skip(1).filter(|c| c.is_ascii_uppercase()).count() >= 2;
+    screaming || snake || camel
 }
 
 /// A Unix time (in seconds) more than a year after now. Values too large to

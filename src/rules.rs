@@ -182,6 +182,7 @@ enum ValueClass {
     UntrustedKeyId,
     List,
     FarFutureTimestamp,
+    NamesAVariable,
 }
 
 // ---------------------------------------------------------------- compiled form
@@ -325,6 +326,9 @@ pub enum Predicate {
     List,
     /// An integer Unix time more than a year after today.
     FarFutureTimestamp,
+    /// A string that reads as the name of a variable or setting
+    /// (`"AWS_SECRET_ACCESS_KEY"`, `"aws_secret_access_key"`), not a secret.
+    NamesAVariable,
     /// A local set up by a call or struct literal, on which one of these
     /// methods is called or fields assigned (`set_audience`, `aud`).
     ConfiguredBy(Vec<String>),
@@ -935,6 +939,7 @@ fn compile_condition(
             ValueClass::UntrustedKeyId => Predicate::UntrustedKeyId,
             ValueClass::List => Predicate::List,
             ValueClass::FarFutureTimestamp => Predicate::FarFutureTimestamp,
+            ValueClass::NamesAVariable => Predicate::NamesAVariable,
         }
     } else if let Some(v) = c.equals {
         Predicate::Equals(literal(v)?)

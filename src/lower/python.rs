@@ -578,7 +578,11 @@ impl<'s> PythonLowerer<'s> {
                     && let ValueKind::Dict { entries, .. } = &value.kind
                 {
                     for (key, entry) in entries {
-                        if let ValueKind::Str(key_name) = &key.kind {
+                        // `SIMPLE_JWT = {"SIGNING_KEY": …}`: settings keys are
+                        // upper case; `EMOJI = {"secret": "㊙"}` is data.
+                        if let ValueKind::Str(key_name) = &key.kind
+                            && is_setting_key(key_name)
+                        {
                             self.module.settings.push(Setting {
                                 name: key_name.clone(),
                                 container: Some(name.clone()),
@@ -1031,6 +1035,14 @@ impl<'s> PythonLowerer<'s> {
         }
         Value::new(ValueKind::Template(parts), span)
     }
+}
+
+/// An upper-case identifier with at least one letter: how settings are named.
+fn is_setting_key(key: &str) -> bool {
+    key.chars().any(|c| c.is_ascii_uppercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Joins operands of a string `+` into template parts, flattening nested
