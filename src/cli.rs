@@ -1,20 +1,25 @@
-//! The command line: argument parsing (clap), the `check` command, and
-//! exit codes.
+//! The command line: argument parsing (clap), the `check`, `rules` and
+//! `explain` commands, and exit codes.
 //!
 //! Exit codes: 0 no finding at or above `--fail-on`; 1 findings at or above
 //! it; 2 usage error, unreadable path, malformed rule file, or internal error.
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::discover::discover;
-use crate::lint::{Linter, RunOutcome};
+use crate::docs;
+use crate::lint::{FileOutcome, Linter, Notice, RunOutcome};
+use crate::model::{Language, NoteKind};
 use crate::report;
-use crate::rules::{Severity, load_rules};
-use crate::source::DEFAULT_MAX_FILE_SIZE;
+use crate::rules::{Rule, Severity, load_rules};
+use crate::source::{DEFAULT_MAX_FILE_SIZE, decode_source};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -24,6 +29,11 @@ Examples:
   authlint check --output-format json .   machine-readable findings
   authlint check --fail-on error .        let warnings pass the CI gate
   authlint check --rules ./authlint-rules add your own rule files
+  authlint check --output-format sarif --output authlint.sarif .
+                                          a SARIF log for code scanning or an editor
+  authlint check --stdin-filename app/auth.py - < app/auth.py
+                                          lint standard input as if it were that file
+  authlint explain JWT101                 what a rule reports, why, and how to fix it
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
 2 usage error, unreadable path, malformed rule file or internal error.";
@@ -45,17 +55,30 @@ enum Command {
     /// Lint Python and Rust files for JWT and secret-handling mistakes.
     #[command(after_help = EXAMPLES)]
     Check(CheckArgs),
+    /// List every rule: code, name, severity, languages and what it reports.
+    Rules(RulesArgs),
+    /// Print a rule's documentation: what it reports, why, examples, references.
+    Explain(ExplainArgs),
 }
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Files and directories to lint.
-    #[arg(default_value = ".")]
+    /// Files and directories to lint [default: .]; `-` reads standard input
+    /// (with --stdin-filename).
     paths: Vec<PathBuf>,
 
     /// How to print findings.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     output_format: OutputFormat,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Lint standard input as if it were this file: its extension picks the
+    /// language, and reports name it. Editors use this for unsaved buffers.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 
     /// The lowest severity that makes the run exit with code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
@@ -84,8 +107,50 @@ struct CheckArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
+    /// Code frames for people.
+    Text,
+    /// The stable JSON contract for tools.
+    Json,
+    /// SARIF 2.1.0, for code scanning (GitHub) and editors.
+    Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+}
+
+#[derive(clap::Args)]
+struct RulesArgs {
+    /// How to print the list.
+    #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+    output_format: CatalogFormat,
+
+    /// A directory of extra rule files (*.toml) to list too; may be repeated.
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+
+    /// Write one markdown page per rule into DIR (`docs/rules` in this
+    /// repository) and remove pages of rules that no longer exist.
+    #[arg(long, value_name = "DIR")]
+    write_docs: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CatalogFormat {
     Text,
     Json,
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// The rule's code (`JWT101`) or name (`decode-without-algorithms`).
+    code: String,
+
+    /// A directory of extra rule files (*.toml); may be repeated.
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+
+    /// Never colour the output (also: the NO_COLOR environment variable).
+    #[arg(long)]
+    no_color: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -115,30 +180,55 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Rules(args) => list_rules(args),
+        Command::Explain(args) => explain(args),
     }
 }
 
 fn check(args: CheckArgs) -> ExitCode {
     let color_err = !args.no_color && no_color_unset() && std::io::stderr().is_terminal();
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if reads_stdin && (args.paths.len() > 1 || args.stdin_filename.is_none()) {
+        return usage_error("`-` (standard input) needs --stdin-filename PATH and cannot be mixed with other paths");
+    }
+    if args.stdin_filename.is_some() && !args.paths.is_empty() && !reads_stdin {
+        return usage_error("--stdin-filename lints standard input: pass `-` as the only path");
+    }
     let rules = match load_rules(&args.rules) {
         Ok(rules) => rules,
         Err(error) => return fail(miette::Report::new(error), color_err),
     };
-    let discovery = match discover(&args.paths) {
-        Ok(discovery) => discovery,
-        Err(error) => return fail(miette::Report::new(error), color_err),
-    };
     let linter = Linter::new(&rules, args.max_file_size);
-    let outcome = match linter.run(&discovery, &args.paths, args.threads) {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            eprintln!("authlint: cannot start worker threads: {error}");
-            return ExitCode::from(EXIT_ERROR);
+    let outcome = if let Some(stdin_path) = &args.stdin_filename {
+        match lint_stdin(&linter, stdin_path, args.max_file_size) {
+            Ok(outcome) => outcome,
+            Err(message) => {
+                eprintln!("authlint: {message}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    } else {
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let discovery = match discover(&paths) {
+            Ok(discovery) => discovery,
+            Err(error) => return fail(miette::Report::new(error), color_err),
+        };
+        match linter.run(&discovery, &paths, args.threads) {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                eprintln!("authlint: cannot start worker threads: {error}");
+                return ExitCode::from(EXIT_ERROR);
+            }
         }
     };
 
-    let color_out = !args.no_color && no_color_unset() && std::io::stdout().is_terminal();
-    let (stdout_text, stderr_text) = match args.output_format {
+    // Colour is for a terminal: never in a file written with --output.
+    let color_out = args.output.is_none() && !args.no_color && no_color_unset() && std::io::stdout().is_terminal();
+    let (report_text, stderr_text) = match args.output_format {
         OutputFormat::Text => report::text::render(
             &outcome,
             &report::text::TextOptions {
@@ -147,11 +237,201 @@ fn check(args: CheckArgs) -> ExitCode {
             },
         ),
         OutputFormat::Json => (report::json::render(&outcome), String::new()),
+        OutputFormat::Sarif => {
+            let source_root = match std::env::current_dir() {
+                Ok(dir) => dir,
+                Err(error) => {
+                    eprintln!("authlint: cannot tell the working directory for SARIF's %SRCROOT%: {error}");
+                    return ExitCode::from(EXIT_ERROR);
+                }
+            };
+            let builtin_codes = docs::builtin_codes();
+            let context = report::sarif::SarifContext {
+                rules: &rules,
+                builtin_codes: &builtin_codes,
+                source_root: &source_root,
+            };
+            (report::sarif::render(&outcome, &context), String::new())
+        }
+        OutputFormat::Github => report::github::render(&outcome, args.quiet),
     };
-    // A closed pipe (`authlint check | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(stdout_text.as_bytes());
+    match &args.output {
+        Some(path) => {
+            if let Err(error) = write_report(path, &report_text) {
+                eprintln!("authlint: cannot write the report to {}: {error}", path.display());
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+        // A closed pipe (`authlint check | head`) is not an error worth a panic.
+        None => {
+            let _ = std::io::stdout().lock().write_all(report_text.as_bytes());
+        }
+    }
     let _ = std::io::stderr().lock().write_all(stderr_text.as_bytes());
     exit_code(&outcome, args.fail_on)
+}
+
+/// Writes a report file, creating its directory (`reports/authlint.sarif`).
+fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, text)
+}
+
+/// Lints standard input as if it were the file `path`. Input that is not
+/// source (binary, not UTF-8, too large, or of an unknown language) is a
+/// `skipped` notice, as the same file on disk would be.
+fn lint_stdin(linter: &Linter, path: &Path, max_file_size: u64) -> Result<RunOutcome, String> {
+    let started = Instant::now();
+    let display = path.to_string_lossy().into_owned();
+    let mut bytes = Vec::new();
+    // Read one byte past the limit to tell "at the limit" from "over it"
+    // without reading an endless stream to its end.
+    std::io::stdin()
+        .lock()
+        .take(max_file_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let (file, mut outcome) = if bytes.len() as u64 > max_file_size {
+        notice_only(
+            &display,
+            NoteKind::Skipped,
+            format!("larger than the {max_file_size} byte limit"),
+        )
+    } else {
+        match decode_source(bytes) {
+            Err(reason) => notice_only(&display, NoteKind::Skipped, reason.0),
+            Ok(source) => match stdin_language(path, &source) {
+                None => notice_only(&display, NoteKind::Skipped, "not a Python or Rust file".to_string()),
+                // The same isolation the parallel run gives each file.
+                Some(language) => catch_unwind(AssertUnwindSafe(|| linter.lint_text(language, &display, source)))
+                    .unwrap_or_else(|_| {
+                        notice_only(
+                            &display,
+                            NoteKind::InternalError,
+                            "authlint failed on this file; please report it".to_string(),
+                        )
+                    }),
+            },
+        }
+    };
+    outcome.files_skipped = usize::from(file.skipped);
+    outcome.files_scanned = 1 - outcome.files_skipped;
+    outcome.files_parsed = usize::from(file.parsed);
+    outcome.internal_errors = file
+        .notices
+        .iter()
+        .filter(|n| n.kind == NoteKind::InternalError)
+        .count();
+    outcome.files = vec![file];
+    outcome.elapsed_ms = started.elapsed().as_millis();
+    Ok(outcome)
+}
+
+/// The outcome of a file that produced one whole-file notice and nothing
+/// else, in the shape `Linter::lint_text` returns.
+fn notice_only(path: &str, kind: NoteKind, message: String) -> (FileOutcome, RunOutcome) {
+    let file = FileOutcome {
+        path: path.to_string(),
+        findings: Vec::new(),
+        notices: vec![Notice {
+            kind,
+            path: path.to_string(),
+            line: None,
+            column: None,
+            message,
+        }],
+        skipped: kind == NoteKind::Skipped,
+        parsed: kind == NoteKind::InternalError,
+    };
+    let outcome = RunOutcome {
+        files: Vec::new(),
+        sources: BTreeMap::new(),
+        secret_spans: BTreeMap::new(),
+        files_scanned: 0,
+        files_skipped: 0,
+        files_parsed: 0,
+        internal_errors: 0,
+        elapsed_ms: 0,
+    };
+    (file, outcome)
+}
+
+/// The language of standard input: by the extension of --stdin-filename,
+/// or a `python` shebang when it has none (as for a named file).
+fn stdin_language(path: &Path, source: &str) -> Option<Language> {
+    if let Some(language) = Language::from_path(path) {
+        return Some(language);
+    }
+    let first_line = source.lines().next().unwrap_or_default();
+    (path.extension().is_none() && first_line.starts_with("#!") && first_line.contains("python"))
+        .then_some(Language::Python)
+}
+
+fn list_rules(args: RulesArgs) -> ExitCode {
+    let color_err = no_color_unset() && std::io::stderr().is_terminal();
+    let rules = match load_rules(&args.rules) {
+        Ok(rules) => rules,
+        Err(error) => return fail(miette::Report::new(error), color_err),
+    };
+    if let Some(dir) = &args.write_docs {
+        let builtin = docs::builtin_codes();
+        return match docs::write_rule_docs(dir, &rules, &builtin) {
+            Ok((written, removed)) => {
+                eprintln!("wrote {} rule pages to {}", written.len(), dir.display());
+                for name in removed {
+                    eprintln!("removed {name}: no rule has that code any more");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("authlint: cannot write rule pages to {}: {error}", dir.display());
+                ExitCode::from(EXIT_ERROR)
+            }
+        };
+    }
+    let text = match args.output_format {
+        CatalogFormat::Text => docs::catalog_table(&rules),
+        CatalogFormat::Json => docs::catalog_json(&rules, &docs::builtin_codes()),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn explain(args: ExplainArgs) -> ExitCode {
+    let color_err = !args.no_color && no_color_unset() && std::io::stderr().is_terminal();
+    let rules = match load_rules(&args.rules) {
+        Ok(rules) => rules,
+        Err(error) => return fail(miette::Report::new(error), color_err),
+    };
+    let Some(rule) = docs::find_rule(&rules, args.code.trim()) else {
+        return unknown_rule(&rules, &args.code);
+    };
+    let builtin = docs::builtin_codes().contains(&rule.code);
+    let style = docs::TerminalStyle {
+        color: !args.no_color && no_color_unset() && std::io::stdout().is_terminal(),
+        width: Some(80),
+    };
+    let text = docs::render_for_terminal(&docs::rule_page_markdown(rule, builtin), style);
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn unknown_rule(rules: &[Rule], query: &str) -> ExitCode {
+    let nearest = docs::nearest_codes(rules, query);
+    let hint = if nearest.is_empty() {
+        "run `authlint rules` to list the rules".to_string()
+    } else {
+        format!("did you mean {}?", nearest.join(", "))
+    };
+    eprintln!("authlint: no rule has the code or name `{query}`; {hint}");
+    ExitCode::from(EXIT_ERROR)
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("authlint: {message}");
+    ExitCode::from(EXIT_ERROR)
 }
 
 fn exit_code(outcome: &RunOutcome, fail_on: FailOn) -> ExitCode {

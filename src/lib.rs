@@ -8,7 +8,9 @@
 
 pub mod cli;
 pub mod discover;
+pub mod docs;
 pub mod engine;
+pub mod fingerprint;
 pub mod lint;
 pub mod lower;
 pub mod model;

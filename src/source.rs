@@ -76,6 +76,11 @@ impl LineIndex {
         LineIndex { starts }
     }
 
+    /// The byte offset where 1-based `line` starts, if the text has it.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line.checked_sub(1)?).copied()
+    }
+
     /// 1-based line and 1-based column counted in Unicode characters.
     pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = offset.min(text.len());

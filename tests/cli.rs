@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::fixture_secrets;
 use serde_json::Value;
+
+mod common;
 
 fn authlint(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_authlint"))
@@ -400,44 +403,17 @@ fn no_output_format_prints_a_fixture_secret_in_full() {
     let root = repo_root();
     let secrets = fixture_secrets(&root);
     assert!(secrets.len() >= 8, "fixtures should hold fake secrets: {secrets:?}");
-    for format in ["text", "json"] {
+    for format in ["text", "json", "sarif", "github"] {
         let out = authlint(&["check", "--output-format", format, "fixtures", "examples"], &root);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        if format == "sarif" {
+            common::sarif_log(&out);
+        }
         let all = format!("{}{}", stdout(&out), stderr(&out));
         for secret in &secrets {
             assert!(!all.contains(secret.as_str()), "{format} output contains {secret}");
         }
     }
-}
-
-/// The fake secrets planted in fixtures and the example app.
-fn fixture_secrets(root: &Path) -> Vec<String> {
-    let mut secrets = Vec::new();
-    for dir in ["fixtures", "examples"] {
-        for entry in walk(&root.join(dir)) {
-            let text = std::fs::read_to_string(entry).unwrap_or_default();
-            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
-                if word.contains("-not-real-") || word.contains("not-real-") {
-                    secrets.push(word.to_string());
-                }
-            }
-        }
-    }
-    secrets.sort();
-    secrets.dedup();
-    secrets
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Output formats. Every format receives the same sorted run outcome; none
 //! of them ever prints a secret value (see `redact.rs`).
 
+pub mod github;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use crate::lint::RunOutcome;

@@ -1,0 +1,143 @@
+//! Helpers shared by the end-to-end tests: running the built binary,
+//! scratch files, the fixture secrets, and SARIF schema validation.
+//!
+//! Every SARIF log a test reads goes through `sarif_log`, which validates
+//! it against the official SARIF 2.1.0 schema before handing it over.
+
+// Each test crate includes this module and uses a different part of it.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+pub fn authlint(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_authlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the authlint binary runs")
+}
+
+/// Runs authlint with `input` on its standard input.
+pub fn authlint_with_stdin(args: &[&str], cwd: &Path, input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the authlint binary starts");
+    // authlint may exit before reading all of it (a usage error): a broken
+    // pipe here is part of what is being tested, not a failure.
+    let _ = child.stdin.take().expect("stdin is piped").write_all(input);
+    child.wait_with_output().expect("the authlint binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\n{}", stdout(output), stderr(output)))
+}
+
+pub fn write(root: &Path, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub const VULNERABLE_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key)\n";
+pub const CLEAN_PY: &str =
+    "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, algorithms=['HS256'])\n";
+
+/// The fake secrets planted in fixtures and the example app: every word
+/// containing `not-real-`.
+pub fn fixture_secrets(root: &Path) -> Vec<String> {
+    let mut secrets = Vec::new();
+    for dir in ["fixtures", "examples"] {
+        for entry in walk(&root.join(dir)) {
+            let text = std::fs::read_to_string(entry).unwrap_or_default();
+            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+                if word.contains("not-real-") {
+                    secrets.push(word.to_string());
+                }
+            }
+        }
+    }
+    secrets.sort();
+    secrets.dedup();
+    secrets
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The official SARIF 2.1.0 schema (OASIS, errata 01), checked in so the
+/// tests never need the network; its `$ref`s all point inside it.
+fn sarif_validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let schema: Value =
+            serde_json::from_str(include_str!("../data/sarif-schema-2.1.0.json")).expect("the schema is JSON");
+        jsonschema::draft4::options()
+            // `uri` and `uri-reference` formats are part of what is checked.
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("the SARIF schema compiles")
+    })
+}
+
+/// What makes `log` invalid SARIF 2.1.0, one line per schema violation.
+pub fn sarif_schema_errors(log: &Value) -> Vec<String> {
+    sarif_validator()
+        .iter_errors(log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// Parses a SARIF log and fails the test unless it is valid SARIF 2.1.0.
+pub fn assert_valid_sarif(bytes: &[u8]) -> Value {
+    let log: Value =
+        serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", String::from_utf8_lossy(bytes)));
+    let errors = sarif_schema_errors(&log);
+    assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
+    log
+}
+
+/// The SARIF log on a run's stdout, validated.
+pub fn sarif_log(output: &Output) -> Value {
+    assert!(
+        !output.stdout.is_empty(),
+        "no SARIF on stdout; stderr:\n{}",
+        stderr(output)
+    );
+    assert_valid_sarif(&output.stdout)
+}
