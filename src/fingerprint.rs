@@ -204,14 +204,8 @@ mod tests {
         // give the same fingerprint: only the redacted rendering is hashed.
         let a = "jwt.encode(p, 'abcd-fake-key-1111')\n";
         let b = "jwt.encode(p, 'abcd-fake-key-2222')\n";
-        let fa = prints(
-            a,
-            &[("SEC301", "'abcd-fake-key-1111'", Some("'abcd-fake-key-1111'"))],
-        );
-        let fb = prints(
-            b,
-            &[("SEC301", "'abcd-fake-key-2222'", Some("'abcd-fake-key-2222'"))],
-        );
+        let fa = prints(a, &[("SEC301", "'abcd-fake-key-1111'", Some("'abcd-fake-key-1111'"))]);
+        let fb = prints(b, &[("SEC301", "'abcd-fake-key-2222'", Some("'abcd-fake-key-2222'"))]);
         assert_eq!(fa, fb);
         // Without redaction the two would differ: the text is what is hashed.
         let raw_a = line_hash("SEC301", a, Span::new(0, 1));

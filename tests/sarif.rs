@@ -46,7 +46,8 @@ fn the_schema_check_rejects_what_sarif_forbids() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "auth.py", VULNERABLE_PY);
     let (_, log) = run_sarif(&["."], dir.path());
-    let mutations: [(&str, fn(&mut Value)); 4] = [
+    type Mutation = (&'static str, fn(&mut Value));
+    let mutations: [Mutation; 4] = [
         ("no version", |log| {
             log.as_object_mut().unwrap().remove("version");
         }),
@@ -483,4 +484,41 @@ fn the_output_flag_writes_the_log_to_a_file() {
     assert!(out.stdout.is_empty(), "nothing on stdout: {}", stdout(&out));
     let log = assert_valid_sarif(&std::fs::read(dir.path().join("reports/authlint.sarif")).unwrap());
     assert_eq!(results(&log).len(), 1);
+}
+
+#[test]
+fn a_constant_resolved_in_another_file_is_a_related_location_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "xfile-key-not-real-5b1e07";
+    for package in ["app/__init__.py", "app/core/__init__.py", "app/api/__init__.py"] {
+        write(dir.path(), package, "");
+    }
+    write(
+        dir.path(),
+        "app/core/config.py",
+        format!("\"\"\"Settings.\"\"\"\nSECRET_KEY = '{secret}'\n"),
+    );
+    write(
+        dir.path(),
+        "app/api/deps.py",
+        "import jwt\nfrom app.core.config import SECRET_KEY\n\ndef f(t):\n    return jwt.decode(t, SECRET_KEY, algorithms=['HS256'])\n",
+    );
+    let (out, log) = run_sarif(&["app"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let result = results(&log)
+        .iter()
+        .find(|r| r["ruleId"] == "SEC301")
+        .expect("the hard-coded key is reported");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "app/api/deps.py"
+    );
+    let related = &result["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(related["artifactLocation"]["uri"], "app/core/config.py");
+    assert_eq!(related["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+    // The region is the literal on line 2: `SECRET_KEY = '…'` starts it at column 14.
+    assert_eq!(related["region"]["startLine"], 2);
+    assert_eq!(related["region"]["startColumn"], 14);
+    assert_eq!(related["region"]["endColumn"], 14 + secret.len() as u64 + 2);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(secret));
 }
