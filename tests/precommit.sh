@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Runs this repository's pre-commit hook with the real pre-commit, the way a
+# user's `.pre-commit-config.yaml` would: pre-commit (from PyPI, in a
+# throwaway virtualenv) builds authlint from the committed repository with
+# `cargo install` and runs it on a scratch git repository. The hook must fail
+# on vulnerable Python and Rust files and pass on a clean one.
+#
+# Needs python3 (with venv), git and cargo; reaches PyPI and crates.io only.
+# The release build takes a few minutes the first time; its artifacts are
+# kept in target/precommit-test (override with AUTHLINT_PRECOMMIT_TARGET).
+#
+# `pre-commit try-repo` builds the repository's HEAD, plus uncommitted
+# changes to tracked files: commit or `git add` a new file before testing it.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+say() { printf '%s\n' "-- precommit.sh: $*"; }
+
+say "creating a virtualenv in $work/venv and installing pre-commit from PyPI"
+python3 -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check pre-commit
+pre_commit="$work/venv/bin/pre-commit"
+say "$("$pre_commit" --version)"
+
+say "validating .pre-commit-hooks.yaml"
+"$pre_commit" validate-manifest "$repo/.pre-commit-hooks.yaml"
+
+# pre-commit's own cache (its clone of the repository and the installed
+# hook) lives in the scratch directory, so every run installs afresh.
+export PRE_COMMIT_HOME="$work/pre-commit-home"
+# `cargo install` inherits the environment: keep its build between runs.
+export CARGO_TARGET_DIR="${AUTHLINT_PRECOMMIT_TARGET:-$repo/target/precommit-test}"
+# pre-commit must not pick up the surrounding repository's git state.
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+
+scratch="$work/scratch"
+mkdir -p "$scratch/app" "$scratch/src"
+cat > "$scratch/app/vulnerable.py" <<'PY'
+import jwt
+
+
+def current_user(token, key):
+    return jwt.decode(token, key)
+PY
+cat > "$scratch/app/clean.py" <<'PY'
+import jwt
+
+
+def current_user(token, key):
+    return jwt.decode(token, key, algorithms=["RS256"])
+PY
+cat > "$scratch/src/vulnerable.rs" <<'RS'
+use jsonwebtoken::EncodingKey;
+
+pub fn signing_key() -> EncodingKey {
+    EncodingKey::from_secret(b"precommit-key-not-real-91c2")
+}
+RS
+echo "# Notes: jwt.decode(token, key) in prose is not code." > "$scratch/README.md"
+git -C "$scratch" init -q
+git -C "$scratch" add .
+
+# Runs the hook on the given files; prints pre-commit's output; returns its status.
+run_hook() {
+    local log="$work/hook.log" status=0
+    (cd "$scratch" && "$pre_commit" try-repo "$repo" authlint --files "$@") > "$log" 2>&1 || status=$?
+    sed 's/^/    | /' "$log"
+    cp "$log" "$work/last.log"
+    return "$status"
+}
+
+failures=0
+expect() {
+    local expectation="$1" pattern="$2"
+    shift 2
+    local status=0
+    say "pre-commit try-repo $repo authlint --files $* (expect: $expectation)"
+    run_hook "$@" || status=$?
+    if [ "$expectation" = fail ] && [ "$status" -eq 0 ]; then
+        say "FAILED: the hook passed on $*"
+        failures=$((failures + 1))
+    elif [ "$expectation" != fail ] && [ "$status" -ne 0 ]; then
+        say "FAILED: the hook failed (exit $status) on $*"
+        failures=$((failures + 1))
+    elif ! grep -q -- "$pattern" "$work/last.log"; then
+        # A failure must be authlint's finding, not a broken install.
+        say "FAILED: the output lacks '$pattern'"
+        failures=$((failures + 1))
+    else
+        say "ok"
+    fi
+}
+
+expect fail "JWT101" app/vulnerable.py
+expect fail "SEC301" src/vulnerable.rs
+expect pass "Passed" app/clean.py
+# types_or: a markdown file is not given to authlint at all.
+expect pass "no files to check" README.md
+
+if [ "$failures" -ne 0 ]; then
+    say "$failures check(s) failed"
+    exit 1
+fi
+say "all checks passed"
