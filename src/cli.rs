@@ -284,7 +284,8 @@ fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
 /// `skipped` notice, as the same file on disk would be.
 fn lint_stdin(linter: &Linter, path: &Path, max_file_size: u64) -> Result<RunOutcome, String> {
     let started = Instant::now();
-    let display = path.to_string_lossy().into_owned();
+    // Named as discovery names files: `./app/x.py` reads as `app/x.py`.
+    let display = path.strip_prefix(".").unwrap_or(path).to_string_lossy().into_owned();
     let mut bytes = Vec::new();
     // Read one byte past the limit to tell "at the limit" from "over it"
     // without reading an endless stream to its end.

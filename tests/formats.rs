@@ -191,6 +191,20 @@ fn stdin_is_linted_as_the_named_file() {
     assert_eq!(from_stdin["findings"], from_disk["findings"]);
     assert_eq!(from_stdin["findings"][0]["path"], "app/auth.py");
     assert_eq!(from_stdin["summary"]["files_scanned"], 1);
+    // `./app/auth.py` is named as the walk would name it.
+    let dotted = authlint_with_stdin(
+        &[
+            "check",
+            "--output-format",
+            "json",
+            "--stdin-filename",
+            "./app/auth.py",
+            "-",
+        ],
+        dir.path(),
+        VULNERABLE_PY.as_bytes(),
+    );
+    assert_eq!(json(&dotted)["findings"][0]["path"], "app/auth.py");
 
     // The file need not exist: an editor's unsaved buffer.
     let out = authlint_with_stdin(
