@@ -43,14 +43,21 @@ import jwt
 
 
 def current_user(token, key):
-    return jwt.decode(token, key)
+    return jwt.decode(token, key, audience="api", issuer="https://issuer.example", options={"require": ["exp"]})
 PY
 cat > "$scratch/app/clean.py" <<'PY'
 import jwt
 
 
 def current_user(token, key):
-    return jwt.decode(token, key, algorithms=["RS256"])
+    return jwt.decode(
+        token,
+        key,
+        algorithms=["RS256"],
+        audience="api",
+        issuer="https://issuer.example",
+        options={"require": ["exp"]},
+    )
 PY
 cat > "$scratch/src/vulnerable.rs" <<'RS'
 use jsonwebtoken::EncodingKey;

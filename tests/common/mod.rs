@@ -64,9 +64,9 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub const VULNERABLE_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key)\n";
-pub const CLEAN_PY: &str =
-    "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, algorithms=['HS256'])\n";
+/// A file with exactly one finding (JWT101), and its fixed version with none.
+pub const VULNERABLE_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, audience='api', issuer='https://issuer', options={'require': ['exp']})\n";
+pub const CLEAN_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, algorithms=['HS256'], audience='api', issuer='https://issuer', options={'require': ['exp']})\n";
 
 /// The fake secrets planted in fixtures and the example app: every word
 /// containing `not-real-`.
