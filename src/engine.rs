@@ -183,16 +183,22 @@ const MAX_DERIVATION_DEPTH: usize = 12;
 
 pub struct Engine<'a> {
     rules: &'a [Rule],
-    policy: &'a Policy,
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(rules: &'a [Rule], policy: &'a Policy) -> Self {
-        Engine { rules, policy }
+    pub fn new(rules: &'a [Rule]) -> Self {
+        Engine { rules }
     }
 
-    /// Runs the rules whose indices are in `active` over one module.
-    pub fn check_module<'p>(&self, resolver: &Resolver<'p>, module_id: ModuleId, active: &[usize]) -> Vec<RawFinding> {
+    /// Runs the rules whose indices are in `active` over one module, with
+    /// the thresholds and name patterns of the configuration governing it.
+    pub fn check_module<'p>(
+        &self,
+        resolver: &Resolver<'p>,
+        module_id: ModuleId,
+        active: &[usize],
+        policy: &Policy,
+    ) -> Vec<RawFinding> {
         let module = resolver.module(module_id);
         let clauses: Vec<(usize, &Clause)> = active
             .iter()
@@ -205,7 +211,7 @@ impl<'a> Engine<'a> {
         }
         let ctx = Ctx {
             resolver,
-            policy: self.policy,
+            policy,
             module: module_id,
         };
         let has = |f: fn(&Subject) -> bool| clauses.iter().any(|(_, c)| f(&c.subject));
@@ -397,7 +403,7 @@ impl<'a> Engine<'a> {
         }
         let mut missing = Vec::new();
         for check in &clause.checks {
-            if clause.checks_from.is_some() && !self.policy.required_claims.contains(&check.name) {
+            if clause.checks_from.is_some() && !ctx.policy.required_claims.contains(&check.name) {
                 continue;
             }
             match ctx.evaluate(target, &check.condition) {

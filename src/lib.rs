@@ -6,7 +6,10 @@
 //! `model`) → `engine` (match `rules` with `resolve`) → `report`.
 //! `lint` runs it over all files in parallel; `cli` is the command line.
 
+pub mod baseline;
 pub mod cli;
+pub mod config;
+pub mod diff;
 pub mod discover;
 pub mod docs;
 pub mod engine;
@@ -22,4 +25,5 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod values;

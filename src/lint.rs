@@ -19,16 +19,17 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::config::{Overrides, Settings, selects};
 use crate::discover::{Discovery, SourcePath};
 use crate::engine::{Engine, RawFinding};
 use crate::lower::lower;
 use crate::model::{Language, NoteKind, Span};
-use crate::policy::Policy;
 use crate::prefilter::Prefilter;
 use crate::project::{ModuleNamer, Project, ProjectModule, rust_module_path};
 use crate::resolve::Resolver;
 use crate::rules::{Rule, Severity};
 use crate::source::{LineIndex, read_source};
+use crate::suppress::{FileSuppressions, parse_suppressions};
 
 /// Worker threads get a generous stack: lowering is depth-bounded, but syn's
 /// parser recurses on nested Rust expressions.
@@ -118,30 +119,59 @@ enum Stage1 {
         module: Box<ProjectModule>,
         active: Vec<usize>,
         notices: Vec<Notice>,
+        suppressions: FileSuppressions,
     },
     /// Read, but no keyword matched: not parsed unless imported from.
     Quiet {
         path: PathBuf,
         display: String,
         language: Language,
+        suppressions: FileSuppressions,
     },
     /// Not checked: skipped or failed.
     Done(FileOutcome),
 }
 
+/// The settings governing each file (see `config.rs`), looked up by the
+/// path the file is reported under.
+pub struct FileSettings {
+    pub default: Arc<Settings>,
+    pub by_path: HashMap<String, Arc<Settings>>,
+}
+
+impl FileSettings {
+    pub fn get(&self, path: &str) -> &Settings {
+        self.by_path.get(path).unwrap_or(&self.default)
+    }
+}
+
 pub struct Linter<'r> {
     rules: &'r [Rule],
     prefilter: Prefilter,
-    policy: Policy,
+    settings: FileSettings,
     max_file_size: u64,
 }
 
 impl<'r> Linter<'r> {
+    /// A linter with the default settings for every file.
     pub fn new(rules: &'r [Rule], max_file_size: u64) -> Self {
+        let default = crate::config::resolve(None, &Overrides::default(), rules)
+            .expect("the default settings name no rule and cannot be wrong");
+        Self::with_settings(
+            rules,
+            max_file_size,
+            FileSettings {
+                default: Arc::new(default),
+                by_path: HashMap::new(),
+            },
+        )
+    }
+
+    pub fn with_settings(rules: &'r [Rule], max_file_size: u64, settings: FileSettings) -> Self {
         Linter {
             rules,
             prefilter: Prefilter::new(rules),
-            policy: Policy::default(),
+            settings,
             max_file_size,
         }
     }
@@ -182,22 +212,31 @@ impl<'r> Linter<'r> {
         let mut files = Vec::new();
         let mut lowered = Vec::new();
         let mut quiet = Vec::new();
+        let mut all_suppressions: HashMap<String, FileSuppressions> = HashMap::new();
         for item in stage1 {
             match item {
                 Stage1::Lowered {
                     module,
                     active,
                     notices,
-                } => lowered.push((*module, active, notices)),
+                    suppressions,
+                } => {
+                    all_suppressions.insert(module.path.clone(), suppressions);
+                    lowered.push((*module, active, notices));
+                }
                 Stage1::Quiet {
                     path,
                     display,
                     language,
+                    suppressions,
                 } => {
+                    let mut notices = Vec::new();
+                    // Nothing can be suppressed in a file no rule looked at.
+                    self.suppression_notices(&display, &suppressions, &[], &mut notices);
                     files.push(FileOutcome {
                         path: display.clone(),
                         findings: Vec::new(),
-                        notices: Vec::new(),
+                        notices,
                         skipped: false,
                         parsed: false,
                     });
@@ -232,7 +271,7 @@ impl<'r> Linter<'r> {
                 unparsed_names.insert(name, index);
             }
         }
-        let engine = Engine::new(self.rules, &self.policy);
+        let engine = Engine::new(self.rules);
 
         // Stage 3: the rules. A resolution that needs a module that was not
         // parsed (no keyword) records it; those modules are parsed and the
@@ -250,7 +289,8 @@ impl<'r> Linter<'r> {
                 .map(|&id| {
                     let (_, active, notices) = &linted[id];
                     let path = project.get(id).path.clone();
-                    match catch_unwind(AssertUnwindSafe(|| engine.check_module(&resolver, id, active))) {
+                    let policy = &self.settings.get(&path).policy;
+                    match catch_unwind(AssertUnwindSafe(|| engine.check_module(&resolver, id, active, policy))) {
                         Ok(raw) => (
                             id,
                             FileOutcome {
@@ -326,6 +366,8 @@ impl<'r> Linter<'r> {
             outcome
                 .findings
                 .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
+            let suppressions = all_suppressions.remove(&outcome.path).unwrap_or_default();
+            self.apply_settings(&mut outcome, &suppressions);
             if !outcome.findings.is_empty() {
                 sources.insert(outcome.path.clone(), project.get(id).source.clone());
             }
@@ -368,12 +410,14 @@ impl<'r> Linter<'r> {
             Ok(source) => source,
             Err(reason) => return Stage1::Done(skipped_outcome(display.to_string(), reason.0)),
         };
-        let active = self.prefilter.active_rules(file.language, &source);
+        let suppressions = parse_suppressions(&source, file.language);
+        let active = self.active_rules(file.language, display, &source);
         if active.is_empty() {
             return Stage1::Quiet {
                 path: file.path.clone(),
                 display: display.to_string(),
                 language: file.language,
+                suppressions,
             };
         }
         let (module, notices) = lower_file(file.language, display, source);
@@ -381,6 +425,77 @@ impl<'r> Linter<'r> {
             module: Box::new(module),
             active,
             notices,
+            suppressions,
+        }
+    }
+
+    /// The rules whose keywords the file holds and its settings enable.
+    fn active_rules(&self, language: Language, path: &str, source: &str) -> Vec<usize> {
+        let settings = self.settings.get(path);
+        let mut active = self.prefilter.active_rules(language, source);
+        active.retain(|&rule| settings.enabled.get(rule).copied().unwrap_or(true));
+        active
+    }
+
+    /// Per-file settings after the rules ran: severity overrides,
+    /// `per-file-ignores`, and inline suppressions (with notices for bare
+    /// and, when asked, unused ones).
+    fn apply_settings(&self, outcome: &mut FileOutcome, suppressions: &FileSuppressions) {
+        let settings = self.settings.get(&outcome.path);
+        let ignored = settings.ignored_for(Path::new(&outcome.path));
+        let mut used = Vec::new();
+        outcome.findings.retain_mut(|finding| {
+            if let Some(severity) = settings.severity.get(&finding.code) {
+                finding.severity = *severity;
+            }
+            if ignored.iter().any(|selector| selects(selector, &finding.code)) {
+                return false;
+            }
+            match suppressions.matching(&finding.code, finding.line) {
+                Some(hit) => {
+                    used.push(hit);
+                    false
+                }
+                None => true,
+            }
+        });
+        let path = outcome.path.clone();
+        self.suppression_notices(&path, suppressions, &used, &mut outcome.notices);
+    }
+
+    fn suppression_notices(
+        &self,
+        path: &str,
+        suppressions: &FileSuppressions,
+        used: &[(usize, usize)],
+        notices: &mut Vec<Notice>,
+    ) {
+        for line in &suppressions.bare {
+            notices.push(Notice {
+                kind: NoteKind::Suppression,
+                path: path.to_string(),
+                line: Some(*line),
+                column: None,
+                message: "`authlint: ignore` without codes is not honoured: name what you suppress, \
+                          e.g. `authlint: ignore[JWT101]`"
+                    .to_string(),
+            });
+        }
+        if !self.settings.get(path).report_unused_suppressions {
+            return;
+        }
+        for (index, suppression) in suppressions.suppressions.iter().enumerate() {
+            for (which, code) in suppression.codes.iter().enumerate() {
+                if !used.contains(&(index, which)) {
+                    notices.push(Notice {
+                        kind: NoteKind::UnusedSuppression,
+                        path: path.to_string(),
+                        line: Some(suppression.comment_line),
+                        column: None,
+                        message: format!("unused suppression: no `{code}` finding here to suppress"),
+                    });
+                }
+            }
         }
     }
 
@@ -440,7 +555,8 @@ impl<'r> Linter<'r> {
     /// a project of one file.
     pub fn lint_text(&self, language: Language, path: &str, source: String) -> (FileOutcome, RunOutcome) {
         let discovery = Discovery::default();
-        let active = self.prefilter.active_rules(language, &source);
+        let suppressions = parse_suppressions(&source, language);
+        let active = self.active_rules(language, path, &source);
         let mut outcome = RunOutcome {
             files: Vec::new(),
             sources: BTreeMap::new(),
@@ -453,10 +569,12 @@ impl<'r> Linter<'r> {
         };
         let _ = discovery;
         if active.is_empty() {
+            let mut notices = Vec::new();
+            self.suppression_notices(path, &suppressions, &[], &mut notices);
             let file = FileOutcome {
                 path: path.to_string(),
                 findings: Vec::new(),
-                notices: Vec::new(),
+                notices,
                 skipped: false,
                 parsed: false,
             };
@@ -465,8 +583,8 @@ impl<'r> Linter<'r> {
         let (module, notices) = lower_file(language, path, source);
         let project = Project::single(module);
         let resolver = Resolver::new(&project);
-        let engine = Engine::new(self.rules, &self.policy);
-        let raw = engine.check_module(&resolver, 0, &active);
+        let engine = Engine::new(self.rules);
+        let raw = engine.check_module(&resolver, 0, &active, &self.settings.get(path).policy);
         let mut indexes = HashMap::new();
         let mut findings: Vec<Finding> = raw
             .into_iter()
@@ -484,13 +602,14 @@ impl<'r> Linter<'r> {
         findings.sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
         outcome.files_parsed = 1;
         outcome.sources.insert(path.to_string(), project.get(0).source.clone());
-        let file = FileOutcome {
+        let mut file = FileOutcome {
             path: path.to_string(),
             findings,
             notices,
             skipped: false,
             parsed: true,
         };
+        self.apply_settings(&mut file, &suppressions);
         (file, outcome)
     }
 }

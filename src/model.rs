@@ -284,6 +284,10 @@ pub enum NoteKind {
     DepthLimit,
     Skipped,
     InternalError,
+    /// A suppression comment that is not honoured (it names no code).
+    Suppression,
+    /// A suppression comment that silenced nothing.
+    UnusedSuppression,
 }
 
 impl NoteKind {
@@ -293,6 +297,8 @@ impl NoteKind {
             NoteKind::DepthLimit => "depth-limit",
             NoteKind::Skipped => "skipped",
             NoteKind::InternalError => "internal-error",
+            NoteKind::Suppression => "suppression",
+            NoteKind::UnusedSuppression => "unused-suppression",
         }
     }
 }

@@ -19,10 +19,10 @@ pub struct NameClass {
 }
 
 impl NameClass {
-    pub fn new(include: &[&str], exclude: &[&str]) -> Result<Self, globset::Error> {
+    pub fn new<S: AsRef<str>>(include: &[S], exclude: &[S]) -> Result<Self, globset::Error> {
         Ok(NameClass {
-            include: include.iter().map(|s| s.to_string()).collect(),
-            exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            include: include.iter().map(|s| s.as_ref().to_string()).collect(),
+            exclude: exclude.iter().map(|s| s.as_ref().to_string()).collect(),
             include_set: glob_set(include)?,
             exclude_set: glob_set(exclude)?,
         })
@@ -34,11 +34,11 @@ impl NameClass {
     }
 }
 
-fn glob_set(patterns: &[&str]) -> Result<GlobSet, globset::Error> {
+fn glob_set<S: AsRef<str>>(patterns: &[S]) -> Result<GlobSet, globset::Error> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
         builder.add(
-            GlobBuilder::new(&pattern.to_ascii_lowercase())
+            GlobBuilder::new(&pattern.as_ref().to_ascii_lowercase())
                 .literal_separator(false)
                 .build()?,
         );

@@ -61,7 +61,7 @@ fn sarif_level(severity: Severity) -> &'static str {
 
 /// The notice kinds, declared once in `tool.driver.notifications` and
 /// referenced by index from each notification.
-const NOTICE_KINDS: [(NoteKind, &str, &str); 4] = [
+const NOTICE_KINDS: [(NoteKind, &str, &str); 6] = [
     (
         NoteKind::Skipped,
         "note",
@@ -81,6 +81,16 @@ const NOTICE_KINDS: [(NoteKind, &str, &str); 4] = [
         NoteKind::InternalError,
         "error",
         "authlint failed on a file; its other files were still checked.",
+    ),
+    (
+        NoteKind::Suppression,
+        "warning",
+        "A suppression comment names no rule and is not honoured.",
+    ),
+    (
+        NoteKind::UnusedSuppression,
+        "note",
+        "A suppression comment silenced nothing.",
     ),
 ];
 

@@ -1,0 +1,114 @@
+//! New-code gating: the lines added or changed since a git ref, from
+//! `git diff -U0 REF`, so only findings on them are reported ("clean as you
+//! code"). Files git does not track yet are new in every line.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Added line ranges (1-based, inclusive) per absolute file path; `None`
+/// for a file that is new as a whole.
+pub struct ChangedLines {
+    files: HashMap<PathBuf, Option<Vec<(usize, usize)>>>,
+}
+
+impl ChangedLines {
+    /// Whether `line` of `path` is new since the ref.
+    pub fn contains(&self, path: &Path, line: usize) -> bool {
+        match self.files.get(&crate::config::absolute(path)) {
+            Some(None) => true,
+            Some(Some(ranges)) => ranges.iter().any(|(start, end)| (*start..=*end).contains(&line)),
+            None => false,
+        }
+    }
+}
+
+fn git(args: &[&str]) -> Result<String, String> {
+    let output = Command::new("git")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The lines changed in the working tree relative to `base`.
+pub fn changed_since(base: &str) -> Result<ChangedLines, String> {
+    let root = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
+    git(&["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")])
+        .map_err(|_| format!("`{base}` is not a commit git knows"))?;
+    let diff = git(&["diff", "-U0", "--no-color", "--no-ext-diff", base, "--"])?;
+    let mut files = parse_diff(&diff, &root);
+    for untracked in git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?.lines() {
+        files.insert(root.join(untracked), None);
+    }
+    Ok(ChangedLines { files })
+}
+
+/// Parses `git diff -U0` output: `+++ b/path` then `@@ -a,b +c,d @@` hunks.
+fn parse_diff(diff: &str, root: &Path) -> HashMap<PathBuf, Option<Vec<(usize, usize)>>> {
+    let mut files: HashMap<PathBuf, Option<Vec<(usize, usize)>>> = HashMap::new();
+    let mut current: Option<PathBuf> = None;
+    for line in diff.lines() {
+        if let Some(path) = line.strip_prefix("+++ ") {
+            current = path.strip_prefix("b/").map(|p| root.join(p));
+            if let Some(path) = &current {
+                files.entry(path.clone()).or_insert_with(|| Some(Vec::new()));
+            }
+        } else if let Some(hunk) = line.strip_prefix("@@ ") {
+            let Some(path) = &current else { continue };
+            let Some(added) = hunk.split_whitespace().find(|part| part.starts_with('+')) else {
+                continue;
+            };
+            let mut numbers = added[1..].split(',');
+            let start: usize = numbers.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            let count: usize = numbers.next().map_or(Some(1), |n| n.parse().ok()).unwrap_or(0);
+            if count > 0
+                && let Some(Some(ranges)) = files.get_mut(path)
+            {
+                ranges.push((start, start + count - 1));
+            }
+        }
+    }
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hunks_become_added_ranges() {
+        let diff = "\
+diff --git a/app.py b/app.py
+--- a/app.py
++++ b/app.py
+@@ -3,0 +4,2 @@ def f():
++    a
++    b
+@@ -10 +12 @@
+-old
++new
+@@ -20,3 +22,0 @@
+-gone
+diff --git a/new.py b/new.py
+--- /dev/null
++++ b/new.py
+@@ -0,0 +1,3 @@
++x
+";
+        let files = parse_diff(diff, Path::new("/repo"));
+        assert_eq!(files[Path::new("/repo/app.py")], Some(vec![(4, 5), (12, 12)]));
+        assert_eq!(files[Path::new("/repo/new.py")], Some(vec![(1, 3)]));
+        let lines = ChangedLines { files };
+        assert!(lines.contains(Path::new("/repo/app.py"), 5));
+        assert!(!lines.contains(Path::new("/repo/app.py"), 6));
+        assert!(!lines.contains(Path::new("/repo/other.py"), 1));
+    }
+}

@@ -1,0 +1,170 @@
+//! Inline suppressions: `# authlint: ignore[JWT101]` (`// authlint: …` in
+//! Rust) on the finding's line, or alone on the line directly above it;
+//! `# authlint: ignore-file[SEC303]` anywhere in a file; an optional reason
+//! after `--`. A bare `ignore` without codes is not honoured: suppress what
+//! you mean.
+
+use crate::config::selects;
+use crate::model::Language;
+
+#[derive(Clone, Debug)]
+pub struct Suppression {
+    /// The 1-based line the comment is on.
+    pub comment_line: usize,
+    /// The line whose findings it suppresses; `None` for `ignore-file`.
+    pub applies_to: Option<usize>,
+    /// Codes or prefixes.
+    pub codes: Vec<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FileSuppressions {
+    pub suppressions: Vec<Suppression>,
+    /// Lines with an `ignore` that names no code.
+    pub bare: Vec<usize>,
+}
+
+impl FileSuppressions {
+    pub fn is_empty(&self) -> bool {
+        self.suppressions.is_empty() && self.bare.is_empty()
+    }
+
+    /// The index of the suppression that silences `code` on `line`, if any.
+    pub fn matching(&self, code: &str, line: usize) -> Option<(usize, usize)> {
+        self.suppressions.iter().enumerate().find_map(|(i, s)| {
+            let applies = s.applies_to.is_none_or(|l| l == line);
+            let which = s.codes.iter().position(|selector| selects(selector, code))?;
+            applies.then_some((i, which))
+        })
+    }
+}
+
+/// Finds the suppression comments in a file. Cheap when there are none.
+pub fn parse_suppressions(source: &str, language: Language) -> FileSuppressions {
+    let mut found = FileSuppressions::default();
+    if !source.contains("authlint:") {
+        return found;
+    }
+    let marker = match language {
+        Language::Python => "#",
+        Language::Rust => "//",
+    };
+    let lines: Vec<&str> = source.lines().collect();
+    for (index, line) in lines.iter().enumerate() {
+        let Some(at) = line.find("authlint:") else { continue };
+        let Some(comment) = line[..at].rfind(marker) else {
+            continue;
+        };
+        // Only the comment marker (and spaces) may stand between it and
+        // `authlint:`, and the marker must not sit inside a string literal.
+        if !line[comment + marker.len()..at].trim().is_empty() || inside_string(&line[..comment]) {
+            continue;
+        }
+        let directive = line[at + "authlint:".len()..].trim_start();
+        let (file_wide, rest) = if let Some(rest) = directive.strip_prefix("ignore-file") {
+            (true, rest)
+        } else if let Some(rest) = directive.strip_prefix("ignore") {
+            (false, rest)
+        } else {
+            continue;
+        };
+        let line_number = index + 1;
+        let rest = rest.trim_start();
+        let Some(list) = rest.strip_prefix('[') else {
+            found.bare.push(line_number);
+            continue;
+        };
+        let Some(close) = list.find(']') else {
+            found.bare.push(line_number);
+            continue;
+        };
+        let codes: Vec<String> = list[..close]
+            .split(',')
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if codes.is_empty() {
+            found.bare.push(line_number);
+            continue;
+        }
+        let reason = list[close + 1..]
+            .trim_start()
+            .strip_prefix("--")
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        let own_line = line[..comment].trim().is_empty();
+        let applies_to = if file_wide {
+            None
+        } else if own_line {
+            Some(line_number + 1)
+        } else {
+            Some(line_number)
+        };
+        found.suppressions.push(Suppression {
+            comment_line: line_number,
+            applies_to,
+            codes,
+            reason,
+        });
+    }
+    found
+}
+
+/// Whether the text before a comment marker leaves a string literal open:
+/// an odd number of unescaped `"` or `'`.
+fn inside_string(before: &str) -> bool {
+    let mut open: Option<char> = None;
+    let mut escaped = false;
+    for c in before.chars() {
+        match (open, c) {
+            (_, '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (None, '"' | '\'') if !escaped => open = Some(c),
+            (Some(q), c) if c == q && !escaped => open = None,
+            _ => {}
+        }
+        escaped = false;
+    }
+    open.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_is_understood() {
+        let src = "\
+x = 1  # authlint: ignore[JWT101, tok403] -- peeking at kid
+# authlint: ignore[SEC301]
+key = 'k'
+# authlint: ignore-file[SEC303]
+y = 2  # authlint: ignore
+z = 3  # authlint: ignore[]
+s = '# authlint: ignore[JWT101]'  # not a comment before it
+";
+        let found = parse_suppressions(src, Language::Python);
+        assert_eq!(found.suppressions.len(), 3);
+        let first = &found.suppressions[0];
+        assert_eq!(first.applies_to, Some(1));
+        assert_eq!(first.codes, ["JWT101", "TOK403"]);
+        assert_eq!(first.reason.as_deref(), Some("peeking at kid"));
+        assert_eq!(found.suppressions[1].applies_to, Some(3), "own line: the next line");
+        assert_eq!(found.suppressions[2].applies_to, None, "file-wide");
+        assert_eq!(found.bare, [5, 6]);
+        assert_eq!(found.matching("TOK403", 1), Some((0, 1)));
+        assert_eq!(found.matching("SEC303", 40), Some((2, 0)));
+        assert_eq!(found.matching("SEC301", 2), None);
+    }
+
+    #[test]
+    fn rust_comments() {
+        let src = "let k = from_secret(b\"x\"); // authlint: ignore[SEC301]\n";
+        let found = parse_suppressions(src, Language::Rust);
+        assert_eq!(found.suppressions[0].applies_to, Some(1));
+        assert!(parse_suppressions(src, Language::Python).is_empty());
+    }
+}
