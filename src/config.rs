@@ -14,6 +14,10 @@
 //! rule code, a bad glob or duration) stops the run with a diagnostic that
 //! points at it.
 
+// A configuration error carries the file's text for its code frame; it is
+// built once, on the way to exit code 2, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
