@@ -696,10 +696,10 @@ impl ConfigFinder {
 fn find_config_in(dir: &Path) -> Result<Option<LoadedConfig>, ConfigError> {
     for name in CONFIG_FILES {
         let candidate = dir.join(name);
-        if candidate.is_file() {
-            if let Some(config) = load_config(&candidate)? {
-                return Ok(Some(config));
-            }
+        if candidate.is_file()
+            && let Some(config) = load_config(&candidate)?
+        {
+            return Ok(Some(config));
         }
     }
     Ok(None)
@@ -845,7 +845,7 @@ mod tests {
             };
             assert!(err.message.contains(needle), "{}", err.message);
             let span = err.span.expect("points at the value");
-            assert!(span.len() > 0, "{text}");
+            assert!(!span.is_empty(), "{text}");
         }
     }
 
