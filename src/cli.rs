@@ -13,12 +13,16 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::discover::discover;
+use crate::baseline::{Baseline, BaselineEntry};
+use crate::config::{ConfigFinder, FailOn, Overrides, absolute, describe};
+use crate::discover::discover_with;
 use crate::docs;
+use crate::gitignore::GitignoreCache;
+use crate::lint::FileSettings;
 use crate::lint::{FileOutcome, Linter, Notice, RunOutcome};
 use crate::model::{Language, NoteKind};
 use crate::report;
-use crate::rules::{Rule, Severity, load_rules};
+use crate::rules::{Rule, load_rules};
 use crate::source::{DEFAULT_MAX_FILE_SIZE, decode_source};
 
 const EXAMPLES: &str = "\
@@ -80,9 +84,61 @@ struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
 
-    /// The lowest severity that makes the run exit with code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    fail_on: FailOn,
+    /// The lowest severity that makes the run exit with code 1 [default: warning].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+
+    /// Use this configuration file for every file (instead of the nearest).
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+
+    /// Use no configuration file: defaults and command-line flags only.
+    #[arg(long)]
+    isolated: bool,
+
+    /// Print the settings that apply (to the first path, or here) and where they come from, then exit.
+    #[arg(long)]
+    show_settings: bool,
+
+    /// Run only these rules: codes or prefixes (`JWT`, `SEC3`, `TOK401`), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    select: Option<Vec<String>>,
+
+    /// Do not run these rules: codes or prefixes, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    ignore: Option<Vec<String>>,
+
+    /// Run these rules as well as the selected ones.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    extend_select: Option<Vec<String>>,
+
+    /// Do not lint paths matching these globs (replaces the configuration's `exclude`).
+    #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+    exclude: Option<Vec<String>>,
+
+    /// Do not lint paths matching these globs either.
+    #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+    extend_exclude: Option<Vec<String>>,
+
+    /// Lint files `.gitignore` ignores (named files are always linted).
+    #[arg(long)]
+    no_respect_gitignore: bool,
+
+    /// Hide the findings recorded in this baseline file; report only new ones.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Record today's findings in this baseline file (with --baseline: drop the fixed ones).
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+
+    /// Report only findings on lines added or changed since this git ref.
+    #[arg(long, value_name = "REF")]
+    diff_base: Option<String>,
+
+    /// Report suppression comments that silenced nothing, as notes.
+    #[arg(long)]
+    report_unused_suppressions: bool,
 
     /// A directory of extra rule files (*.toml); may be repeated.
     #[arg(long = "rules", value_name = "DIR")]
@@ -153,25 +209,6 @@ struct ExplainArgs {
     no_color: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum FailOn {
-    Error,
-    Warning,
-    Note,
-    Never,
-}
-
-impl FailOn {
-    fn fails(self, severity: Severity) -> bool {
-        match self {
-            FailOn::Error => severity >= Severity::Error,
-            FailOn::Warning => severity >= Severity::Warning,
-            FailOn::Note => true,
-            FailOn::Never => false,
-        }
-    }
-}
-
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 
@@ -194,12 +231,52 @@ fn check(args: CheckArgs) -> ExitCode {
     if args.stdin_filename.is_some() && !args.paths.is_empty() && !reads_stdin {
         return usage_error("--stdin-filename lints standard input: pass `-` as the only path");
     }
-    let rules = match load_rules(&args.rules) {
+    let overrides = Overrides {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        extend_select: args.extend_select.clone(),
+        exclude: args.exclude.clone(),
+        extend_exclude: args.extend_exclude.clone(),
+        respect_gitignore: args.no_respect_gitignore.then_some(false),
+        fail_on: args.fail_on,
+        baseline: args.baseline.clone(),
+        report_unused_suppressions: args.report_unused_suppressions.then_some(true),
+    };
+    // Rule directories named by the configuration of the working directory
+    // join the built-in rules and `--rules`.
+    let mut rule_dirs = args.rules.clone();
+    match run_config_rules_dirs(&args) {
+        Ok(dirs) => rule_dirs.extend(dirs),
+        Err(error) => return fail(miette::Report::new(error), color_err),
+    }
+    let rules = match load_rules(&rule_dirs) {
         Ok(rules) => rules,
         Err(error) => return fail(miette::Report::new(error), color_err),
     };
-    let linter = Linter::new(&rules, args.max_file_size);
-    let outcome = if let Some(stdin_path) = &args.stdin_filename {
+    let mut finder = match ConfigFinder::new(overrides, args.config.as_deref(), args.isolated, &rules) {
+        Ok(finder) => finder,
+        Err(error) => return fail(miette::Report::new(error), color_err),
+    };
+    let here = args
+        .stdin_filename
+        .clone()
+        .or_else(|| args.paths.first().filter(|p| p.as_os_str() != "-").cloned())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let run_settings = match finder.settings_for(&here, &rules) {
+        Ok(settings) => settings,
+        Err(error) => return fail(miette::Report::new(error), color_err),
+    };
+    if args.show_settings {
+        print!("{}", describe(&run_settings, &rules));
+        return ExitCode::SUCCESS;
+    }
+
+    let mut outcome = if let Some(stdin_path) = &args.stdin_filename {
+        let settings = FileSettings {
+            default: run_settings.clone(),
+            by_path: BTreeMap::new().into_iter().collect(),
+        };
+        let linter = Linter::with_settings(&rules, args.max_file_size, settings);
         match lint_stdin(&linter, stdin_path, args.max_file_size) {
             Ok(outcome) => outcome,
             Err(message) => {
@@ -213,10 +290,43 @@ fn check(args: CheckArgs) -> ExitCode {
         } else {
             args.paths.clone()
         };
-        let discovery = match discover(&paths) {
+        // Below the given directories, configuration `exclude` globs and
+        // `.gitignore` decide; named files are always linted.
+        let mut gitignore = GitignoreCache::default();
+        let mut config_error = None;
+        let mut keep = |path: &Path, is_dir: bool| -> bool {
+            match finder.settings_for(path, &rules) {
+                Ok(settings) => {
+                    !settings.excludes(path)
+                        && !(settings.respect_gitignore && gitignore.is_ignored(&absolute(path), is_dir))
+                }
+                Err(error) => {
+                    config_error.get_or_insert(error);
+                    false
+                }
+            }
+        };
+        let discovery = match discover_with(&paths, &mut keep) {
             Ok(discovery) => discovery,
             Err(error) => return fail(miette::Report::new(error), color_err),
         };
+        if let Some(error) = config_error {
+            return fail(miette::Report::new(error), color_err);
+        }
+        let mut by_path = std::collections::HashMap::new();
+        for file in &discovery.files {
+            match finder.settings_for(&file.path, &rules) {
+                Ok(settings) => {
+                    by_path.insert(file.path.to_string_lossy().into_owned(), settings);
+                }
+                Err(error) => return fail(miette::Report::new(error), color_err),
+            }
+        }
+        let settings = FileSettings {
+            default: run_settings.clone(),
+            by_path,
+        };
+        let linter = Linter::with_settings(&rules, args.max_file_size, settings);
         match linter.run(&discovery, &paths, args.threads) {
             Ok(outcome) => outcome,
             Err(error) => {
@@ -225,6 +335,28 @@ fn check(args: CheckArgs) -> ExitCode {
             }
         }
     };
+
+    // Adoption gates, after suppressions: the baseline hides recorded
+    // findings, --diff-base keeps only those on new lines.
+    let baseline_path = run_settings.baseline.clone();
+    if let Err(message) = apply_baseline(&mut outcome, baseline_path.as_deref(), args.write_baseline.as_deref()) {
+        eprintln!("authlint: {message}");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    if let Some(base) = &args.diff_base {
+        match crate::diff::changed_since(base) {
+            Ok(changed) => {
+                for file in &mut outcome.files {
+                    file.findings.retain(|f| changed.contains(Path::new(&f.path), f.line));
+                }
+            }
+            Err(message) => {
+                eprintln!("authlint: --diff-base: {message}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    }
+    let fail_on = run_settings.fail_on;
 
     // Colour is for a terminal: never in a file written with --output.
     let color_out = args.output.is_none() && !args.no_color && no_color_unset() && std::io::stdout().is_terminal();
@@ -268,7 +400,85 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     }
     let _ = std::io::stderr().lock().write_all(stderr_text.as_bytes());
-    exit_code(&outcome, args.fail_on)
+    exit_code(&outcome, fail_on)
+}
+
+/// `rules-dirs` of the configuration governing the working directory (or
+/// the one given with `--config`), read before rules are loaded: rule codes
+/// in configurations are checked against the loaded rules.
+fn run_config_rules_dirs(args: &CheckArgs) -> Result<Vec<PathBuf>, crate::config::ConfigError> {
+    if args.isolated {
+        return Ok(Vec::new());
+    }
+    let config = match &args.config {
+        Some(path) => crate::config::load_config(path)?,
+        None => {
+            let mut found = None;
+            let cwd = absolute(Path::new("."));
+            let mut dir = Some(cwd.as_path());
+            while let Some(current) = dir {
+                if let Some(config) = crate::config::CONFIG_FILES
+                    .iter()
+                    .map(|name| current.join(name))
+                    .filter(|candidate| candidate.is_file())
+                    .map(|candidate| crate::config::load_config(&candidate))
+                    .find(|loaded| !matches!(loaded, Ok(None)))
+                {
+                    found = config?;
+                    break;
+                }
+                dir = current.parent();
+            }
+            found
+        }
+    };
+    Ok(config
+        .map(|c| {
+            let root = absolute(&c.path).parent().map(Path::to_path_buf).unwrap_or_default();
+            c.options.rules_dirs.iter().flatten().map(|d| root.join(d)).collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Hides the findings a baseline records and, with `write`, records the
+/// findings of this run: all of them, or with a baseline given, only those
+/// it already held (the fixed ones drop out, new ones are not absorbed).
+fn apply_baseline(outcome: &mut RunOutcome, read: Option<&Path>, write: Option<&Path>) -> Result<(), String> {
+    let existing = match read {
+        Some(path) if path.exists() || write.is_none() => Some(Baseline::read(path)?),
+        _ => None,
+    };
+    let mut matcher = existing.as_ref().map(Baseline::matcher);
+    let mut recorded = Vec::new();
+    let fingerprints: Vec<Vec<String>> = outcome
+        .files
+        .iter()
+        .map(|file| crate::fingerprint::file_fingerprints(outcome, file))
+        .collect();
+    for (file, prints) in outcome.files.iter_mut().zip(fingerprints) {
+        let mut kept = Vec::new();
+        for (finding, print) in file.findings.drain(..).zip(prints) {
+            let entry = BaselineEntry {
+                rule: finding.code.clone(),
+                path: finding.path.clone(),
+                fingerprint: print,
+                message: finding.message.clone(),
+            };
+            let known = matcher
+                .as_mut()
+                .is_some_and(|m| m.take(&entry.rule, &entry.path, &entry.fingerprint));
+            if write.is_some() && (existing.is_none() || known) {
+                recorded.push(entry);
+            } else if !known {
+                kept.push(finding);
+            }
+        }
+        file.findings = kept;
+    }
+    if let Some(path) = write {
+        Baseline::new(recorded).write(path)?;
+    }
+    Ok(())
 }
 
 /// Writes a report file, creating its directory (`reports/authlint.sarif`).

@@ -58,6 +58,14 @@ pub struct PathError {
 
 /// Walks `paths`; a path that does not exist or cannot be read is an error.
 pub fn discover(paths: &[PathBuf]) -> Result<Discovery, PathError> {
+    discover_with(paths, &mut |_, _| true)
+}
+
+/// Walks `paths`, keeping below each directory only the entries `keep`
+/// accepts (configuration `exclude` globs, `.gitignore`); `keep` gets the
+/// path and whether it is a directory. Files named on the command line are
+/// always kept.
+pub fn discover_with(paths: &[PathBuf], keep: &mut dyn FnMut(&Path, bool) -> bool) -> Result<Discovery, PathError> {
     let mut discovery = Discovery::default();
     for root in paths {
         let metadata = std::fs::metadata(root).map_err(|e| PathError {
@@ -68,7 +76,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, PathError> {
             },
         })?;
         if metadata.is_dir() {
-            walk_directory(root, &mut discovery);
+            walk_directory(root, &mut discovery, keep);
         } else {
             match language_of_named_file(root) {
                 Some(language) => discovery.files.push(SourcePath {
@@ -87,18 +95,27 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, PathError> {
     Ok(discovery)
 }
 
-fn walk_directory(root: &Path, discovery: &mut Discovery) {
+fn walk_directory(root: &Path, discovery: &mut Discovery, keep: &mut dyn FnMut(&Path, bool) -> bool) {
     let walker = WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| {
-            entry.depth() == 0
-                || !entry.file_type().is_dir()
-                || !entry
+            if entry.depth() == 0 {
+                return true;
+            }
+            let is_dir = entry.file_type().is_dir();
+            if is_dir
+                && entry
                     .file_name()
                     .to_str()
                     .is_some_and(|name| SKIPPED_DIRS.contains(&name))
+            {
+                return false;
+            }
+            // Only directories and source files are worth asking about.
+            let relevant = is_dir || Language::from_path(entry.path()).is_some();
+            !relevant || keep(entry.path(), is_dir)
         });
     for entry in walker {
         match entry {

@@ -14,6 +14,7 @@ pub mod discover;
 pub mod docs;
 pub mod engine;
 pub mod fingerprint;
+pub mod gitignore;
 pub mod lint;
 pub mod lower;
 pub mod model;
