@@ -58,7 +58,7 @@ struct Cli {
 enum Command {
     /// Lint Python and Rust files for JWT and secret-handling mistakes.
     #[command(after_help = EXAMPLES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule: code, name, severity, languages and what it reports.
     Rules(RulesArgs),
     /// Print a rule's documentation: what it reports, why, examples, references.
@@ -216,7 +216,7 @@ const EXIT_ERROR: u8 = 2;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules(args) => list_rules(args),
         Command::Explain(args) => explain(args),
     }
@@ -297,8 +297,8 @@ fn check(args: CheckArgs) -> ExitCode {
         let mut keep = |path: &Path, is_dir: bool| -> bool {
             match finder.settings_for(path, &rules) {
                 Ok(settings) => {
-                    !settings.excludes(path)
-                        && !(settings.respect_gitignore && gitignore.is_ignored(&absolute(path), is_dir))
+                    let ignored = settings.respect_gitignore && gitignore.is_ignored(&absolute(path), is_dir);
+                    !(settings.excludes(path) || ignored)
                 }
                 Err(error) => {
                     config_error.get_or_insert(error);
@@ -406,6 +406,7 @@ fn check(args: CheckArgs) -> ExitCode {
 /// `rules-dirs` of the configuration governing the working directory (or
 /// the one given with `--config`), read before rules are loaded: rule codes
 /// in configurations are checked against the loaded rules.
+#[allow(clippy::result_large_err)] // built once, on the way to exit code 2
 fn run_config_rules_dirs(args: &CheckArgs) -> Result<Vec<PathBuf>, crate::config::ConfigError> {
     if args.isolated {
         return Ok(Vec::new());
