@@ -433,24 +433,35 @@ pub fn resolve(config: Option<&LoadedConfig>, overrides: &Overrides, rules: &[Ru
             .as_ref()
             .map(|v| v.iter().map(|s| Spanned::new(0..0, s.clone())).collect())
     };
-    let select = from_cli(&overrides.select).or_else(|| options.select.clone());
-    let ignore = from_cli(&overrides.ignore).or_else(|| options.ignore.clone());
-    let extend_select = from_cli(&overrides.extend_select).or_else(|| options.extend_select.clone());
-
-    let checked = |list: Option<Vec<Spanned<String>>>| -> Result<Option<Vec<String>>, ConfigError> {
-        list.map(|l| l.iter().map(check_selector).collect()).transpose()
+    // Selections apply in order, the configuration's then the command
+    // line's: `select` starts over, `extend-select` adds, `ignore` removes.
+    let checked = |list: &Option<Vec<Spanned<String>>>| -> Result<Option<Vec<String>>, ConfigError> {
+        list.as_ref()
+            .map(|l| l.iter().map(check_selector).collect())
+            .transpose()
     };
-    let select = checked(select)?;
-    let ignore = checked(ignore)?.unwrap_or_default();
-    let extend_select = checked(extend_select)?.unwrap_or_default();
-    let enabled = rules
-        .iter()
-        .map(|rule| {
-            let selected = select.as_ref().is_none_or(|s| s.iter().any(|p| selects(p, &rule.code)))
-                || extend_select.iter().any(|p| selects(p, &rule.code));
-            selected && !ignore.iter().any(|p| selects(p, &rule.code))
-        })
-        .collect();
+    let steps = [
+        (
+            checked(&options.select)?,
+            checked(&options.extend_select)?,
+            checked(&options.ignore)?,
+        ),
+        (
+            checked(&from_cli(&overrides.select))?,
+            checked(&from_cli(&overrides.extend_select))?,
+            checked(&from_cli(&overrides.ignore))?,
+        ),
+    ];
+    let mut enabled = vec![true; rules.len()];
+    for (select, extend_select, ignore) in &steps {
+        for (on, rule) in enabled.iter_mut().zip(rules) {
+            let matches = |list: &Option<Vec<String>>| list.iter().flatten().any(|p| selects(p, &rule.code));
+            if select.is_some() {
+                *on = matches(select);
+            }
+            *on = (*on || matches(extend_select)) && !matches(ignore);
+        }
+    }
 
     let mut severity = HashMap::new();
     for (code, level) in options.severity.iter().flatten() {

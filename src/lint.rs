@@ -168,9 +168,14 @@ impl<'r> Linter<'r> {
     }
 
     pub fn with_settings(rules: &'r [Rule], max_file_size: u64, settings: FileSettings) -> Self {
+        let policies: Vec<&crate::policy::Policy> = std::iter::once(&settings.default)
+            .chain(settings.by_path.values())
+            .map(|s| &s.policy)
+            .collect();
+        let prefilter = Prefilter::with_policies(rules, &policies);
         Linter {
             rules,
-            prefilter: Prefilter::new(rules),
+            prefilter,
             settings,
             max_file_size,
         }

@@ -271,6 +271,25 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// The literal parts of the name patterns a configuration added to a
+    /// class (`*_token_seed` gives `_token_seed`): words a file must be able
+    /// to get past the keyword prefilter with.
+    pub fn added_words(&self, class: &str) -> Vec<String> {
+        let defaults = Policy::default();
+        let (Some(now), Some(before)) = (self.name_class(class), defaults.name_class(class)) else {
+            return Vec::new();
+        };
+        now.include
+            .iter()
+            .filter(|pattern| !before.include.contains(pattern))
+            .flat_map(|pattern| pattern.split(['*', '?', '[', ']', '{', '}', ',']))
+            .filter(|fragment| fragment.len() >= 3)
+            .map(str::to_string)
+            .collect()
+    }
+}
+
 pub const NAME_CLASSES: &[&str] = &["secret", "token", "credential-claim", "personal-claim"];
 pub const THRESHOLDS: &[&str] = &[
     "max-access-token-lifetime",

@@ -26,6 +26,12 @@ pub struct Prefilter {
 
 impl Prefilter {
     pub fn new(rules: &[Rule]) -> Self {
+        Self::with_policies(rules, &[])
+    }
+
+    /// A prefilter that also lets through the names the given policies added
+    /// to the name classes each rule consults.
+    pub fn with_policies(rules: &[Rule], policies: &[&crate::policy::Policy]) -> Self {
         let mut filters = Vec::new();
         for language in Language::ALL {
             let mut patterns: Vec<String> = Vec::new();
@@ -36,8 +42,18 @@ impl Prefilter {
                     continue;
                 }
                 language_rules.push((index, !rule.keywords_also.is_empty()));
-                let words = rule.keywords.iter().map(|k| (k, false));
-                let also = rule.keywords_also.iter().map(|k| (k, true));
+                let added: Vec<String> = rule
+                    .name_classes()
+                    .into_iter()
+                    .flat_map(|class| policies.iter().flat_map(move |p| p.added_words(class)))
+                    .collect();
+                let words = rule.keywords.iter().chain(&added).map(|k| (k, false));
+                let also_added = if rule.keywords_also.is_empty() {
+                    &[][..]
+                } else {
+                    &added[..]
+                };
+                let also = rule.keywords_also.iter().chain(also_added).map(|k| (k, true));
                 for (word, is_also) in words.chain(also) {
                     let word = word.to_ascii_lowercase();
                     let at = match patterns.iter().position(|p| *p == word) {

@@ -352,6 +352,42 @@ pub enum Literal {
     Int(i128),
 }
 
+impl Rule {
+    /// The policy name classes the rule's clauses consult: names a
+    /// configuration adds to them must also get files past the prefilter.
+    pub fn name_classes(&self) -> std::collections::BTreeSet<&str> {
+        let mut classes = std::collections::BTreeSet::new();
+        for clause in &self.clauses {
+            match &clause.subject {
+                Subject::Setting { class: Some(class), .. } | Subject::Parameter { class, .. } => {
+                    classes.insert(class.as_str());
+                }
+                _ => {}
+            }
+            let conditions = clause
+                .conditions
+                .iter()
+                .chain(&clause.unless)
+                .chain(clause.checks.iter().map(|c| &c.condition));
+            for condition in conditions {
+                if let Selector::KeywordInClass(class) = &condition.selector {
+                    classes.insert(class.as_str());
+                }
+                match &condition.predicate {
+                    Predicate::Names(class) | Predicate::HasKeyIn(class) => {
+                        classes.insert(class.as_str());
+                    }
+                    Predicate::BearerToken | Predicate::TokenInQuery => {
+                        classes.insert("token");
+                    }
+                    _ => {}
+                }
+            }
+        }
+        classes
+    }
+}
+
 // ---------------------------------------------------------------- errors
 
 /// A rule file that cannot be used, pointing at the offending TOML.

@@ -1,0 +1,464 @@
+//! End-to-end tests of adoption: configuration sources and settings, inline
+//! suppressions, the baseline, new-code gating, and configuration errors.
+//! Each test builds a scratch project in a temporary directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn authlint(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_authlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the authlint binary runs")
+}
+
+fn write(root: &Path, relative: &str, contents: &str) -> PathBuf {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// (path, line, rule) of every finding, and the notices' (path, kind).
+fn run_json(args: &[&str], cwd: &Path) -> (Vec<(String, u64, String)>, Vec<(String, String)>, Option<i32>) {
+    let mut all = vec!["check", "--output-format", "json"];
+    all.extend_from_slice(args);
+    let out = authlint(&all, cwd);
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
+    let findings = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let notices = report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["path"].as_str().unwrap().to_string(),
+                n["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (findings, notices, out.status.code())
+}
+
+fn rules_of(findings: &[(String, u64, String)]) -> Vec<&str> {
+    let mut rules: Vec<&str> = findings.iter().map(|(_, _, r)| r.as_str()).collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}
+
+/// JWT101 and JWT202 on line 4, SEC303 on line 2.
+const APP: &str = "import jwt\nSECRET_KEY = 'fixture-key-not-real-0601'\n\ndef f(t, k):\n    return jwt.decode(t, k)\n";
+
+#[test]
+fn every_configuration_source_is_found() {
+    for (file, text) in [
+        ("authlint.toml", "ignore = [\"JWT2\"]\n"),
+        (".authlint.toml", "ignore = [\"JWT2\"]\n"),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\n\n[tool.authlint]\nignore = [\"JWT2\"]\n",
+        ),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[package.metadata.authlint]\nignore = [\"JWT2\"]\n",
+        ),
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = []\n\n[workspace.metadata.authlint]\nignore = [\"JWT2\"]\n",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), file, text);
+        write(dir.path(), "app/auth.py", APP);
+        let (findings, _, _) = run_json(&["app"], dir.path());
+        assert_eq!(rules_of(&findings), ["JWT101", "SEC303"], "{file}: {text}");
+        let shown = stdout(&authlint(&["check", "--show-settings", "app"], dir.path()));
+        assert!(shown.contains(file), "{file}: {shown}");
+    }
+}
+
+#[test]
+fn the_nearest_configuration_wins_and_a_pyproject_without_a_table_is_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "authlint.toml", "ignore = [\"SEC\"]\n");
+    write(root, "app/auth.py", APP);
+    // A subproject with its own configuration: its files follow it.
+    write(root, "services/billing/authlint.toml", "ignore = [\"JWT\"]\n");
+    write(root, "services/billing/auth.py", APP);
+    // A pyproject without [tool.authlint] does not stop the search.
+    write(root, "services/mail/pyproject.toml", "[project]\nname = \"mail\"\n");
+    write(root, "services/mail/auth.py", APP);
+    let (findings, _, _) = run_json(&["."], root);
+    let by_file = |path: &str| -> Vec<String> {
+        findings
+            .iter()
+            .filter(|(p, _, _)| p == path)
+            .map(|(_, _, r)| r.clone())
+            .collect()
+    };
+    assert_eq!(by_file("app/auth.py"), ["JWT101", "JWT202"]);
+    assert_eq!(by_file("services/billing/auth.py"), ["SEC303"]);
+    assert_eq!(by_file("services/mail/auth.py"), ["JWT101", "JWT202"]);
+}
+
+#[test]
+fn config_flag_isolated_and_the_command_line_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "authlint.toml", "ignore = [\"JWT\"]\n");
+    write(root, "other.toml", "select = [\"JWT101\"]\n");
+    write(root, "app/auth.py", APP);
+    assert_eq!(rules_of(&run_json(&["app"], root).0), ["SEC303"]);
+    assert_eq!(
+        rules_of(&run_json(&["--config", "other.toml", "app"], root).0),
+        ["JWT101"]
+    );
+    assert_eq!(
+        rules_of(&run_json(&["--isolated", "app"], root).0),
+        ["JWT101", "JWT202", "SEC303"]
+    );
+    // Flags win over the file.
+    assert_eq!(
+        rules_of(&run_json(&["--select", "JWT2,SEC", "app"], root).0),
+        ["JWT202", "SEC303"]
+    );
+    assert_eq!(
+        rules_of(&run_json(&["--ignore", "SEC", "--extend-select", "JWT101", "app"], root).0),
+        ["JWT101"]
+    );
+}
+
+#[test]
+fn severity_fail_on_and_per_file_ignores() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "authlint.toml",
+        "fail-on = \"error\"\nignore = [\"JWT101\", \"SEC\"]\n\n[severity]\nJWT202 = \"note\"\n\n[per-file-ignores]\n\"tests/**\" = [\"JWT202\"]\n",
+    );
+    write(root, "app/auth.py", APP);
+    write(root, "tests/test_auth.py", APP);
+    let out = authlint(&["check", "--output-format", "json", "."], root);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["path"], "app/auth.py");
+    assert_eq!(findings[0]["severity"], "note");
+    // A note does not fail `fail-on = "error"`; the flag overrides the file.
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        authlint(&["check", "--fail-on", "note", "."], root).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn exclude_extend_exclude_and_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    write(root, ".gitignore", "generated/\n");
+    write(
+        root,
+        "authlint.toml",
+        "exclude = [\"legacy\"]\nextend-exclude = [\"**/*_pb2.py\"]\n",
+    );
+    for file in ["app/auth.py", "legacy/old.py", "app/api_pb2.py", "generated/client.py"] {
+        write(root, file, APP);
+    }
+    let files = |args: &[&str]| -> Vec<String> {
+        let mut paths: Vec<String> = run_json(args, root).0.into_iter().map(|(p, _, _)| p).collect();
+        paths.dedup();
+        paths
+    };
+    assert_eq!(files(&["."]), ["app/auth.py"]);
+    assert_eq!(
+        files(&["--no-respect-gitignore", "."]),
+        ["app/auth.py", "generated/client.py"]
+    );
+    // Named on the command line, a file is linted whatever excludes it.
+    assert_eq!(
+        files(&["legacy/old.py", "generated/client.py"]),
+        ["generated/client.py", "legacy/old.py"]
+    );
+    // The flag replaces the file's `exclude`; its `extend-exclude` still applies.
+    assert_eq!(files(&["--exclude", "app", "."]), ["legacy/old.py"]);
+    assert_eq!(files(&["--exclude", "nothing", "."]), ["app/auth.py", "legacy/old.py"]);
+}
+
+#[test]
+fn thresholds_and_name_patterns_are_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let app = "import jwt\nimport os\nfrom datetime import datetime, timedelta\n\n\
+def issue(u, k):\n    return jwt.encode({'sub': u, 'exp': datetime.utcnow() + timedelta(hours=8)}, k, algorithm='HS256')\n\n\
+def read(t, k):\n    return jwt.decode(t, k, algorithms=['HS256'], audience='a', options={'require': ['exp']})\n\n\
+APP_TOKEN_SEED = 'fixture-key-not-real-0602'\nSESSION_TICKET = os.getenv('SESSION_TICKET')\n\n\
+def log(session_ticket):\n    print(session_ticket)\n";
+    write(root, "app.py", app);
+    assert_eq!(
+        rules_of(&run_json(&["--isolated", "app.py"], root).0),
+        ["JWT202", "JWT204"],
+        "defaults: 8 hours is too long, iss is not checked"
+    );
+    write(
+        root,
+        "authlint.toml",
+        "max-access-token-lifetime = \"12h\"\nrequired-claims = [\"aud\", \"exp\"]\n\
+extend-secret-names = [\"*_token_seed\"]\nextend-token-names = [\"session_ticket\"]\n",
+    );
+    assert_eq!(rules_of(&run_json(&["app.py"], root).0), ["SEC303", "TOK403"]);
+    let shown = stdout(&authlint(&["check", "--show-settings"], root));
+    assert!(shown.contains("max-access-token-lifetime: 12 hours"), "{shown}");
+    assert!(shown.contains("required-claims: aud, exp"), "{shown}");
+    assert!(!shown.contains("fixture-key-not-real"), "settings never show a secret");
+}
+
+#[test]
+fn rules_dirs_load_custom_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let rule = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/rules/ORG501-decode-token-without-audience.toml"),
+    )
+    .unwrap();
+    write(root, "lint-rules/ORG501.toml", &rule);
+    write(
+        root,
+        "authlint.toml",
+        "rules-dirs = [\"lint-rules\"]\nselect = [\"ORG\"]\n",
+    );
+    write(
+        root,
+        "svc.py",
+        "from myorg.auth import decode_token\n\ndef f(t, k):\n    return decode_token(t, k)\n",
+    );
+    assert_eq!(rules_of(&run_json(&["svc.py"], root).0), ["ORG501"]);
+}
+
+#[test]
+fn every_suppression_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "app.py",
+        "import jwt\n\
+SECRET_KEY = 'fixture-key-not-real-0603'  # authlint: ignore[SEC303] -- rotated away in prod\n\n\
+def a(t, k):\n    # authlint: ignore[JWT101, JWT202]\n    return jwt.decode(t, k)\n\n\
+def b(t, k):\n    return jwt.decode(t, k)  # authlint: ignore[JWT1]\n\n\
+def c(t, k):\n    return jwt.decode(t, k)  # authlint: ignore\n\n\
+def d(t, k):\n    return jwt.decode(t, k, algorithms=['HS256'])  # authlint: ignore[JWT105]\n",
+    );
+    write(
+        root,
+        "file_wide.py",
+        "# authlint: ignore-file[SEC303]\nSECRET_KEY = 'fixture-key-not-real-0604'\n",
+    );
+    let (findings, notices, _) = run_json(&["."], root);
+    assert_eq!(
+        findings,
+        [
+            ("app.py".to_string(), 9, "JWT202".to_string()),
+            ("app.py".to_string(), 12, "JWT101".to_string()),
+            ("app.py".to_string(), 12, "JWT202".to_string()),
+            ("app.py".to_string(), 15, "JWT202".to_string()),
+        ]
+    );
+    // The bare `ignore` is refused with a notice; unused ones are silent by default.
+    assert_eq!(notices, [("app.py".to_string(), "suppression".to_string())]);
+    let (_, notices, code) = run_json(&["--report-unused-suppressions", "."], root);
+    assert!(
+        notices.contains(&("app.py".to_string(), "unused-suppression".to_string())),
+        "{notices:?}"
+    );
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert_eq!(code, Some(1), "unused suppressions are notes, findings still fail");
+}
+
+#[test]
+fn baseline_write_read_and_prune_survive_inserted_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "app.py", APP);
+    let out = authlint(&["check", "--write-baseline", "baseline.json", "."], root);
+    assert_eq!(out.status.code(), Some(0), "everything recorded: {}", stdout(&out));
+    let baseline = std::fs::read_to_string(root.join("baseline.json")).unwrap();
+    assert!(!baseline.contains("fixture-key-not-real-0601"), "{baseline}");
+    let recorded: Value = serde_json::from_str(&baseline).unwrap();
+    assert_eq!(recorded["findings"].as_array().unwrap().len(), 3);
+
+    // Unrelated lines above: still the same findings, hidden.
+    write(root, "app.py", &format!("\"\"\"Docs.\"\"\"\n\nimport os\n\n{APP}"));
+    let (findings, _, code) = run_json(&["--baseline", "baseline.json", "."], root);
+    assert!(findings.is_empty(), "{findings:?}");
+    assert_eq!(code, Some(0));
+
+    // A new finding is reported; a fixed one drops out when pruning.
+    let changed = format!("\"\"\"Docs.\"\"\"\n\nimport os\n\n{APP}").replace(
+        "jwt.decode(t, k)",
+        "jwt.decode(t, k, algorithms=['HS256'], audience='a', issuer='i', options={'require': ['exp']})",
+    ) + "\ndef g(t):\n    return jwt.decode(t, options={'verify_signature': False})\n";
+    write(root, "app.py", &changed);
+    let (findings, _, code) = run_json(&["--baseline", "baseline.json", "."], root);
+    assert_eq!(findings, [("app.py".to_string(), 12, "JWT105".to_string())]);
+    assert_eq!(code, Some(1));
+    authlint(
+        &[
+            "check",
+            "--baseline",
+            "baseline.json",
+            "--write-baseline",
+            "baseline.json",
+            ".",
+        ],
+        root,
+    );
+    let pruned: Value = serde_json::from_str(&std::fs::read_to_string(root.join("baseline.json")).unwrap()).unwrap();
+    let rules: Vec<&str> = pruned["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["SEC303"],
+        "JWT101/JWT202 were fixed; the new JWT105 is not absorbed"
+    );
+
+    // From the configuration, too.
+    write(root, "authlint.toml", "baseline = \"baseline.json\"\n");
+    let (findings, _, _) = run_json(&["."], root);
+    assert_eq!(findings, [("app.py".to_string(), 12, "JWT105".to_string())]);
+}
+
+fn git(root: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .expect("git runs");
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+#[test]
+fn diff_base_reports_only_new_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    write(root, "app.py", APP);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "legacy"]);
+    let mut changed = APP.to_string();
+    changed.push_str("\ndef g(t):\n    return jwt.decode(t, options={'verify_signature': False})\n");
+    write(root, "app.py", &changed);
+    write(
+        root,
+        "new.py",
+        "import jwt\n\ndef h(t, k):\n    return jwt.decode(t, k)\n",
+    );
+    let (findings, _, _) = run_json(&["--diff-base", "HEAD", "."], root);
+    assert_eq!(
+        findings,
+        [
+            ("app.py".to_string(), 8, "JWT105".to_string()),
+            ("new.py".to_string(), 4, "JWT101".to_string()),
+            ("new.py".to_string(), 4, "JWT202".to_string()),
+        ]
+    );
+    let out = authlint(&["check", "--diff-base", "no-such-ref", "."], root);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no-such-ref"), "{}", stderr(&out));
+}
+
+#[test]
+fn configuration_mistakes_exit_2_and_point_at_the_spot() {
+    for (text, message, frame, help) in [
+        (
+            "selct = [\"JWT\"]\n",
+            "unknown field `selct`",
+            "selct",
+            Some("did you mean `select`?"),
+        ),
+        ("respect-gitignore = \"yes\"\n", "invalid type", "\"yes\"", None),
+        (
+            "select = [\"JWT1O1\"]\n",
+            "no rule has the code or prefix `JWT1O1`",
+            "\"JWT1O1\"",
+            Some("did you mean `JWT101`?"),
+        ),
+        ("exclude = [\"src/[a\"]\n", "bad glob", "\"src/[a\"", None),
+        (
+            "max-leeway = \"5 fortnights\"\n",
+            "unknown unit",
+            "\"5 fortnights\"",
+            None,
+        ),
+        (
+            "[per-file-ignores]\n\"tests/**\" = [\"SEC9\"]\n",
+            "no rule has the code or prefix `SEC9`",
+            "\"SEC9\"",
+            None,
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "authlint.toml", text);
+        write(dir.path(), "app.py", APP);
+        let out = authlint(&["check", "."], dir.path());
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = stderr(&out);
+        assert!(err.contains(message), "{text}: {err}");
+        assert!(err.contains("authlint.toml"), "{err}");
+        assert!(err.contains(frame), "the frame shows the offending value: {err}");
+        if let Some(help) = help {
+            assert!(err.contains(help), "{err}");
+        }
+    }
+    // In a pyproject.toml, the span is within the whole file.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[project]\nname = \"x\"\n\n[tool.authlint]\nfail-on = \"sometimes\"\n",
+    );
+    write(dir.path(), "app.py", APP);
+    let out = authlint(&["check", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("fail-on = \"sometimes\""), "{}", stderr(&out));
+}
