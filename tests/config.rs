@@ -31,8 +31,11 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// (path, line, rule) of every finding, and the notices' (path, kind).
-fn run_json(args: &[&str], cwd: &Path) -> (Vec<(String, u64, String)>, Vec<(String, String)>, Option<i32>) {
+/// (path, line, rule) of a finding.
+type Found = (String, u64, String);
+
+/// Every finding, the notices' (path, kind), and the exit code.
+fn run_json(args: &[&str], cwd: &Path) -> (Vec<Found>, Vec<(String, String)>, Option<i32>) {
     let mut all = vec!["check", "--output-format", "json"];
     all.extend_from_slice(args);
     let out = authlint(&all, cwd);
@@ -64,7 +67,7 @@ fn run_json(args: &[&str], cwd: &Path) -> (Vec<(String, u64, String)>, Vec<(Stri
     (findings, notices, out.status.code())
 }
 
-fn rules_of(findings: &[(String, u64, String)]) -> Vec<&str> {
+fn rules_of(findings: &[Found]) -> Vec<&str> {
     let mut rules: Vec<&str> = findings.iter().map(|(_, _, r)| r.as_str()).collect();
     rules.sort();
     rules.dedup();
