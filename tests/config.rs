@@ -465,3 +465,20 @@ fn configuration_mistakes_exit_2_and_point_at_the_spot() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("fail-on = \"sometimes\""), "{}", stderr(&out));
 }
+
+#[test]
+fn the_readme_example_configuration_is_valid() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("```toml\n# authlint.toml\n").expect("the README has the example") + "```toml\n".len();
+    let example = &readme[start..start + readme[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "authlint.toml", example);
+    std::fs::create_dir_all(dir.path().join("lint/authlint-rules")).unwrap();
+    write(dir.path(), ".authlint-baseline.json", "{\"version\": 1, \"findings\": []}");
+    let out = authlint(&["check", "--show-settings"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert!(shown.contains("max-access-token-lifetime: 15 minutes"), "{shown}");
+    assert!(shown.contains("TOK403=error"), "{shown}");
+    assert!(shown.contains("report-unused-suppressions: true"), "{shown}");
+}
