@@ -22,8 +22,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::diagnostic::TomlFileError;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -198,24 +198,13 @@ struct CargoMetadata {
 }
 
 /// A configuration mistake, pointing at the offending TOML.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(authlint::config))]
-pub struct ConfigError {
-    message: String,
-    #[source_code]
-    source_code: NamedSource<String>,
-    #[label("{label}")]
-    span: Option<SourceSpan>,
-    label: String,
-    #[help]
-    help: Option<String>,
-}
+pub type ConfigError = TomlFileError;
 
-impl ConfigError {
-    pub fn message(&self) -> &str {
-        &self.message
-    }
+const CODE: &str = "authlint::config";
+
+/// An error about a configuration that has no text to point into.
+fn plain_error(what: &str, message: String, help: Option<String>) -> ConfigError {
+    TomlFileError::new(CODE, what, "", message, None, help)
 }
 
 /// A configuration file that was found and read.
@@ -233,25 +222,21 @@ impl LoadedConfig {
         span: Option<std::ops::Range<usize>>,
         help: Option<String>,
     ) -> ConfigError {
-        ConfigError {
-            message: format!("invalid configuration in {}: {}", self.path.display(), message.into()),
-            source_code: NamedSource::new(self.path.display().to_string(), self.text.to_string()).with_language("toml"),
-            span: span.map(|r| SourceSpan::from(r.start..r.end)),
-            label: "here".to_string(),
-            help,
-        }
+        let file = self.path.display().to_string();
+        let message = format!("invalid configuration in {file}: {}", message.into());
+        TomlFileError::new(CODE, &file, &self.text, message, span, help)
     }
 }
 
 /// Reads a configuration file. `Ok(None)` for a `pyproject.toml` or
 /// `Cargo.toml` without an authlint table.
 pub fn load_config(path: &Path) -> Result<Option<LoadedConfig>, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        message: format!("cannot read {}: {e}", path.display()),
-        source_code: NamedSource::new(path.display().to_string(), String::new()),
-        span: None,
-        label: String::new(),
-        help: None,
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        plain_error(
+            &path.display().to_string(),
+            format!("cannot read {}: {e}", path.display()),
+            None,
+        )
     })?;
     parse_config(path, text)
 }
@@ -406,13 +391,11 @@ pub fn resolve(config: Option<&LoadedConfig>, overrides: &Overrides, rules: &[Ru
     let fail = |message: String, span: Option<std::ops::Range<usize>>, help: Option<String>| -> ConfigError {
         match config {
             Some(c) => c.error(message, span, help),
-            None => ConfigError {
-                message: format!("invalid option on the command line: {message}"),
-                source_code: NamedSource::new("command line", String::new()),
-                span: None,
-                label: String::new(),
+            None => plain_error(
+                "command line",
+                format!("invalid option on the command line: {message}"),
                 help,
-            },
+            ),
         }
     };
     let codes: Vec<&str> = rules.iter().map(|r| r.code.as_str()).collect();
@@ -650,12 +633,12 @@ impl ConfigFinder {
         let forced = if isolated {
             Some(None)
         } else if let Some(path) = forced_config {
-            let loaded = load_config(path)?.ok_or_else(|| ConfigError {
-                message: format!("{} has no authlint configuration table", path.display()),
-                source_code: NamedSource::new(path.display().to_string(), String::new()),
-                span: None,
-                label: String::new(),
-                help: Some("pyproject.toml needs [tool.authlint]; Cargo.toml [package.metadata.authlint]".into()),
+            let loaded = load_config(path)?.ok_or_else(|| {
+                plain_error(
+                    &path.display().to_string(),
+                    format!("{} has no authlint configuration table", path.display()),
+                    Some("pyproject.toml needs [tool.authlint]; Cargo.toml [package.metadata.authlint]".into()),
+                )
             })?;
             Some(Some(Arc::new(resolve(Some(&loaded), &overrides, rules)?)))
         } else {
@@ -841,7 +824,7 @@ mod tests {
             Ok(_) => panic!("an unknown key is an error"),
         };
         assert_eq!(err.help.as_deref(), Some("did you mean `select`?"));
-        assert!(text[err.span.unwrap().offset()..].starts_with("selct"));
+        assert!(text[err.span.unwrap().start..].starts_with("selct"));
 
         for (text, needle) in [
             ("select = [\"JWT999\"]\n", "no rule has the code or prefix"),

@@ -8,7 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::Diagnostic;
+
+use crate::diagnostic::TomlFileError;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -391,19 +393,7 @@ impl Rule {
 // ---------------------------------------------------------------- errors
 
 /// A rule file that cannot be used, pointing at the offending TOML.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(authlint::rule_file))]
-pub struct RuleFileError {
-    message: String,
-    #[source_code]
-    source_code: NamedSource<String>,
-    #[label("{label}")]
-    span: Option<SourceSpan>,
-    label: String,
-    #[help]
-    help: Option<String>,
-}
+pub type RuleFileError = TomlFileError;
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum RuleLoadError {
@@ -436,13 +426,16 @@ impl FileContext<'_> {
         label: &str,
         help: Option<String>,
     ) -> RuleLoadError {
-        RuleLoadError::File(Box::new(RuleFileError {
-            message: format!("invalid rule file {}: {}", self.name, message.into()),
-            source_code: NamedSource::new(self.name, self.text.to_string()).with_language("toml"),
-            span: span.map(|r| SourceSpan::from(r.start..r.end)),
-            label: label.to_string(),
+        let mut error = TomlFileError::new(
+            "authlint::rule_file",
+            self.name,
+            self.text,
+            format!("invalid rule file {}: {}", self.name, message.into()),
+            span,
             help,
-        }))
+        );
+        error.label = label.to_string();
+        RuleLoadError::File(Box::new(error))
     }
 }
 
@@ -1092,7 +1085,7 @@ where = [{ argument = "audience", is = "missing" }]
         let text = VALID.replace("help = ", "hepl = ");
         let err = error_of(&text);
         let span = err.span.expect("points somewhere");
-        assert!(text[span.offset()..].starts_with("hepl"), "{}", err.message);
+        assert!(text[span.start..].starts_with("hepl"), "{}", err.message);
     }
 
     #[test]

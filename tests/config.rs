@@ -2,34 +2,14 @@
 //! suppressions, the baseline, new-code gating, and configuration errors.
 //! Each test builds a scratch project in a temporary directory.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
-fn authlint(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_authlint"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the authlint binary runs")
-}
+use common::{authlint, stderr, stdout, write};
 
-fn write(root: &Path, relative: &str, contents: &str) -> PathBuf {
-    let path = root.join(relative);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, contents).unwrap();
-    path
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+mod common;
 
 /// (path, line, rule) of a finding.
 type Found = (String, u64, String);
@@ -319,7 +299,7 @@ fn baseline_write_read_and_prune_survive_inserted_lines() {
     assert_eq!(recorded["findings"].as_array().unwrap().len(), 3);
 
     // Unrelated lines above: still the same findings, hidden.
-    write(root, "app.py", &format!("\"\"\"Docs.\"\"\"\n\nimport os\n\n{APP}"));
+    write(root, "app.py", format!("\"\"\"Docs.\"\"\"\n\nimport os\n\n{APP}"));
     let (findings, _, code) = run_json(&["--baseline", "baseline.json", "."], root);
     assert!(findings.is_empty(), "{findings:?}");
     assert_eq!(code, Some(0));
@@ -469,12 +449,19 @@ fn configuration_mistakes_exit_2_and_point_at_the_spot() {
 #[test]
 fn the_readme_example_configuration_is_valid() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme.find("```toml\n# authlint.toml\n").expect("the README has the example") + "```toml\n".len();
+    let start = readme
+        .find("```toml\n# authlint.toml\n")
+        .expect("the README has the example")
+        + "```toml\n".len();
     let example = &readme[start..start + readme[start..].find("```").unwrap()];
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "authlint.toml", example);
     std::fs::create_dir_all(dir.path().join("lint/authlint-rules")).unwrap();
-    write(dir.path(), ".authlint-baseline.json", "{\"version\": 1, \"findings\": []}");
+    write(
+        dir.path(),
+        ".authlint-baseline.json",
+        "{\"version\": 1, \"findings\": []}",
+    );
     let out = authlint(&["check", "--show-settings"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let shown = stdout(&out);
