@@ -168,10 +168,14 @@ impl<'r> Linter<'r> {
     }
 
     pub fn with_settings(rules: &'r [Rule], max_file_size: u64, settings: FileSettings) -> Self {
-        let policies: Vec<&crate::policy::Policy> = std::iter::once(&settings.default)
-            .chain(settings.by_path.values())
-            .map(|s| &s.policy)
-            .collect();
+        // One entry per distinct configuration, not per file.
+        let mut distinct: Vec<&Arc<Settings>> = Vec::new();
+        for candidate in std::iter::once(&settings.default).chain(settings.by_path.values()) {
+            if !distinct.iter().any(|known| Arc::ptr_eq(known, candidate)) {
+                distinct.push(candidate);
+            }
+        }
+        let policies: Vec<&crate::policy::Policy> = distinct.iter().map(|s| &s.policy).collect();
         let prefilter = Prefilter::with_policies(rules, &policies);
         Linter {
             rules,

@@ -276,7 +276,8 @@ impl Policy {
     /// class (`*_token_seed` gives `_token_seed`): words a file must be able
     /// to get past the keyword prefilter with.
     pub fn added_words(&self, class: &str) -> Vec<String> {
-        let defaults = Policy::default();
+        static DEFAULTS: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
+        let defaults = DEFAULTS.get_or_init(Policy::default);
         let (Some(now), Some(before)) = (self.name_class(class), defaults.name_class(class)) else {
             return Vec::new();
         };
