@@ -2,7 +2,8 @@
 //! `explain` commands, and exit codes.
 //!
 //! Exit codes: 0 no finding at or above `--fail-on`; 1 findings at or above
-//! it; 2 usage error, unreadable path, malformed rule file, or internal error.
+//! it; 2 usage error, unreadable path, malformed rule or configuration file,
+//! unreadable baseline, bad --diff-base, or internal error.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
@@ -38,9 +39,14 @@ Examples:
   authlint check --stdin-filename app/auth.py - < app/auth.py
                                           lint standard input as if it were that file
   authlint explain JWT101                 what a rule reports, why, and how to fix it
+  authlint check --write-baseline .authlint-baseline.json
+                                          record today's findings; then --baseline FILE
+                                          reports only new ones
+  authlint check --diff-base origin/main  only findings on lines changed since a git ref
+  authlint check --show-settings          the settings in force and the file they come from
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
-2 usage error, unreadable path, malformed rule file or internal error.";
+2 usage error, unreadable path, malformed rule or configuration file, or internal error.";
 
 #[derive(Parser)]
 #[command(
