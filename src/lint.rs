@@ -563,7 +563,6 @@ impl<'r> Linter<'r> {
     /// Lints text that did not come from disk (`--stdin-filename`, tests):
     /// a project of one file.
     pub fn lint_text(&self, language: Language, path: &str, source: String) -> (FileOutcome, RunOutcome) {
-        let discovery = Discovery::default();
         let suppressions = parse_suppressions(&source, language);
         let active = self.active_rules(language, path, &source);
         let mut outcome = RunOutcome {
@@ -576,7 +575,6 @@ impl<'r> Linter<'r> {
             internal_errors: 0,
             elapsed_ms: 0,
         };
-        let _ = discovery;
         if active.is_empty() {
             let mut notices = Vec::new();
             self.suppression_notices(path, &suppressions, &[], &mut notices);

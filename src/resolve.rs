@@ -508,7 +508,7 @@ impl<'p> Resolver<'p> {
                         // `v: &mut Validation` is `jsonwebtoken::Validation()`.
                         ValueKind::Typed(segments) => {
                             let written = Value::new(type_kind(segments), binding.value.span);
-                            self.type_paths(&written, loc, depth)
+                            self.type_paths(&written, loc)
                         }
                         _ => Vec::new(),
                     }
@@ -550,7 +550,7 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    fn type_paths(&self, written: &Value, loc: Loc, depth: usize) -> Vec<String> {
+    fn type_paths(&self, written: &Value, loc: Loc) -> Vec<String> {
         // The value is a temporary: resolve its paths, then give them instance form.
         let paths = match &written.kind {
             ValueKind::Name(name) => match self.lookup(name, loc, written.span.start) {
@@ -577,7 +577,6 @@ impl<'p> Resolver<'p> {
             }
             _ => Vec::new(),
         };
-        let _ = depth;
         paths.into_iter().map(|p| format!("{p}()")).collect()
     }
 
