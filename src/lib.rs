@@ -16,6 +16,7 @@ pub mod docs;
 pub mod engine;
 pub mod fingerprint;
 pub mod gitignore;
+pub mod isolate;
 pub mod lint;
 pub mod lower;
 pub mod model;

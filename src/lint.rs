@@ -9,10 +9,15 @@
 //!
 //! Each file is processed in isolation: a file that cannot be read, does not
 //! parse, or even makes authlint panic becomes a notice for that file, and the
-//! other files' findings are still reported.
+//! other files' findings are still reported. A panic while checking a file is
+//! narrowed down to the rule that caused it by re-running the file's rules one
+//! at a time, so the notice names the rule and the other rules' findings for
+//! that file still count. Any `internal-error` notice makes the run exit 2.
+//!
+//! Work runs on threads with an explicit [`WORKER_STACK_SIZE`], also for
+//! [`Linter::lint_text`], whose callers (tests, fuzzers) may have small stacks.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,6 +27,7 @@ use rayon::prelude::*;
 use crate::config::{Overrides, Settings, selects};
 use crate::discover::{Discovery, SourcePath};
 use crate::engine::{Engine, RawFinding};
+use crate::isolate::{Stage, injected_panic, isolate};
 use crate::lower::lower;
 use crate::model::{Language, NoteKind, Span};
 use crate::prefilter::Prefilter;
@@ -31,9 +37,11 @@ use crate::rules::{Rule, Severity};
 use crate::source::{LineIndex, read_source};
 use crate::suppress::{FileSuppressions, parse_suppressions};
 
-/// Worker threads get a generous stack: lowering is depth-bounded, but syn's
-/// parser recurses on nested Rust expressions.
-const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
+/// Worker threads get a generous stack. Lowering is depth-bounded and Rust
+/// source is checked for nesting before syn (which recurses) sees it (see
+/// `lower::nesting`); the bounds there are chosen against this size, with
+/// room to spare even in unoptimised builds, whose frames are far larger.
+pub const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct Finding {
@@ -102,6 +110,19 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
+    fn empty() -> Self {
+        RunOutcome {
+            files: Vec::new(),
+            sources: BTreeMap::new(),
+            secret_spans: BTreeMap::new(),
+            files_scanned: 0,
+            files_skipped: 0,
+            files_parsed: 0,
+            internal_errors: 0,
+            elapsed_ms: 0,
+        }
+    }
+
     /// All findings, sorted by path, line, column and rule code.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.files.iter().flat_map(|f| f.findings.iter())
@@ -199,7 +220,11 @@ impl<'r> Linter<'r> {
             .stack_size(WORKER_STACK_SIZE)
             .thread_name(|i| format!("authlint-worker-{i}"))
             .build()?;
-        let mut outcome = pool.install(|| self.run_stages(discovery, roots));
+        // Per-file isolation happens inside; this catches a bug in the
+        // project-wide steps between (the index, ordering, placing findings).
+        let mut outcome = pool
+            .install(|| isolate(|| self.run_stages(discovery, roots)))
+            .unwrap_or_else(|message| whole_run_failed(discovery, &message));
         for (path, reason) in &discovery.skipped {
             outcome.files.push(skipped_outcome(display_path(path), reason.clone()));
         }
@@ -298,21 +323,17 @@ impl<'r> Linter<'r> {
                 .map(|&id| {
                     let (_, active, notices) = &linted[id];
                     let path = project.get(id).path.clone();
-                    let policy = &self.settings.get(&path).policy;
-                    match catch_unwind(AssertUnwindSafe(|| engine.check_module(&resolver, id, active, policy))) {
-                        Ok(raw) => (
-                            id,
-                            FileOutcome {
-                                path,
-                                findings: Vec::new(),
-                                notices: notices.clone(),
-                                skipped: false,
-                                parsed: true,
-                            },
-                            raw,
-                        ),
-                        Err(panic) => (id, internal_error(path, &panic), Vec::new()),
-                    }
+                    let (raw, failures) = self.check_isolated(&engine, &resolver, id, active);
+                    let mut notices = notices.clone();
+                    notices.extend(failures);
+                    let outcome = FileOutcome {
+                        path,
+                        findings: Vec::new(),
+                        notices,
+                        skipped: false,
+                        parsed: true,
+                    };
+                    (id, outcome, raw)
                 })
                 .collect();
             for (id, outcome, raw) in batch {
@@ -331,16 +352,29 @@ impl<'r> Linter<'r> {
                 .collect();
             to_run.sort_unstable();
             to_run.dedup();
-            let lowered_now: Vec<(ProjectModule, Vec<Notice>)> = wanted
+            let lowered_now: Vec<Result<(ProjectModule, Vec<Notice>), Notice>> = wanted
                 .par_iter()
                 .filter_map(|&index| {
                     let (path, display, language) = &quiet[index];
                     let source = read_source(path, self.max_file_size).ok()?;
-                    catch_unwind(AssertUnwindSafe(|| lower_file(*language, display, source))).ok()
+                    let lowered = isolate(|| {
+                        injected_panic(Stage::Lower, display, &[]);
+                        lower_file(*language, display, source)
+                    });
+                    // A module another one needs must not vanish silently when
+                    // it cannot be lowered: its importers may miss a value.
+                    Some(lowered.map_err(|message| lowering_failed(display.clone(), &message)))
                 })
                 .collect();
             let mut modules = project.into_modules();
-            for (module, notices) in lowered_now {
+            for lowered in lowered_now {
+                let (module, notices) = match lowered {
+                    Ok(lowered) => lowered,
+                    Err(notice) => {
+                        support_notices.push(notice);
+                        continue;
+                    }
+                };
                 let module_names = match module.language {
                     Language::Python => namer.names(Path::new(&module.path)).0,
                     Language::Rust => rust_module_path(Path::new(&module.path)).into_iter().collect(),
@@ -383,10 +417,14 @@ impl<'r> Linter<'r> {
             files.push(outcome);
         }
         // Notes about modules parsed only because they were imported.
+        let mut by_path: HashMap<String, usize> = HashMap::new();
+        for (index, file) in files.iter().enumerate() {
+            by_path.entry(file.path.clone()).or_insert(index);
+        }
         for notice in support_notices {
-            if let Some(file) = files.iter_mut().find(|f| f.path == notice.path) {
-                file.parsed = true;
-                file.notices.push(notice);
+            if let Some(&index) = by_path.get(&notice.path) {
+                files[index].parsed = true;
+                files[index].notices.push(notice);
             }
         }
         for spans in secret_spans.values_mut() {
@@ -397,24 +435,90 @@ impl<'r> Linter<'r> {
             files,
             sources,
             secret_spans,
-            files_scanned: 0,
-            files_skipped: 0,
             files_parsed,
-            internal_errors: 0,
-            elapsed_ms: 0,
+            ..RunOutcome::empty()
         }
     }
 
     /// Stage 1 for one file; a panic inside becomes an `internal-error` notice.
     fn read_and_lower(&self, file: &SourcePath) -> Stage1 {
         let display = display_path(&file.path);
-        match catch_unwind(AssertUnwindSafe(|| self.read_and_lower_inner(file, &display))) {
+        match isolate(|| self.read_and_lower_inner(file, &display)) {
             Ok(stage) => stage,
-            Err(panic) => Stage1::Done(internal_error(display, &panic)),
+            Err(message) => Stage1::Done(FileOutcome {
+                path: display.clone(),
+                findings: Vec::new(),
+                notices: vec![lowering_failed(display, &message)],
+                skipped: false,
+                parsed: true,
+            }),
         }
     }
 
+    /// Stage 3 for one file: its active rules, all together, and if that
+    /// panics, one at a time, so the notice names the failing rule and the
+    /// findings of the others are kept. Returns the findings and the notices.
+    fn check_isolated(
+        &self,
+        engine: &Engine,
+        resolver: &Resolver,
+        module: usize,
+        active: &[usize],
+    ) -> (Vec<RawFinding>, Vec<Notice>) {
+        let path = &resolver.project().get(module).path;
+        let policy = &self.settings.get(path).policy;
+        let check = |rules: &[usize]| {
+            isolate(|| {
+                let codes: Vec<&str> = rules.iter().map(|&i| self.rules[i].code.as_str()).collect();
+                injected_panic(Stage::Rule, path, &codes);
+                engine.check_module(resolver, module, rules, policy)
+            })
+        };
+        let first_panic = match check(active) {
+            Ok(raw) => return (raw, Vec::new()),
+            Err(message) => message,
+        };
+        let mut raw = Vec::new();
+        let mut failed: Vec<(usize, String)> = Vec::new();
+        for &rule in active {
+            match check(&[rule]) {
+                Ok(found) => raw.extend(found),
+                Err(message) => failed.push((rule, message)),
+            }
+        }
+        let notices = if failed.is_empty() {
+            // Only the rules together fail: nothing to blame on one rule.
+            let codes: Vec<&str> = active.iter().map(|&i| self.rules[i].code.as_str()).collect();
+            vec![internal_error_notice(
+                path,
+                format!(
+                    "authlint failed while checking rules {} together on this file ({first_panic}); \
+                     each rule alone succeeded and its findings are reported; please report this",
+                    codes.join(", ")
+                ),
+            )]
+        } else {
+            failed
+                .into_iter()
+                .map(|(rule, message)| {
+                    let rule = &self.rules[rule];
+                    internal_error_notice(
+                        path,
+                        format!(
+                            "authlint failed while checking rule {} ({}) on this file ({message}); \
+                             this rule's findings for this file are missing, the other rules' are reported; \
+                             please report this",
+                            rule.code, rule.name
+                        ),
+                    )
+                })
+                .collect()
+        };
+        (raw, notices)
+    }
+
     fn read_and_lower_inner(&self, file: &SourcePath, display: &str) -> Stage1 {
+        injected_panic(Stage::Lower, display, &[]);
         let source = match read_source(&file.path, self.max_file_size) {
             Ok(source) => source,
             Err(reason) => return Stage1::Done(skipped_outcome(display.to_string(), reason.0)),
@@ -560,40 +664,79 @@ impl<'r> Linter<'r> {
         }
     }
 
-    /// Lints text that did not come from disk (`--stdin-filename`, tests):
-    /// a project of one file.
+    /// Lints text that did not come from disk (`--stdin-filename`, tests,
+    /// fuzzing): a project of one file. Runs on its own thread with the
+    /// workers' stack size, so it is as safe on deep input as [`Linter::run`]
+    /// whatever the caller's stack; a panic inside becomes an
+    /// `internal-error` notice, as in a run.
     pub fn lint_text(&self, language: Language, path: &str, source: String) -> (FileOutcome, RunOutcome) {
+        std::thread::scope(|scope| {
+            let worker = std::thread::Builder::new()
+                .name("authlint-worker".into())
+                .stack_size(WORKER_STACK_SIZE)
+                .spawn_scoped(scope, || self.lint_text_here(language, path, source));
+            match worker {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(error) => {
+                    let file = FileOutcome {
+                        path: path.to_string(),
+                        findings: Vec::new(),
+                        notices: vec![internal_error_notice(
+                            path,
+                            format!("authlint could not start a worker thread ({error}); the text was not checked"),
+                        )],
+                        skipped: false,
+                        parsed: false,
+                    };
+                    let mut outcome = RunOutcome::empty();
+                    outcome.internal_errors = 1;
+                    (file, outcome)
+                }
+            }
+        })
+    }
+
+    fn lint_text_here(&self, language: Language, path: &str, source: String) -> (FileOutcome, RunOutcome) {
         let suppressions = parse_suppressions(&source, language);
         let active = self.active_rules(language, path, &source);
-        let mut outcome = RunOutcome {
-            files: Vec::new(),
-            sources: BTreeMap::new(),
-            secret_spans: BTreeMap::new(),
-            files_scanned: 1,
-            files_skipped: 0,
-            files_parsed: 0,
-            internal_errors: 0,
-            elapsed_ms: 0,
+        let mut outcome = RunOutcome::empty();
+        outcome.files_scanned = 1;
+        let mut file = FileOutcome {
+            path: path.to_string(),
+            findings: Vec::new(),
+            notices: Vec::new(),
+            skipped: false,
+            parsed: false,
         };
         if active.is_empty() {
-            let mut notices = Vec::new();
-            self.suppression_notices(path, &suppressions, &[], &mut notices);
-            let file = FileOutcome {
-                path: path.to_string(),
-                findings: Vec::new(),
-                notices,
-                skipped: false,
-                parsed: false,
-            };
+            self.suppression_notices(path, &suppressions, &[], &mut file.notices);
             return (file, outcome);
         }
-        let (module, notices) = lower_file(language, path, source);
+        file.parsed = true;
+        outcome.files_parsed = 1;
+        let lowered = isolate(|| {
+            injected_panic(Stage::Lower, path, &[]);
+            lower_file(language, path, source)
+        });
+        let (module, notices) = match lowered {
+            Ok(lowered) => lowered,
+            Err(message) => {
+                file.notices.push(lowering_failed(path.to_string(), &message));
+                outcome.internal_errors = 1;
+                return (file, outcome);
+            }
+        };
+        file.notices = notices;
         let project = Project::single(module);
         let resolver = Resolver::new(&project);
         let engine = Engine::new(self.rules);
-        let raw = engine.check_module(&resolver, 0, &active, &self.settings.get(path).policy);
+        let (raw, failures) = self.check_isolated(&engine, &resolver, 0, &active);
+        outcome.internal_errors = failures.len();
+        file.notices.extend(failures);
         let mut indexes = HashMap::new();
-        let mut findings: Vec<Finding> = raw
+        file.findings = raw
             .into_iter()
             .map(|r| {
                 self.place_finding(
@@ -606,16 +749,9 @@ impl<'r> Linter<'r> {
                 )
             })
             .collect();
-        findings.sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
-        outcome.files_parsed = 1;
+        file.findings
+            .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
         outcome.sources.insert(path.to_string(), project.get(0).source.clone());
-        let mut file = FileOutcome {
-            path: path.to_string(),
-            findings,
-            notices,
-            skipped: false,
-            parsed: true,
-        };
         self.apply_settings(&mut file, &suppressions);
         (file, outcome)
     }
@@ -670,25 +806,47 @@ fn position(
     (line, column, end_line, end_column)
 }
 
-fn internal_error(path: String, panic: &Box<dyn std::any::Any + Send>) -> FileOutcome {
-    let detail = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string());
-    FileOutcome {
-        path: path.clone(),
-        findings: Vec::new(),
-        notices: vec![Notice {
-            kind: NoteKind::InternalError,
-            path,
-            line: None,
-            column: None,
-            message: format!("authlint failed on this file ({detail}); please report it"),
-        }],
-        skipped: false,
-        parsed: true,
+fn internal_error_notice(path: &str, message: String) -> Notice {
+    Notice {
+        kind: NoteKind::InternalError,
+        path: path.to_string(),
+        line: None,
+        column: None,
+        message,
     }
+}
+
+/// A panic while reading or lowering: no rule had run yet.
+fn lowering_failed(path: String, panic: &str) -> Notice {
+    let message = format!(
+        "authlint failed while reading and parsing this file, before any rule ran ({panic}); \
+         the file was not checked; please report this"
+    );
+    internal_error_notice(&path, message)
+}
+
+/// The backstop when a project-wide step panics: every file gets the
+/// notice, so the run fails with exit code 2 rather than passing.
+fn whole_run_failed(discovery: &Discovery, panic: &str) -> RunOutcome {
+    let message = format!(
+        "authlint failed while checking the project ({panic}); no file's findings are reported; please report this"
+    );
+    let mut outcome = RunOutcome::empty();
+    outcome.files = discovery
+        .files
+        .iter()
+        .map(|file| {
+            let path = display_path(&file.path);
+            FileOutcome {
+                notices: vec![internal_error_notice(&path, message.clone())],
+                path,
+                findings: Vec::new(),
+                skipped: false,
+                parsed: false,
+            }
+        })
+        .collect();
+    outcome
 }
 
 fn skipped_outcome(path: String, reason: String) -> FileOutcome {

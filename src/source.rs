@@ -1,10 +1,22 @@
 //! Reading a source file safely, and turning byte offsets into lines and columns.
 //!
-//! A file that is not a regular file, too large, binary (has a NUL byte) or
+//! A file that is not a regular file, too large, binary (a NUL byte in its
+//! first 8 KiB, as git and ripgrep decide) or
 //! not valid UTF-8 is skipped with a reason; it never stops the run. Invalid
 //! UTF-8 is skipped rather than decoded lossily, so offsets and the text we
 //! show always match the bytes on disk.
+//!
+//! Reading never blocks and never costs more than the size limit: the type
+//! is checked before the file is opened (opening a FIFO blocks until a
+//! writer appears; opening some device nodes has side effects), checked
+//! again on the opened handle (the path may have been swapped in between),
+//! and at most `max_size + 1` bytes are read (the file may have grown).
+//!
+//! Positions are computed in time independent of line length: a 5 MB
+//! single-line file (a minified bundle named `.py`) costs a binary search and
+//! at most [`CHECKPOINT_BYTES`] of counting per position, not a scan of the line.
 
+use std::io::Read;
 use std::path::Path;
 
 /// Files larger than this are skipped (minified bundles, generated code).
@@ -12,6 +24,9 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
 
 /// How many leading bytes are searched for a NUL to tell binary files apart.
 const BINARY_SNIFF_LEN: usize = 8 * 1024;
+
+/// Distance between character-count checkpoints in [`CharIndex`].
+pub const CHECKPOINT_BYTES: usize = 1024;
 
 /// Why a file was not checked, in words a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,19 +36,75 @@ pub struct SkipReason(pub String);
 /// then relative to the text after it.
 pub fn read_source(path: &Path, max_size: u64) -> Result<String, SkipReason> {
     // Check the type before opening: opening a FIFO would block forever.
-    let metadata = std::fs::metadata(path).map_err(|e| SkipReason(format!("cannot read: {e}")))?;
+    let metadata = std::fs::metadata(path).map_err(|e| cannot_read(&e))?;
+    check_metadata(&metadata, max_size)?;
+    let file = open_without_blocking(path).map_err(|e| cannot_read(&e))?;
+    // The path may have been replaced between the two looks: trust the handle.
+    let metadata = file.metadata().map_err(|e| cannot_read(&e))?;
+    check_metadata(&metadata, max_size)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    file.take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot_read(&e))?;
+    if bytes.len() as u64 > max_size {
+        return Err(too_large(max_size, bytes.len() as u64));
+    }
+    decode_source(bytes)
+}
+
+fn check_metadata(metadata: &std::fs::Metadata, max_size: u64) -> Result<(), SkipReason> {
     if !metadata.is_file() {
-        return Err(SkipReason("not a regular file".into()));
+        return Err(SkipReason(format!("not a regular file ({})", file_kind(metadata))));
     }
     if metadata.len() > max_size {
-        return Err(SkipReason(format!(
-            "larger than the {} byte limit ({} bytes)",
-            max_size,
-            metadata.len()
-        )));
+        return Err(too_large(max_size, metadata.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| SkipReason(format!("cannot read: {e}")))?;
-    decode_source(bytes)
+    Ok(())
+}
+
+fn too_large(max_size: u64, len: u64) -> SkipReason {
+    SkipReason(format!(
+        "larger than the {max_size} byte limit ({len} bytes); raise --max-file-size to check it"
+    ))
+}
+
+fn cannot_read(error: &std::io::Error) -> SkipReason {
+    SkipReason(format!("cannot read: {error}"))
+}
+
+/// What a non-regular file is, for the skip note.
+fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
+    let kind = metadata.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a file"
+}
+
+/// Opens for reading without waiting: if a FIFO slipped past the type check,
+/// opening returns at once and the handle's type check refuses it.
+fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// Turns file bytes into text, or says why they are not source code.
@@ -48,32 +119,105 @@ pub fn decode_source(mut bytes: Vec<u8>) -> Result<String, SkipReason> {
     }
     String::from_utf8(bytes).map_err(|e| {
         SkipReason(format!(
-            "not valid UTF-8 (first invalid byte at offset {})",
+            "not valid UTF-8 (first invalid byte at offset {}); skipped, not decoded lossily",
             e.utf8_error().valid_up_to()
         ))
     })
+}
+
+/// Converts between byte offsets and character counts in time independent
+/// of line length: the number of characters before every
+/// [`CHECKPOINT_BYTES`]-th byte is kept, so a conversion is a binary search
+/// plus a count over at most that many bytes.
+pub struct CharIndex {
+    /// (byte offset, characters before it), both increasing; the first is (0, 0).
+    checkpoints: Vec<(usize, usize)>,
+    /// The text is ASCII: bytes and characters coincide.
+    ascii: bool,
+}
+
+impl CharIndex {
+    pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let ascii = bytes.is_ascii();
+        let mut checkpoints = vec![(0, 0)];
+        if !ascii {
+            let mut chars = 0;
+            let mut from = 0;
+            while from + CHECKPOINT_BYTES < bytes.len() {
+                let to = from + CHECKPOINT_BYTES;
+                chars += count_chars(&bytes[from..to]);
+                checkpoints.push((to, chars));
+                from = to;
+            }
+        }
+        CharIndex { checkpoints, ascii }
+    }
+
+    /// How many characters start before byte `offset` (an offset inside a
+    /// character counts that character as before it).
+    pub fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let offset = offset.min(text.len());
+        if self.ascii {
+            return offset;
+        }
+        let at = self.checkpoints.partition_point(|&(byte, _)| byte <= offset) - 1;
+        let (byte, chars) = self.checkpoints[at];
+        chars + count_chars(&text.as_bytes()[byte..offset])
+    }
+
+    /// The byte offset of the character with index `char_index` (the text's
+    /// length if there are not that many).
+    pub fn byte_of_char(&self, text: &str, char_index: usize) -> usize {
+        if self.ascii {
+            return char_index.min(text.len());
+        }
+        let at = self.checkpoints.partition_point(|&(_, chars)| chars <= char_index) - 1;
+        let (byte, chars) = self.checkpoints[at];
+        let mut remaining = char_index - chars;
+        for (offset, &b) in text.as_bytes()[byte..].iter().enumerate() {
+            if is_char_start(b) {
+                if remaining == 0 {
+                    return byte + offset;
+                }
+                remaining -= 1;
+            }
+        }
+        text.len()
+    }
+}
+
+fn is_char_start(byte: u8) -> bool {
+    // UTF-8 continuation bytes are 0b10xx_xxxx; every other byte starts a character.
+    byte & 0xC0 != 0x80
+}
+
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| is_char_start(b)).count()
 }
 
 /// Line starts of a text, for offset → (line, column) conversion.
 /// `\n`, `\r\n` and a lone `\r` all end a line.
 pub struct LineIndex {
     starts: Vec<usize>,
+    chars: CharIndex,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
                 b'\n' => starts.push(i + 1),
                 b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
                 _ => {}
             }
-            i += 1;
         }
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            chars: CharIndex::new(text),
+        }
     }
 
     /// The byte offset where 1-based `line` starts, if the text has it.
@@ -86,7 +230,7 @@ impl LineIndex {
         let offset = offset.min(text.len());
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
-        let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let column = self.chars.chars_before(text, offset) - self.chars.chars_before(text, start);
         (line + 1, column + 1)
     }
 }
@@ -114,6 +258,31 @@ mod tests {
     }
 
     #[test]
+    fn columns_on_long_non_ascii_lines_match_a_plain_count() {
+        // Several checkpoints, multi-byte characters straddling them, and a
+        // second line starting between two checkpoints.
+        let mut text = "é→𝄞x".repeat(700);
+        text.push('\n');
+        text.push_str(&"ab€".repeat(900));
+        let index = LineIndex::new(&text);
+        let chars = CharIndex::new(&text);
+        for (offset, _) in text.char_indices().step_by(37) {
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let expected_line = 1 + text[..offset].matches('\n').count();
+            let expected_column = 1 + text[line_start..offset].chars().count();
+            assert_eq!(
+                index.line_col(&text, offset),
+                (expected_line, expected_column),
+                "{offset}"
+            );
+            let before = text[..offset].chars().count();
+            assert_eq!(chars.chars_before(&text, offset), before);
+            assert_eq!(chars.byte_of_char(&text, before), offset);
+        }
+        assert_eq!(chars.byte_of_char(&text, usize::MAX / 2), text.len());
+    }
+
+    #[test]
     fn bom_is_stripped_and_binary_and_bad_utf8_are_refused() {
         assert_eq!(decode_source(b"\xEF\xBB\xBFx = 1".to_vec()).unwrap(), "x = 1");
         assert!(decode_source(b"x\0y".to_vec()).unwrap_err().0.contains("binary"));
@@ -122,5 +291,30 @@ mod tests {
         late_nul.extend_from_slice(b"\nx = '\0'\n");
         assert!(decode_source(late_nul).is_ok());
         assert!(decode_source(b"x = '\xff'".to_vec()).unwrap_err().0.contains("UTF-8"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.py");
+        let path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path and a plain mode.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        let reason = read_source(&fifo, DEFAULT_MAX_FILE_SIZE).unwrap_err();
+        assert!(reason.0.contains("FIFO"), "{reason:?}");
+        // The handle-side check, for a FIFO that appears after the path check.
+        let opened = open_without_blocking(&fifo).unwrap();
+        assert!(check_metadata(&opened.metadata().unwrap(), DEFAULT_MAX_FILE_SIZE).is_err());
+    }
+
+    #[test]
+    fn files_over_the_size_limit_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        std::fs::write(&path, "x = 1\n").unwrap();
+        assert!(read_source(&path, 6).is_ok());
+        let reason = read_source(&path, 5).unwrap_err();
+        assert!(reason.0.contains("byte limit"), "{reason:?}");
     }
 }

@@ -1,0 +1,125 @@
+//! Catching a panic in one unit of work (one file, one rule) so the run goes
+//! on, and turning it into a message for an `internal-error` notice.
+//!
+//! A caught panic must not print: the default panic hook would write a
+//! message (and, with `RUST_BACKTRACE`, a backtrace) into the user's stderr
+//! in the middle of the report. [`isolate`] marks its thread while it runs;
+//! the hook installed here records the message and location of a panic on a
+//! marked thread instead of printing it, and leaves every other panic to the
+//! hook that was there before.
+//!
+//! Debug builds also read `AUTHLINT_INJECT_PANIC`, so tests can check the
+//! isolation end to end on the real binary without a real bug to trigger
+//! it (see [`injected_panic`]). Release builds ignore the variable.
+
+use std::cell::{Cell, RefCell};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
+
+thread_local! {
+    /// This thread is inside [`isolate`]: a panic here will be caught.
+    static CATCHING: Cell<bool> = const { Cell::new(false) };
+    /// The last caught panic's message and location, left by the hook.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+static INSTALL_HOOK: Once = Once::new();
+
+fn install_hook() {
+    INSTALL_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(Cell::get) {
+                previous(info);
+                return;
+            }
+            let message = payload_message(info.payload());
+            let described = match info.location() {
+                Some(at) => format!("{message} at {}:{}:{}", at.file(), at.line(), at.column()),
+                None => message,
+            };
+            LAST_PANIC.with(|last| *last.borrow_mut() = Some(described));
+        }));
+    });
+}
+
+/// Runs `work`; a panic inside becomes `Err` with its message and source
+/// location, and prints nothing.
+pub fn isolate<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    install_hook();
+    let outer = CATCHING.with(|c| c.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(work));
+    CATCHING.with(|c| c.set(outer));
+    result.map_err(|payload| {
+        LAST_PANIC
+            .with(|last| last.borrow_mut().take())
+            .unwrap_or_else(|| payload_message(payload.as_ref()))
+    })
+}
+
+fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
+/// Where a panic can be injected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading and lowering a file, before any rule runs.
+    Lower,
+    /// Checking one rule against a lowered file.
+    Rule,
+}
+
+/// Panics on purpose when `AUTHLINT_INJECT_PANIC` asks for it, in debug
+/// builds only. The variable holds `lower:<path suffix>` (fail while
+/// lowering that file) or `rule:<CODE>:<path suffix>` (fail while checking
+/// that rule on that file). Tests use it to prove that a crash is isolated,
+/// named and turned into exit code 2.
+pub fn injected_panic(stage: Stage, path: &str, rule_codes: &[&str]) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(spec) = std::env::var_os("AUTHLINT_INJECT_PANIC") else {
+        return;
+    };
+    let spec = spec.to_string_lossy();
+    let hit = match (stage, spec.split_once(':')) {
+        (Stage::Lower, Some(("lower", suffix))) => path.ends_with(suffix),
+        (Stage::Rule, Some(("rule", rest))) => rest
+            .split_once(':')
+            .is_some_and(|(code, suffix)| rule_codes.contains(&code) && path.ends_with(suffix)),
+        _ => false,
+    };
+    if hit {
+        panic!("injected panic ({spec})");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_caught_panic_gives_its_message_and_location() {
+        let err = isolate(|| -> u8 { panic!("boom {}", 7) }).unwrap_err();
+        assert!(err.starts_with("boom 7 at "), "{err}");
+        assert!(err.contains("src/isolate.rs:"), "{err}");
+        assert_eq!(isolate(|| 5).unwrap(), 5);
+    }
+
+    #[test]
+    fn nested_isolation_restores_the_outer_mark() {
+        let outer = isolate(|| {
+            let inner = isolate(|| -> u8 { panic!("inner") });
+            assert!(inner.unwrap_err().starts_with("inner"));
+            assert!(CATCHING.with(Cell::get), "still inside the outer isolate");
+            1
+        });
+        assert_eq!(outer.unwrap(), 1);
+        assert!(!CATCHING.with(Cell::get));
+    }
+}
