@@ -450,6 +450,15 @@ pub fn load_rules(extra_dirs: &[PathBuf]) -> Result<Vec<Rule>, RuleLoadError> {
     }
     for dir in extra_dirs {
         for path in rule_files_in(dir)? {
+            // Checked before reading, so a huge file costs no memory.
+            if let Ok(metadata) = std::fs::metadata(&path)
+                && metadata.len() > MAX_RULE_FILE_BYTES as u64
+            {
+                return Err(RuleLoadError::Io {
+                    source: std::io::Error::other(too_large_rule_file(metadata.len() as usize)),
+                    path,
+                });
+            }
             let text = std::fs::read_to_string(&path).map_err(|source| RuleLoadError::Io {
                 path: path.clone(),
                 source,
@@ -495,8 +504,21 @@ fn rule_files_in(dir: &Path) -> Result<Vec<PathBuf>, RuleLoadError> {
     Ok(files)
 }
 
+/// A rule file is a few kilobytes; anything past this is not a rule file,
+/// and parsing it would only cost time and memory. (Deep nesting within the
+/// limit is refused by the `toml` parser's own recursion limit.)
+pub const MAX_RULE_FILE_BYTES: usize = 1024 * 1024;
+
+fn too_large_rule_file(len: usize) -> String {
+    format!("larger than the {MAX_RULE_FILE_BYTES} byte limit for a rule file ({len} bytes)")
+}
+
 /// Parses and validates one rule file. `name` is how errors refer to it.
 pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
+    if text.len() > MAX_RULE_FILE_BYTES {
+        let ctx = FileContext { name, text: "" };
+        return Err(ctx.error(too_large_rule_file(text.len()), None, "here"));
+    }
     let ctx = FileContext { name, text };
     let file: RuleFile = toml::from_str(text).map_err(|e| ctx.error(e.message().to_string(), e.span(), "here"))?;
 

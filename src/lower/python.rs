@@ -130,22 +130,37 @@ impl<'s> PythonLowerer<'s> {
     /// unknown value; expressions give their value.
     fn lower(&mut self, node: Node, scope: ScopeId) -> Value {
         if self.depth >= MAX_DEPTH {
-            if !self.depth_noted {
-                self.depth_noted = true;
-                self.module.notes.push(LowerNote {
-                    kind: NoteKind::DepthLimit,
-                    span: span_of(node),
-                    message: format!(
-                        "nesting deeper than {MAX_DEPTH} levels; the code below this point is not checked"
-                    ),
-                });
-            }
+            self.note_depth_limit(node);
             return self.unknown(node);
         }
         self.depth += 1;
         let value = self.lower_node(node, scope);
         self.depth -= 1;
         value
+    }
+
+    fn note_depth_limit(&mut self, node: Node) {
+        if !self.depth_noted {
+            self.depth_noted = true;
+            self.module.notes.push(LowerNote {
+                kind: NoteKind::DepthLimit,
+                span: span_of(node),
+                message: format!("nesting deeper than {MAX_DEPTH} levels; the code below this point is not checked"),
+            });
+        }
+    }
+
+    /// Assignment targets nest too (`((a, b), c) = …`) and are walked
+    /// recursively, so they count against the same limit. Past it, every
+    /// name in the target is bound to an unknown value: always the safe side.
+    fn enter_target(&mut self, target: Node, scope: ScopeId) -> bool {
+        if self.depth >= MAX_DEPTH {
+            self.note_depth_limit(target);
+            self.bind_all_identifiers_unknown(target, scope);
+            return false;
+        }
+        self.depth += 1;
+        true
     }
 
     fn lower_node(&mut self, node: Node, scope: ScopeId) -> Value {
@@ -454,6 +469,9 @@ impl<'s> PythonLowerer<'s> {
         ) else {
             return self.lower_generic(node, scope);
         };
+        if self.is_addition(node) && self.is_addition(left) {
+            return self.lower_addition_chain(node, scope);
+        }
         let left = self.lower(left, scope);
         let right = self.lower(right, scope);
         let op = match self.text(operator) {
@@ -473,6 +491,62 @@ impl<'s> PythonLowerer<'s> {
             _ => return Value::new(ValueKind::BinOp(op, Box::new(left), Box::new(right)), span),
         };
         let value = template_or_literal(parts, span);
+        self.register_template(&value, scope);
+        value
+    }
+
+    fn is_addition(&self, node: Node) -> bool {
+        node.kind() == "binary_operator"
+            && node
+                .child_by_field_name("operator")
+                .is_some_and(|op| self.text(op) == "+")
+    }
+
+    /// `a + b + c + …`: tree-sitter nests the chain to the left, as deep as
+    /// it is long. Walking its spine iteratively turns a 100,000-term string
+    /// concatenation into one template in linear time (appending in place,
+    /// registering the template once rather than once per prefix) instead of
+    /// stopping at the depth limit. Numeric additions still nest, up to the
+    /// depth limit; past it their value is unknown.
+    fn lower_addition_chain(&mut self, node: Node, scope: ScopeId) -> Value {
+        let mut operands = Vec::new();
+        let mut leftmost = node;
+        while self.is_addition(leftmost)
+            && let (Some(left), Some(right)) = (
+                leftmost.child_by_field_name("left"),
+                leftmost.child_by_field_name("right"),
+            )
+        {
+            operands.push((leftmost, right));
+            leftmost = left;
+        }
+        let stringy = |v: &Value| matches!(v.kind, ValueKind::Str(_) | ValueKind::Template(_));
+        let mut value = self.lower(leftmost, scope);
+        let mut parts: Option<Vec<TemplatePart>> = None;
+        let mut nested_sums = 0;
+        for (sum, right) in operands.into_iter().rev() {
+            let right = self.lower(right, scope);
+            let span = span_of(sum);
+            if let Some(parts) = parts.as_mut() {
+                append_concat_part(parts, right);
+            } else if stringy(&value) || stringy(&right) {
+                let mut started = Vec::new();
+                append_concat_part(&mut started, std::mem::replace(&mut value, Value::unknown(span)));
+                append_concat_part(&mut started, right);
+                parts = Some(started);
+            } else if self.depth + nested_sums >= MAX_DEPTH {
+                self.note_depth_limit(sum);
+                value = Value::unknown(span);
+                nested_sums = 0;
+            } else {
+                nested_sums += 1;
+                value = Value::new(ValueKind::BinOp(BinOp::Add, Box::new(value), Box::new(right)), span);
+            }
+        }
+        let value = match parts {
+            Some(parts) => template_or_literal(parts, span_of(node)),
+            None => value,
+        };
         self.register_template(&value, scope);
         value
     }
@@ -630,6 +704,13 @@ impl<'s> PythonLowerer<'s> {
     }
 
     fn bind_targets(&mut self, target: Node, value: &Value, scope: ScopeId) {
+        if self.enter_target(target, scope) {
+            self.bind_targets_within_limit(target, value, scope);
+            self.depth -= 1;
+        }
+    }
+
+    fn bind_targets_within_limit(&mut self, target: Node, value: &Value, scope: ScopeId) {
         self.record_setting(target, value, scope);
         match target.kind() {
             "identifier" => {
@@ -671,6 +752,13 @@ impl<'s> PythonLowerer<'s> {
     /// Binds every name a target introduces to an unknown value; attribute
     /// and subscript targets mutate their base instead.
     fn bind_targets_unknown(&mut self, target: Node, scope: ScopeId) {
+        if self.enter_target(target, scope) {
+            self.bind_targets_unknown_within_limit(target, scope);
+            self.depth -= 1;
+        }
+    }
+
+    fn bind_targets_unknown_within_limit(&mut self, target: Node, scope: ScopeId) {
         match target.kind() {
             "identifier" => self.bind_unknown(target, scope),
             "attribute" | "subscript" => {
@@ -1059,6 +1147,28 @@ fn concat_parts(operands: Vec<Value>) -> Vec<TemplatePart> {
     parts
 }
 
+/// Appends one operand of a string `+` to a template's parts, in place:
+/// literal text joins a literal before it, a template's parts are spliced in,
+/// anything else is a hole.
+fn append_concat_part(parts: &mut Vec<TemplatePart>, operand: Value) {
+    let push_literal = |parts: &mut Vec<TemplatePart>, text: String| match parts.last_mut() {
+        Some(TemplatePart::Lit(last)) => last.push_str(&text),
+        _ => parts.push(TemplatePart::Lit(text)),
+    };
+    match operand.kind {
+        ValueKind::Str(text) => push_literal(parts, text),
+        ValueKind::Template(inner) => {
+            for part in inner {
+                match part {
+                    TemplatePart::Lit(text) => push_literal(parts, text),
+                    hole => parts.push(hole),
+                }
+            }
+        }
+        _ => parts.push(TemplatePart::Hole(operand)),
+    }
+}
+
 /// `"…%s…%(name)s…" % args`: literal parts with a hole per conversion.
 fn percent_format_parts(format: Value, args: Value) -> Vec<TemplatePart> {
     let ValueKind::Str(text) = format.kind else {
@@ -1384,6 +1494,52 @@ mod tests {
             .unwrap();
         let m = handle.join().unwrap();
         assert!(m.notes.iter().any(|n| n.kind == NoteKind::DepthLimit));
+    }
+
+    #[test]
+    fn a_long_concatenation_is_one_flat_template() {
+        let terms = 20_000;
+        let chain: Vec<String> = (0..terms)
+            .map(|i| {
+                if i % 2 == 0 {
+                    format!("'s{i}' 'x'")
+                } else {
+                    format!("v{i}")
+                }
+            })
+            .collect();
+        let src = format!("url = {}\nn = {}\n", chain.join(" + "), vec!["1"; 5000].join(" + "));
+        let m = lower_python(&src);
+        let url_line_end = src.find('\n').unwrap();
+        assert!(
+            m.notes.iter().all(|n| n.span.start > url_line_end),
+            "the string chain needs no depth limit"
+        );
+        assert_eq!(m.templates.len(), 1, "registered once, not once per prefix");
+        let ValueKind::Template(parts) = &m.templates[0].0.kind else {
+            panic!("a template");
+        };
+        assert_eq!(parts.len(), terms);
+        assert!(matches!(&parts[0], TemplatePart::Lit(s) if s == "s0x"));
+        assert!(matches!(&parts[1], TemplatePart::Hole(v) if matches!(&v.kind, ValueKind::Name(n) if n == "v1")));
+        // A numeric sum that long is unknown past the depth limit, with a note.
+        let n = m.bindings.iter().find(|b| b.name == "n").unwrap();
+        assert!(matches!(n.value.kind, ValueKind::BinOp(..)));
+        assert!(m.notes.iter().any(|n| n.kind == NoteKind::DepthLimit));
+    }
+
+    #[test]
+    fn deep_assignment_targets_bind_every_name_unknown() {
+        let depth = 5_000;
+        let src = format!("x = 'k'\n{}x{} = 1\n", "(".repeat(depth), ",)".repeat(depth));
+        let handle = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || lower_python(&src))
+            .unwrap();
+        let m = handle.join().unwrap();
+        assert!(m.notes.iter().any(|n| n.kind == NoteKind::DepthLimit));
+        // `x` is rebound, so it is no constant: resolution sees two bindings.
+        assert_eq!(m.bindings.iter().filter(|b| b.name == "x").count(), 2);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use syn::{
     Signature, Stmt, TraitItem, UnOp, UseTree,
 };
 
+use super::nesting;
 use crate::model::*;
 use crate::source::CharIndex;
 
@@ -95,18 +96,62 @@ impl Drop for InvalidateSpansOnDrop {
 
 fn lower_source(source: &str) -> Result<Module, LowerNote> {
     // syn strips a BOM and a shebang line before tokenizing, so its spans are
-    // relative to what is left: remember how much it skipped.
+    // relative to what is left: remember how much it skipped. We lex and
+    // parse in two steps, as `syn::parse_file` does, to check the nesting in
+    // between (see `nesting`).
     let bom = if source.starts_with('\u{feff}') { 3 } else { 0 };
-    let text = &source[bom..];
-    match syn::parse_file(text) {
-        Ok(file) => {
-            let base = bom + file.shebang.as_ref().map_or(0, String::len);
-            let mut lowerer = Lowerer::new(source, base);
-            lowerer.lower_items(&file.items, lowerer.file_place());
-            Ok(lowerer.module)
-        }
-        Err(err) => Err(parse_error_note(source, bom + shebang_len(text), &err)),
+    let base = bom + shebang_len(&source[bom..]);
+    let content = &source[base..];
+    let lex = |text: &str| {
+        text.parse::<TokenStream>()
+            .map_err(|err| parse_error_note(source, base, &syn::Error::from(err)))
+    };
+    let tokens = lex(content)?;
+    let regions = {
+        let lines = LineIndex::new(content);
+        nesting::too_deep_regions(tokens.clone(), &|at| lines.byte_offset(at))
+    };
+    if regions.is_empty() {
+        let file = syn::parse2::<syn::File>(tokens).map_err(|err| parse_error_note(source, base, &err))?;
+        let mut lowerer = Lowerer::new(source, base, content);
+        lowerer.lower_items(&file.items, lowerer.file_place());
+        return Ok(lowerer.module);
     }
+    drop(tokens);
+    let first = regions[0].start.min(content.len()) + base;
+    let note = LowerNote {
+        kind: NoteKind::DepthLimit,
+        span: Span::new(first, first),
+        message: format!(
+            "nesting deeper than {} levels (or an expression chain longer than {}); \
+             {} too deeply nested block{} or item{} not checked",
+            nesting::MAX_NESTING,
+            nesting::MAX_CHAIN,
+            regions.len(),
+            if regions.len() == 1 { " is" } else { "s are" },
+            if regions.len() == 1 { "" } else { "s" },
+        ),
+    };
+    // Blanking keeps every offset, so spans into the blanked text are spans
+    // into the file.
+    let Some(blanked) = nesting::blank(content, &regions) else {
+        return Err(note);
+    };
+    let tokens = lex(&blanked)?;
+    let lines = LineIndex::new(&blanked);
+    if !nesting::too_deep_regions(tokens.clone(), &|at| lines.byte_offset(at)).is_empty() {
+        // Cannot happen by construction; if it did, not parsing is the safe side.
+        return Err(note);
+    }
+    let file = syn::parse2::<syn::File>(tokens).map_err(|err| {
+        let mut parse_note = parse_error_note(source, base, &err);
+        parse_note.message = format!("{} (after skipping too deeply nested code)", parse_note.message);
+        parse_note
+    })?;
+    let mut lowerer = Lowerer::new(source, base, &blanked);
+    lowerer.module.notes.push(note);
+    lowerer.lower_items(&file.items, lowerer.file_place());
+    Ok(lowerer.module)
 }
 
 fn parse_error_note(source: &str, base: usize, err: &syn::Error) -> LowerNote {
@@ -228,11 +273,13 @@ struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(source: &'a str, base: usize) -> Self {
+    /// `parsed` is the text syn parsed: `source[base..]`, or a copy with
+    /// too-deep regions blanked (same length, same line ends).
+    fn new(source: &'a str, base: usize, parsed: &'a str) -> Self {
         Lowerer {
             source,
             base,
-            lines: LineIndex::new(&source[base..]),
+            lines: LineIndex::new(parsed),
             module: Module::new(Language::Rust, source.len()),
             scope: 0,
             depth: 0,
@@ -2560,11 +2607,49 @@ mod tests {
     }
 
     #[test]
+    fn too_deep_code_is_blanked_and_the_rest_still_checked() {
+        let worker = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(|| {
+                let deep = 20_000;
+                let parens = format!("{}1{}", "(".repeat(deep), ")".repeat(deep));
+                let ty = "Vec<".repeat(deep);
+                // Non-ASCII before the blanked block on the same line: spans
+                // after it must still be exact byte offsets.
+                let src = format!(
+                    "fn before() {{ a(\"é\"); }}\n\
+                     fn deep() {{ let v = {parens}; }} fn same_line() {{ b(\"→\"); }}\n\
+                     static S: {ty}u8 = 0;\n\
+                     fn after() {{ c(); }}\n"
+                );
+                let module = lower(&src);
+                let notes: Vec<&LowerNote> = module.notes.iter().filter(|n| n.kind == NoteKind::DepthLimit).collect();
+                assert_eq!(notes.len(), 1, "one note per file");
+                assert!(notes[0].message.contains("2 too deeply nested"), "{}", notes[0].message);
+                assert_eq!(
+                    notes[0].span.start,
+                    src.find("fn deep() {").unwrap() + "fn deep() {".len()
+                );
+                for (name, text) in [("a", "a(\"é\")"), ("b", "b(\"→\")"), ("c", "c()")] {
+                    let found = call(&module, name);
+                    assert_eq!(&src[found.span.start..found.span.end], text);
+                }
+                assert!(module.bindings.iter().all(|b| b.name != "v" && b.name != "S"));
+            })
+            .expect("spawn");
+        worker.join().expect("lowering deep nesting must not crash");
+    }
+
+    #[test]
     fn deep_nesting_hits_the_depth_limit_once() {
         let worker = std::thread::Builder::new()
             .stack_size(64 << 20)
             .spawn(|| {
-                let depth = 300;
+                // Past the lowerer's MAX_DEPTH, within the parser guard's
+                // nesting::MAX_NESTING (deeper code is blanked before parsing:
+                // see `too_deep_code_is_blanked_and_the_rest_still_checked`).
+                let depth = 230;
+                const { assert!(MAX_DEPTH < 230 && 230 + 10 < nesting::MAX_NESTING) };
                 let parens = format!("{}1{}", "(".repeat(depth), ")".repeat(depth));
                 let calls = format!("{}x{}", "f(".repeat(depth), ")".repeat(depth));
                 let src = format!("fn g() {{ let a = {parens}; let b = {calls}; h(); }}");
