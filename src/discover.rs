@@ -4,6 +4,14 @@
 //! what users never want linted (VCS metadata, virtualenvs, build output).
 //! A file named on the command line is always linted, wherever it is:
 //! pre-commit passes explicit file lists.
+//!
+//! Nothing here blocks or stops the run on a strange file: a symlink with a
+//! source name met while walking (followed or not, broken, or a loop) and a
+//! directory that cannot be read become skip notes; a symlink named on the
+//! command line whose target is missing or loops is a skip note too (it
+//! exists; pre-commit may pass it). Only a path that does not exist at all
+//! is an error. Files are opened here only to sniff a shebang, and only
+//! regular files: opening a FIFO would block.
 
 use std::path::{Path, PathBuf};
 
@@ -68,13 +76,23 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, PathError> {
 pub fn discover_with(paths: &[PathBuf], keep: &mut dyn FnMut(&Path, bool) -> bool) -> Result<Discovery, PathError> {
     let mut discovery = Discovery::default();
     for root in paths {
-        let metadata = std::fs::metadata(root).map_err(|e| PathError {
-            path: root.clone(),
-            reason: match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-                _ => e.to_string(),
-            },
-        })?;
+        let metadata = match std::fs::metadata(root) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                // The link exists even if its target does not.
+                if std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+                    discovery.skipped.push((clean(root), symlink_reason(&error)));
+                    continue;
+                }
+                return Err(PathError {
+                    path: root.clone(),
+                    reason: match error.kind() {
+                        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+                        _ => error.to_string(),
+                    },
+                });
+            }
+        };
         if metadata.is_dir() {
             walk_directory(root, &mut discovery, keep);
         } else {
@@ -124,9 +142,16 @@ fn walk_directory(root: &Path, discovery: &mut Discovery, keep: &mut dyn FnMut(&
                     continue;
                 }
                 if let Some(language) = Language::from_path(entry.path()) {
-                    // Symlinks are not followed, and a non-regular file (a FIFO
-                    // named `x.py`) is reported when it is read.
+                    // Symlinks are not followed (a link into the tree would be
+                    // linted twice, one out of it was not asked for), but
+                    // one with a source name is worth a note. A non-regular
+                    // file (a FIFO named `x.py`) is reported when it is read.
                     if entry.file_type().is_symlink() {
+                        let reason = match std::fs::metadata(entry.path()) {
+                            Ok(_) => "symbolic link, not followed while walking (name it to lint it)".to_string(),
+                            Err(error) => symlink_reason(&error),
+                        };
+                        discovery.skipped.push((clean(entry.path()), reason));
                         continue;
                     }
                     discovery.files.push(SourcePath {
@@ -150,13 +175,25 @@ fn walk_directory(root: &Path, discovery: &mut Discovery, keep: &mut dyn FnMut(&
     }
 }
 
+/// Why a symbolic link cannot be read through.
+fn symlink_reason(error: &std::io::Error) -> String {
+    #[cfg(unix)]
+    if error.raw_os_error() == Some(libc::ELOOP) {
+        return "symbolic link loop".to_string();
+    }
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "broken symbolic link (its target does not exist)".to_string(),
+        _ => format!("symbolic link that cannot be followed: {error}"),
+    }
+}
+
 /// The language of a file named on the command line: by extension, or by a
 /// `python` shebang for extensionless scripts.
 fn language_of_named_file(path: &Path) -> Option<Language> {
     if let Some(language) = Language::from_path(path) {
         return Some(language);
     }
-    if path.extension().is_some() {
+    if path.extension().is_some() || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return None;
     }
     let mut first_line = [0u8; 128];

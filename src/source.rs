@@ -201,6 +201,7 @@ fn count_chars(bytes: &[u8]) -> usize {
 pub struct LineIndex {
     starts: Vec<usize>,
     chars: CharIndex,
+    len: usize,
 }
 
 impl LineIndex {
@@ -217,12 +218,25 @@ impl LineIndex {
         LineIndex {
             starts,
             chars: CharIndex::new(text),
+            len: text.len(),
         }
     }
 
     /// The byte offset where 1-based `line` starts, if the text has it.
     pub fn line_start(&self, line: usize) -> Option<usize> {
         self.starts.get(line.checked_sub(1)?).copied()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The length in bytes of 1-based `line`, its line end included; 0 past the end.
+    pub fn line_len(&self, line: usize) -> usize {
+        let Some(&start) = line.checked_sub(1).and_then(|i| self.starts.get(i)) else {
+            return 0;
+        };
+        self.starts.get(line).copied().unwrap_or(self.len) - start
     }
 
     /// 1-based line and 1-based column counted in Unicode characters.
@@ -248,6 +262,15 @@ mod tests {
             let c = text.find('c').unwrap();
             assert_eq!(index.line_col(text, c), (2, 2), "{text:?}");
         }
+    }
+
+    #[test]
+    fn line_lengths_include_their_line_end() {
+        let text = "ab\r\ncde\rf";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 3);
+        let lengths: Vec<usize> = (0..=4).map(|line| index.line_len(line)).collect();
+        assert_eq!(lengths, [0, 4, 4, 1, 0]);
     }
 
     #[test]

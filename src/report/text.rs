@@ -62,7 +62,11 @@ fn render_file(file: &FileOutcome, outcome: &RunOutcome, handler: &GraphicalRepo
         let diagnostic = FindingDiagnostic::new(finding, &mut redacted_sources);
         let mut rendered = String::new();
         match diagnostic {
-            Some(diagnostic) if handler.render_report(&mut rendered, &diagnostic).is_ok() => {}
+            // A frame the renderer cannot draw (it has panicked on odd spans
+            // before) falls back to the plain line below, quietly.
+            Some(diagnostic)
+                if crate::isolate::isolate(|| handler.render_report(&mut rendered, &diagnostic))
+                    .is_ok_and(|drawn| drawn.is_ok()) => {}
             _ => {
                 rendered = format!(
                     "{}:{}:{}: {}\n",

@@ -1,0 +1,831 @@
+//! Hostile input, end to end: a tree of files built to break a linter
+//! (deep nesting, huge and odd files, filesystem faults, an injected crash)
+//! next to ordinary files with findings. For each item: the binary does not
+//! panic or hang, finishes within a generous bound, reports the expected
+//! note, still reports every finding of the ordinary files, and exits with
+//! the documented code. Also: byte-identical output across runs and thread
+//! counts, and no fixture secret in any output format.
+//!
+//! The tree is built in a temporary directory at test time. Sizes are the
+//! issue's (50,000 nested brackets, a 10,000-deep attribute chain, a
+//! 100,000-term concatenation, a 5 MB single line); the densest 5 MB line
+//! (1.3 million statements, about 1.6 GB of parse tree) is an `#[ignore]`d
+//! test that `.ci/run` runs in release mode.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// What one run of the binary did.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
+    }
+
+    /// Crashed runs end with 101 (a panic that escaped) or a signal (a
+    /// stack overflow aborts): neither is allowed, whatever the input.
+    fn assert_no_crash(&self) {
+        assert!(
+            matches!(self.code, Some(0..=2)),
+            "authlint crashed (exit {:?}):\n{}",
+            self.code,
+            self.stderr
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "a panic was printed:\n{}",
+            self.stderr
+        );
+    }
+}
+
+/// Runs the binary and fails the test if it takes longer than `limit`: a
+/// hang (a FIFO opened for reading, say) must fail, not block the suite.
+fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)], limit: Duration) -> Run {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("AUTHLINT_INJECT_PANIC")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the authlint binary starts");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let stdout = std::thread::spawn(move || {
+        let mut text = String::new();
+        out.read_to_string(&mut text).map(|_| text)
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        err.read_to_string(&mut text).map(|_| text)
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting works") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("authlint {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    if std::env::var_os("AUTHLINT_TEST_TIMES").is_some() {
+        eprintln!("{:?} in {:?}", args, started.elapsed());
+    }
+    Run {
+        code: status.code(),
+        stdout: stdout.join().unwrap().expect("stdout is UTF-8"),
+        stderr: stderr.join().unwrap().expect("stderr is UTF-8"),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Unoptimised builds parse several times slower; the bounds are generous
+/// either way (a hang or a quadratic blow-up takes far longer).
+fn bound(release_seconds: u64) -> Duration {
+    let factor = if cfg!(debug_assertions) { 10 } else { 1 };
+    Duration::from_secs(release_seconds * factor)
+}
+
+fn write(root: &Path, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// (path, rule, line, column) of every finding, for comparing runs.
+fn findings(report: &Value) -> BTreeSet<(String, String, u64, u64)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The notices about `path`, as (kind, message).
+fn notices_of(report: &Value, path: &str) -> Vec<(String, String)> {
+    report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["path"] == path)
+        .map(|n| {
+            (
+                n["kind"].as_str().unwrap().to_string(),
+                n["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn assert_notice(report: &Value, path: &str, kind: &str, fragment: &str) {
+    let notices = notices_of(report, path);
+    assert!(
+        notices.iter().any(|(k, m)| k == kind && m.contains(fragment)),
+        "expected a {kind} notice containing {fragment:?} for {path}, got {notices:?}"
+    );
+}
+
+const OK_PY: &str = "import jwt\n\ndef check(token):\n    return jwt.decode(token, \"not-real-hostile-ok-py\")\n";
+const OK_RS: &str = "use jsonwebtoken::EncodingKey;\n\nfn key() -> EncodingKey {\n    EncodingKey::from_secret(b\"not-real-hostile-ok-rs\")\n}\n";
+
+/// Python code after something hostile in the same file: it must still be checked.
+const AFTER_PY: &str = "\ndef after(token):\n    return jwt.decode(token, \"not-real-hostile-after\")\n";
+const AFTER_RS: &str = "\nfn after() -> EncodingKey {\n    EncodingKey::from_secret(b\"not-real-hostile-after\")\n}\n";
+
+fn deep_python(expression: &str) -> String {
+    format!("import jwt\n\nx = {expression}\n{AFTER_PY}")
+}
+
+fn deep_rust(expression: &str) -> String {
+    format!("use jsonwebtoken::EncodingKey;\n\nfn deep() {{\n    let x = {expression};\n}}\n{AFTER_RS}")
+}
+
+fn nested(open: &str, middle: &str, close: &str, depth: usize) -> String {
+    format!("{}{middle}{}", open.repeat(depth), close.repeat(depth))
+}
+
+/// A 5 MB single line (a minified bundle named `.py`): statements with
+/// non-ASCII strings, so columns must count characters, and a finding at the
+/// far end of the line. About 40,000 statements, so the debug-build suite
+/// stays quick; the ignored dense variant has 1.25 million.
+fn single_line_python(total_bytes: usize) -> (String, u64) {
+    let head = "import jwt; ";
+    let filler = format!("s = \"{}\"; d = {{\"k\": [1, 2]}}; ", "ünïcödé ".repeat(10));
+    let tail = "jwt.decode(t, \"not-real-hostile-one-line\")\n";
+    let repeats = (total_bytes - head.len() - tail.len()) / filler.len();
+    let filler = filler.as_str();
+    let line = format!("{head}{}{tail}", filler.repeat(repeats));
+    let column = line[..line.find("jwt.decode").unwrap()].chars().count() as u64 + 1;
+    (line, column)
+}
+
+const LINE_ENDS: [(&str, &str, &str); 4] = [
+    ("lf", "\n", ""),
+    ("crlf", "\r\n", ""),
+    ("cr", "\r", ""),
+    ("bom", "\n", "\u{feff}"),
+];
+const LINES_PY: [&str; 5] = [
+    "import jwt",
+    "",
+    "def f(t):",
+    "    return jwt.decode(t, \"not-real-hostile-lines\")",
+    "",
+];
+const LINES_RS: [&str; 7] = [
+    "use jsonwebtoken::EncodingKey;",
+    "",
+    "fn f() -> EncodingKey {",
+    "    let k = EncodingKey::from_secret(b\"not-real-hostile-lines\");",
+    "    k",
+    "}",
+    "",
+];
+
+/// Where the key literal starts on line 4 (1-based column, in characters):
+/// the same whatever the line ends, and the BOM is not part of the line.
+fn key_column(line: &str) -> u64 {
+    let at = line.find("b\"").unwrap_or_else(|| line.find('"').unwrap());
+    line[..at].chars().count() as u64 + 1
+}
+
+/// Line ends and a byte-order mark: the same finding, on line 4, in every variant.
+fn line_end_variants(root: &Path) {
+    let (py, rs) = (LINES_PY, LINES_RS);
+    for (name, end, bom) in LINE_ENDS {
+        write(root, &format!("lines/{name}.py"), format!("{bom}{}", py.join(end)));
+        write(root, &format!("lines/{name}.rs"), format!("{bom}{}", rs.join(end)));
+    }
+}
+
+/// Whether permission bits stop this process (they do not for root, as in CI).
+fn permissions_apply(probe: &Path) -> bool {
+    std::fs::read(probe).is_err()
+}
+
+#[cfg(unix)]
+fn make_fifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {path:?}");
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Builds the hostile tree; returns the expected 5 MB line's finding column.
+fn build_tree(root: &Path) -> u64 {
+    write(root, "ok/app.py", OK_PY);
+    write(root, "ok/svc.rs", OK_RS);
+
+    write(root, "deep/parens.py", deep_python(&nested("(", "1", ")", 50_000)));
+    write(root, "deep/lists.py", deep_python(&nested("[", "1", "]", 50_000)));
+    write(root, "deep/calls.py", deep_python(&nested("f(", "1", ")", 50_000)));
+    write(root, "deep/attrs.py", deep_python(&format!("a{}", ".b".repeat(10_000))));
+    write(
+        root,
+        "deep/targets.py",
+        format!("import jwt\n\n{} = 1\n{AFTER_PY}", nested("(", "x", ",)", 50_000)),
+    );
+    // A key built by concatenating 100,000 literals: resolved in full, so
+    // the finding proves the whole chain was lowered.
+    let terms = vec!["\"k\""; 100_000].join(" + ");
+    write(
+        root,
+        "deep/concat.py",
+        format!("import jwt\n\nKEY = \"not-real-\" + {terms}\n\ndef f(t):\n    return jwt.decode(t, KEY)\n{AFTER_PY}"),
+    );
+
+    write(root, "deep/parens.rs", deep_rust(&nested("(", "1", ")", 50_000)));
+    write(root, "deep/arrays.rs", deep_rust(&nested("[", "1", "]", 50_000)));
+    write(root, "deep/calls.rs", deep_rust(&nested("f(", "1", ")", 50_000)));
+    write(root, "deep/blocks.rs", deep_rust(&nested("{", "1", "}", 50_000)));
+    write(root, "deep/unary.rs", deep_rust(&format!("{}x", "!".repeat(50_000))));
+    write(root, "deep/fields.rs", deep_rust(&format!("a{}", ".b".repeat(10_000))));
+    write(root, "deep/concat.rs", deep_rust(&vec!["\"k\""; 100_000].join(" + ")));
+    write(
+        root,
+        "deep/types.rs",
+        format!(
+            "use jsonwebtoken::EncodingKey;\n\nstatic S: {}u8 = 0;\n{AFTER_RS}",
+            "Vec<".repeat(50_000)
+        ),
+    );
+
+    let mut huge = "import jwt\n".to_string();
+    huge.push_str(&"# padding\n".repeat(5 * 1024 * 1024 / 10 + 1));
+    write(root, "size/huge.py", huge);
+    let (line, column) = single_line_python(5 * 1000 * 1000);
+    write(root, "size/oneline.py", line);
+
+    write(root, "bin/nul.py", b"import jwt\njwt.decode(t, k)\0\n");
+    write(
+        root,
+        "enc/latin1.py",
+        b"import jwt\nname = '\xe9t\xe9'\njwt.decode(t, k)\n",
+    );
+    line_end_variants(root);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::symlink;
+        write(root, "fs/unreadable.py", OK_PY);
+        set_mode(&root.join("fs/unreadable.py"), 0o000);
+        write(root, "fs/locked/inner.py", OK_PY);
+        set_mode(&root.join("fs/locked"), 0o000);
+        symlink(root.join("fs/missing-target.py"), root.join("fs/broken.py")).unwrap();
+        symlink(root.join("fs/loop.py"), root.join("fs/loop.py")).unwrap();
+        symlink("/dev/null", root.join("fs/dev.py")).unwrap();
+        symlink(root.join("ok/app.py"), root.join("fs/link.py")).unwrap();
+        make_fifo(&root.join("fs/fifo.py"));
+    }
+    column
+}
+
+/// Undoes the permission changes, so the temporary directory can be removed.
+fn restore_permissions(root: &Path) {
+    #[cfg(unix)]
+    {
+        set_mode(&root.join("fs/locked"), 0o755);
+        set_mode(&root.join("fs/unreadable.py"), 0o644);
+    }
+    #[cfg(not(unix))]
+    let _ = root;
+}
+
+#[test]
+fn the_hostile_tree_is_checked_without_losing_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let one_line_column = build_tree(root);
+    let result = std::panic::catch_unwind(|| check_hostile_tree(root, one_line_column));
+    restore_permissions(root);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn check_hostile_tree(root: &Path, one_line_column: u64) {
+    // The ordinary files alone: what must survive any neighbour.
+    let alone = run(&["check", "--output-format", "json", "ok"], root, &[], bound(10));
+    alone.assert_no_crash();
+    let ordinary = findings(&alone.json());
+    assert_eq!(ordinary.len(), 3, "{ordinary:?}");
+
+    let full = run(&["check", "--output-format", "json", "."], root, &[], bound(30));
+    full.assert_no_crash();
+    assert_eq!(
+        full.code,
+        Some(1),
+        "findings fail the gate; notes never change the code\n{}",
+        full.stderr
+    );
+    eprintln!("hostile tree: {:?}", full.elapsed);
+    let report = full.json();
+    let found = findings(&report);
+    assert!(
+        ordinary.is_subset(&found),
+        "an ordinary file lost a finding: {ordinary:?} vs {found:?}"
+    );
+
+    // Deep nesting: a depth-limit note, and the code after it still checked.
+    for file in [
+        "deep/parens.py",
+        "deep/lists.py",
+        "deep/calls.py",
+        "deep/attrs.py",
+        "deep/targets.py",
+        "deep/parens.rs",
+        "deep/arrays.rs",
+        "deep/calls.rs",
+        "deep/blocks.rs",
+        "deep/unary.rs",
+        "deep/fields.rs",
+        "deep/concat.rs",
+        "deep/types.rs",
+    ] {
+        assert_notice(&report, file, "depth-limit", "nesting deeper than");
+        let after_line = std::fs::read_to_string(root.join(file))
+            .unwrap()
+            .lines()
+            .position(|l| l.contains("not-real-hostile-after"))
+            .unwrap() as u64
+            + 1;
+        assert!(
+            found
+                .iter()
+                .any(|(p, rule, line, _)| p == file && rule == "SEC301" && *line == after_line),
+            "{file}: the finding after the deep code is missing: {found:?}"
+        );
+    }
+    // The 100,000-term concatenation needs no limit: the key resolves in full.
+    assert!(
+        notices_of(&report, "deep/concat.py").is_empty(),
+        "{:?}",
+        notices_of(&report, "deep/concat.py")
+    );
+    let concat_py = std::fs::read_to_string(root.join("deep/concat.py")).unwrap();
+    let decode_line = concat_py
+        .lines()
+        .position(|l| l.contains("jwt.decode(t, KEY)"))
+        .unwrap() as u64
+        + 1;
+    assert!(
+        found.contains(&("deep/concat.py".into(), "SEC301".into(), decode_line, 26)),
+        "{found:?}"
+    );
+
+    // Size and shape.
+    assert_notice(&report, "size/huge.py", "skipped", "larger than the 5242880 byte limit");
+    assert!(
+        found.contains(&("size/oneline.py".into(), "SEC301".into(), 1, one_line_column + 14)),
+        "the finding at the end of the 5 MB line, column counted in characters: {found:?}"
+    );
+    assert_notice(&report, "bin/nul.py", "skipped", "binary file");
+    assert_notice(&report, "enc/latin1.py", "skipped", "not valid UTF-8");
+    assert_notice(&report, "enc/latin1.py", "skipped", "not decoded lossily");
+    for (name, _, _) in LINE_ENDS {
+        for (extension, column) in [("py", key_column(LINES_PY[3])), ("rs", key_column(LINES_RS[3]))] {
+            let path = format!("lines/{name}.{extension}");
+            assert!(
+                found.contains(&(path.clone(), "SEC301".into(), 4, column)),
+                "{path}: expected SEC301 at 4:{column}, got {:?}",
+                found.iter().filter(|f| f.0 == path).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    // Filesystem faults.
+    if cfg!(unix) {
+        assert_notice(&report, "fs/broken.py", "skipped", "broken symbolic link");
+        assert_notice(&report, "fs/loop.py", "skipped", "symbolic link loop");
+        assert_notice(&report, "fs/dev.py", "skipped", "symbolic link, not followed");
+        assert_notice(&report, "fs/link.py", "skipped", "symbolic link, not followed");
+        assert_notice(&report, "fs/fifo.py", "skipped", "not a regular file (a FIFO)");
+        if permissions_apply(&root.join("fs/unreadable.py")) {
+            assert_notice(&report, "fs/unreadable.py", "skipped", "Permission denied");
+            assert_notice(&report, "fs/locked", "skipped", "Permission denied");
+        } else {
+            eprintln!(
+                "skipped the permission-denied assertions: this process (root, or with \
+                 CAP_DAC_OVERRIDE) reads files whatever their mode"
+            );
+            assert!(found.contains(&("fs/unreadable.py".into(), "JWT101".into(), 4, 12)));
+        }
+    }
+
+    // The same faults named on the command line: notes, not errors.
+    #[cfg(unix)]
+    {
+        let named = run(
+            &[
+                "check",
+                "--output-format",
+                "json",
+                "size/huge.py",
+                "fs/broken.py",
+                "fs/loop.py",
+                "fs/fifo.py",
+                "fs/dev.py",
+                "/dev/null",
+                "ok/app.py",
+            ],
+            root,
+            &[],
+            bound(10),
+        );
+        named.assert_no_crash();
+        assert_eq!(named.code, Some(1), "{}", named.stderr);
+        let report = named.json();
+        assert_notice(&report, "size/huge.py", "skipped", "larger than");
+        assert_notice(&report, "fs/broken.py", "skipped", "broken symbolic link");
+        assert_notice(&report, "fs/loop.py", "skipped", "symbolic link loop");
+        assert_notice(&report, "fs/fifo.py", "skipped", "not a regular file (a FIFO)");
+        assert_notice(&report, "fs/dev.py", "skipped", "not a regular file (a device)");
+        assert_notice(&report, "/dev/null", "skipped", "not a Python or Rust file");
+        assert_eq!(findings(&report).len(), 2, "ok/app.py is still checked");
+        // A FIFO without an extension is never opened to look for a shebang.
+        std::fs::rename(root.join("fs/fifo.py"), root.join("fs/fifo")).unwrap();
+        let fifo = run(&["check", "fs/fifo"], root, &[], bound(10));
+        fifo.assert_no_crash();
+        assert_eq!(fifo.code, Some(0));
+        assert!(fifo.stderr.contains("not a Python or Rust file"), "{}", fifo.stderr);
+    }
+
+    // Text output: the same positions in code frames, and the notes on stderr.
+    let text = run(
+        &["check", "lines", "deep/parens.py", "bin", "size/oneline.py"],
+        root,
+        &[],
+        bound(30),
+    );
+    text.assert_no_crash();
+    assert_eq!(text.code, Some(1));
+    for (name, _, _) in LINE_ENDS {
+        // The JWT101 frame of the Python file points at `jwt.decode`, column 12.
+        assert!(
+            text.stdout.contains(&format!("╭─[lines/{name}.py:4:12]")),
+            "{name}.py frame"
+        );
+        let column = key_column(LINES_RS[3]);
+        assert!(
+            text.stdout.contains(&format!("╭─[lines/{name}.rs:4:{column}]")),
+            "{name}.rs frame"
+        );
+    }
+    assert!(
+        text.stderr.contains("note[depth-limit]: deep/parens.py:"),
+        "{}",
+        text.stderr
+    );
+    assert!(
+        text.stderr.contains("note[skipped]: bin/nul.py: binary file"),
+        "{}",
+        text.stderr
+    );
+    // Past MAX_FRAMED_LINE_BYTES a finding prints as one line, not a frame
+    // holding the whole 5 MB line.
+    let plain = format!("size/oneline.py:1:{}: ", one_line_column + 14);
+    assert!(text.stdout.contains(&plain), "{plain}");
+    assert!(text.stdout.len() < 100_000, "the report is {} bytes", text.stdout.len());
+}
+
+#[test]
+fn a_crash_names_the_file_and_rule_keeps_other_findings_and_exits_2() {
+    if !cfg!(debug_assertions) {
+        eprintln!("skipped: panic injection is compiled into debug builds only");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "ok/app.py", OK_PY);
+    write(root, "ok/other.py", OK_PY);
+    write(root, "ok/svc.rs", OK_RS);
+    let clean = run(&["check", "--output-format", "json", "."], root, &[], bound(10));
+    let all = findings(&clean.json());
+    assert_eq!(all.len(), 5, "{all:?}");
+
+    // A bug in one rule on one file: that rule's findings there are lost and
+    // said so; nothing else is.
+    let crashed = run(
+        &["check", "--output-format", "json", "."],
+        root,
+        &[("AUTHLINT_INJECT_PANIC", "rule:SEC301:ok/app.py")],
+        bound(10),
+    );
+    crashed.assert_no_crash();
+    assert_eq!(crashed.code, Some(2), "an internal error must fail the gate");
+    let report = crashed.json();
+    let expected: BTreeSet<_> = all
+        .iter()
+        .filter(|f| !(f.0 == "ok/app.py" && f.1 == "SEC301"))
+        .cloned()
+        .collect();
+    assert_eq!(findings(&report), expected);
+    let notices = notices_of(&report, "ok/app.py");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].0, "internal-error");
+    assert!(
+        notices[0].1.contains("rule SEC301 (hardcoded-jwt-key)"),
+        "{}",
+        notices[0].1
+    );
+    assert!(notices[0].1.contains("injected panic"), "{}", notices[0].1);
+
+    // A bug while parsing: the file is named, no rule had run.
+    let crashed = run(
+        &["check", "."],
+        root,
+        &[("AUTHLINT_INJECT_PANIC", "lower:ok/svc.rs")],
+        bound(10),
+    );
+    crashed.assert_no_crash();
+    assert_eq!(crashed.code, Some(2));
+    assert!(
+        crashed
+            .stderr
+            .contains("note[internal-error]: ok/svc.rs: authlint failed while reading and parsing this file"),
+        "{}",
+        crashed.stderr
+    );
+    // The caught panic prints no panic message or backtrace of its own.
+    assert!(!crashed.stderr.contains("panicked at"), "{}", crashed.stderr);
+    assert!(!crashed.stderr.contains("RUST_BACKTRACE"), "{}", crashed.stderr);
+    assert_eq!(crashed.stdout.matches("error[").count(), 4, "{}", crashed.stdout);
+}
+
+#[test]
+fn a_file_deleted_between_discovery_and_reading_is_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let kept = write(root, "kept.py", OK_PY);
+    let gone = write(root, "gone.py", OK_PY);
+    let discovery = authlint::discover::discover(&[root.to_path_buf()]).unwrap();
+    assert_eq!(discovery.files.len(), 2);
+    std::fs::remove_file(&gone).unwrap();
+    let rules = authlint::rules::load_rules(&[]).unwrap();
+    let linter = authlint::lint::Linter::new(&rules, authlint::source::DEFAULT_MAX_FILE_SIZE);
+    let outcome = linter.run(&discovery, &[root.to_path_buf()], 2).unwrap();
+    let gone_path = gone.to_string_lossy();
+    let notice = outcome
+        .notices()
+        .find(|n| n.path == gone_path)
+        .expect("a note for the deleted file");
+    assert_eq!(notice.kind, authlint::model::NoteKind::Skipped);
+    assert!(notice.message.contains("cannot read"), "{}", notice.message);
+    let kept_path = kept.to_string_lossy();
+    assert_eq!(outcome.findings().filter(|f| f.path == kept_path).count(), 2);
+    assert_eq!(outcome.internal_errors, 0);
+}
+
+#[test]
+fn output_is_byte_identical_across_runs_and_thread_counts() {
+    let root = repo_root();
+    let mut reference: Option<String> = None;
+    for threads in ["1", "2", "8"] {
+        for attempt in 0..10 {
+            let out = run(
+                &[
+                    "check",
+                    "--output-format",
+                    "json",
+                    "--threads",
+                    threads,
+                    "fixtures",
+                    "examples",
+                ],
+                &root,
+                &[],
+                bound(20),
+            );
+            out.assert_no_crash();
+            // Only the timing may differ: blank its value, keep every other byte.
+            let stable: String = out
+                .stdout
+                .lines()
+                .map(|line| match line.trim_start().strip_prefix("\"elapsed_ms\": ") {
+                    Some(_) => "\"elapsed_ms\": <elapsed>",
+                    None => line,
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(stable.contains("\"findings\": ["), "{stable}");
+            match &reference {
+                None => reference = Some(stable),
+                Some(first) => assert!(
+                    *first == stable,
+                    "run {attempt} with {threads} threads differs from the first run"
+                ),
+            }
+        }
+    }
+}
+
+/// The output formats `check --output-format` accepts, from its own help.
+fn output_formats() -> Vec<String> {
+    let help = run(&["check", "--help"], &repo_root(), &[], bound(10));
+    // The option's description, which help may wrap over several lines.
+    let option: String = help
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("--output-format"))
+        .take_while(|l| !l.trim_start().starts_with("--fail-on"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let values = option
+        .split("possible values:")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap_or_else(|| panic!("no possible values in:\n{}", help.stdout));
+    values.split(',').map(|v| v.trim().to_string()).collect()
+}
+
+#[test]
+fn no_output_format_prints_a_secret_in_full() {
+    let root = repo_root();
+    let formats = output_formats();
+    assert!(
+        formats.contains(&"text".to_string()) && formats.contains(&"json".to_string()),
+        "{formats:?}"
+    );
+    let mut secrets = BTreeSet::new();
+    for dir in ["fixtures", "examples"] {
+        for path in walk(&root.join(dir)) {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+                if word.contains("not-real-") {
+                    secrets.insert(word.to_string());
+                }
+            }
+        }
+    }
+    assert!(secrets.len() >= 8, "fixtures should hold fake secrets: {secrets:?}");
+    for format in &formats {
+        let out = run(
+            &["check", "--output-format", format, "fixtures", "examples"],
+            &root,
+            &[],
+            bound(20),
+        );
+        out.assert_no_crash();
+        assert_eq!(out.code, Some(1), "{format}: {}", out.stderr);
+        assert!(out.stdout.len() > 100, "{format} printed findings");
+        let all = format!("{}{}", out.stdout, out.stderr);
+        for secret in &secrets {
+            assert!(!all.contains(secret.as_str()), "{format} output contains {secret}");
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn adversarial_rule_files_are_refused_or_run_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "app.py", OK_PY);
+    let rule = |callee: &str| {
+        format!(
+            "code = \"ORG901\"\nname = \"hostile\"\nseverity = \"error\"\nlanguages = [\"python\"]\n\
+             keywords = [\"jwt\"]\nsummary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n\n\
+             [[match]]\nlanguage = \"python\"\ncallee = [{callee:?}]\n"
+        )
+    };
+    // Patterns are globs, compiled to the regex crate's linear-time engine:
+    // `(a+)+$` is literal text, and thousands of stars cost nothing either.
+    let long_name = format!("x = {}\n", "a".repeat(100_000));
+    write(
+        root,
+        "long.py",
+        format!("import jwt\n{long_name}{}()\n", "a".repeat(100_000)),
+    );
+    for (name, callee) in [
+        ("redos", "(a+)+$".to_string()),
+        ("stars", format!("{}b", "*a".repeat(2_000))),
+        ("braces", format!("{{{}}}", vec!["jwt.decode"; 5_000].join(","))),
+    ] {
+        let rules = root.join(format!("rules-{name}"));
+        write(&rules, "ORG901.toml", rule(&callee));
+        let out = run(
+            &["check", "--rules", rules.to_str().unwrap(), "app.py", "long.py"],
+            root,
+            &[],
+            bound(10),
+        );
+        out.assert_no_crash();
+        assert_eq!(out.code, Some(1), "{name}: {}", out.stderr);
+        eprintln!("rule pattern {name}: {:?}", out.elapsed);
+    }
+
+    // Deeply nested TOML, and a rule file too large to be one: refused with
+    // an error that names the file, exit 2, no crash.
+    let depth = 100_000;
+    for (name, text) in [
+        (
+            "arrays",
+            format!("code = \"ORG902\"\nx = {}\n", nested("[", "", "]", depth)),
+        ),
+        (
+            "tables",
+            format!("code = \"ORG902\"\nx = {}\n", nested("{a = ", "1", "}", depth)),
+        ),
+        ("dotted", format!("{} = 1\n", vec!["a"; depth].join("."))),
+        ("huge", format!("# {}\n", "x".repeat(2 * 1024 * 1024))),
+    ] {
+        let rules = root.join(format!("toml-{name}"));
+        write(&rules, "bad.toml", text);
+        let out = run(
+            &["check", "--rules", rules.to_str().unwrap(), "app.py"],
+            root,
+            &[],
+            bound(10),
+        );
+        out.assert_no_crash();
+        assert_eq!(out.code, Some(2), "{name}");
+        assert!(
+            out.stderr.contains("bad.toml"),
+            "{name}: {}",
+            &out.stderr[..out.stderr.len().min(500)]
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{name}: nothing is checked with a broken rule set"
+        );
+    }
+}
+
+/// The densest 5 MB single line: 1.3 million statements. Heavy (about
+/// 1.6 GB of parse tree), so release-only: `.ci/run` runs it with
+/// `cargo test --release -- --ignored`.
+#[test]
+#[ignore = "heavy: run in release mode by .ci/run"]
+fn a_dense_five_megabyte_line_is_checked_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let tail = "jwt.decode(t, \"not-real-hostile-dense\")\n";
+    let statements = (5 * 1000 * 1000 - 11 - tail.len()) / 4;
+    let line = format!("import jwt;{}{tail}", "x=1;".repeat(statements));
+    let column = line.find("jwt.decode").unwrap() as u64 + 1;
+    write(root, "dense.py", &line);
+    write(
+        root,
+        "dense.rs",
+        format!("// jwt\nfn f() {{ {} }}\n", "let x = 1;".repeat(400_000)),
+    );
+    let out = run(&["check", "--output-format", "json", "."], root, &[], bound(90));
+    out.assert_no_crash();
+    eprintln!("dense 5 MB line: {:?}", out.elapsed);
+    let found = findings(&out.json());
+    assert!(
+        found.contains(&("dense.py".into(), "JWT101".into(), 1, column)),
+        "{found:?}"
+    );
+}
