@@ -38,7 +38,7 @@ use std::ops::Range;
 use proc_macro2::{Delimiter, LineColumn, Spacing, Span, TokenStream, TokenTree, token_stream};
 
 /// The largest nesting allowed. Real code nests a few dozen levels; this
-/// keeps syn's recursion under a fifth of the worker stack even in a debug
+/// keeps syn's recursion under a quarter of the worker stack even in a debug
 /// build on the costliest construct (about 51 KiB per generic level there).
 pub const MAX_NESTING: usize = 256;
 
@@ -602,6 +602,148 @@ mod tests {
         let blanked = blank(&text, &found).unwrap();
         assert_eq!(blanked.len(), text.len());
         assert!(blanked.starts_with("fn ok() {}\n") && blanked.trim_end() == "fn ok() {}");
+    }
+
+    /// Lowers `text` on a thread with a quarter of the worker stack: an
+    /// overflow aborts the test process, so passing means the bounds leave
+    /// at least a fourfold margin (in this build: unoptimised in `cargo test`,
+    /// where frames are largest).
+    fn lower_on_a_quarter_stack(text: String) -> Vec<crate::model::LowerNote> {
+        std::thread::Builder::new()
+            .stack_size(crate::lint::WORKER_STACK_SIZE / 4)
+            .spawn(move || match crate::lower::rust::lower_rust(&text) {
+                Ok(module) => module.notes,
+                Err(note) => vec![note],
+            })
+            .expect("spawn")
+            .join()
+            .expect("lowering must not panic")
+    }
+
+    /// Expression and type shapes that make syn recurse, as (opening, closing) pairs.
+    const EXPRESSION_LEVELS: &[(&str, &str)] = &[
+        ("(", ")"),
+        ("[", "]"),
+        ("{", "}"),
+        ("f(", ")"),
+        ("x.m(", ")"),
+        ("!", ""),
+        ("- ", ""),
+        ("&", ""),
+        ("* ", ""),
+        ("|a, b| ", ""),
+        ("move || ", ""),
+        ("return ", ""),
+        ("a = ", ""),
+        ("a .. ", ""),
+        ("if ", " {}"),
+        ("if c { ", " } else { 1 }"),
+        ("match ", " {}"),
+        ("match m { _ => ", " }"),
+        ("S { a: ", " }"),
+        ("async { ", " }"),
+        ("|| { ", " }"),
+        ("'a: loop { ", " }"),
+        ("format!(\"{}\", ", ")"),
+        ("unsafe { ", " }"),
+        ("(a, ", ")"),
+    ];
+    const TYPE_LEVELS: &[(&str, &str)] = &[
+        ("Vec<", ">"),
+        ("&", ""),
+        ("*const ", ""),
+        ("fn() -> ", ""),
+        ("(", ",)"),
+        ("[", "; 1]"),
+        ("Box<dyn Fn() -> ", ">"),
+        ("impl Fn() -> ", ""),
+        ("<", " as T>::X"),
+        ("HashMap<K, ", ">"),
+    ];
+
+    fn expression_program(levels: &[(&str, &str)]) -> String {
+        let open: String = levels.iter().map(|l| l.0).collect();
+        let close: String = levels.iter().rev().map(|l| l.1).collect();
+        format!("fn f() {{ let v = {open}x{close}; }}\nfn after() {{ g(); }}\n")
+    }
+
+    fn type_program(levels: &[(&str, &str)]) -> String {
+        let open: String = levels.iter().map(|l| l.0).collect();
+        let close: String = levels.iter().rev().map(|l| l.1).collect();
+        format!("static S: {open}u8{close} = 0;\nfn after() {{ g(); }}\n")
+    }
+
+    #[test]
+    fn the_deepest_accepted_code_of_each_shape_parses_on_a_quarter_of_the_stack() {
+        let shapes = EXPRESSION_LEVELS
+            .iter()
+            .map(|level| (level, expression_program as fn(&[(&str, &str)]) -> String))
+            .chain(
+                TYPE_LEVELS
+                    .iter()
+                    .map(|level| (level, type_program as fn(&[(&str, &str)]) -> String)),
+            );
+        for (level, program) in shapes {
+            // The most levels the scan lets through (it is monotone in depth).
+            let accepted = |depth: usize| regions(&program(&vec![*level; depth])).is_empty();
+            assert!(!accepted(5 * MAX_NESTING), "{level:?} is never bounded");
+            let (mut depth, mut refused) = (1, 5 * MAX_NESTING);
+            while depth + 1 < refused {
+                let middle = (depth + refused) / 2;
+                if accepted(middle) {
+                    depth = middle;
+                } else {
+                    refused = middle;
+                }
+            }
+            let notes = lower_on_a_quarter_stack(program(&vec![*level; depth]));
+            assert!(
+                notes
+                    .iter()
+                    .all(|n| n.kind != crate::model::NoteKind::DepthLimit || n.message.contains("200 levels")),
+                "{level:?} at {depth} levels was blanked: {notes:?}"
+            );
+            let notes = lower_on_a_quarter_stack(program(&vec![*level; 20 * MAX_NESTING]));
+            assert!(
+                notes.iter().any(|n| n.message.contains("too deeply nested")),
+                "{level:?} far too deep: {notes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn random_deep_mixtures_never_overflow() {
+        // xorshift64: deterministic, so a failure reproduces.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        for case in 0..150 {
+            let types = case % 3 == 0;
+            let pool = if types { TYPE_LEVELS } else { EXPRESSION_LEVELS };
+            let depth = 100 + next(3_000);
+            let levels: Vec<(&str, &str)> = (0..depth).map(|_| pool[next(pool.len())]).collect();
+            let text = if types {
+                type_program(&levels)
+            } else {
+                expression_program(&levels)
+            };
+            // Sometimes cut the closing half off: syn recurses as deep on
+            // broken code before it reports the error.
+            let text = if case % 5 == 1 {
+                let mut cut = text.len() / 2;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text[..cut].to_string()
+            } else {
+                text
+            };
+            lower_on_a_quarter_stack(text);
+        }
     }
 
     #[test]
