@@ -20,9 +20,21 @@ shopt -s nullglob globstar
 seed_py=(fixtures/python/*.py examples/**/*.py)
 seed_rs=(fixtures/rust/*.rs examples/**/*.rs)
 seed_toml=(rules/*.toml docs/examples/rules/*.toml)
+seed_config=(examples/**/authlint.toml examples/**/pyproject.toml examples/**/Cargo.toml)
 cd - > /dev/null
 seed python "${seed_py[@]/#/$root/}"
 seed rust "${seed_rs[@]/#/$root/}"
 seed rule_file "${seed_toml[@]/#/$root/}"
 mkdir -p corpus/rule_structure
-echo "seeded: $(ls corpus/python | wc -l) python, $(ls corpus/rust | wc -l) rust, $(ls corpus/rule_file | wc -l) rule files"
+# A config input is a byte choosing the file name (0: authlint.toml), then the text.
+mkdir -p corpus/config
+for file in "${seed_config[@]/#/$root/}"; do
+    [ -f "$file" ] && { printf '\0'; cat "$file"; } > "corpus/config/seed-$(echo "${file#../}" | tr '/' '_')"
+done
+# …and every TOML example in the README (the annotated configuration among them).
+awk -v dir=corpus/config '
+    /^```toml/ { n++; file = sprintf("%s/seed-readme-toml-%02d", dir, n); printf "\0" > file; inside = 1; next }
+    /^```/ { inside = 0; next }
+    inside { print >> file }
+' "$root/README.md"
+echo "seeded: $(ls corpus/python | wc -l) python, $(ls corpus/rust | wc -l) rust, $(ls corpus/rule_file | wc -l) rule files, $(ls corpus/config | wc -l) configurations"

@@ -228,9 +228,27 @@ impl LoadedConfig {
     }
 }
 
+/// A configuration is a few kilobytes (a `pyproject.toml` or `Cargo.toml`
+/// a few dozen); a file past this is refused unread rather than costing its
+/// size in memory. Deep nesting within it is refused by the TOML parser.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
 /// Reads a configuration file. `Ok(None)` for a `pyproject.toml` or
 /// `Cargo.toml` without an authlint table.
 pub fn load_config(path: &Path) -> Result<Option<LoadedConfig>, ConfigError> {
+    if let Ok(metadata) = std::fs::metadata(path)
+        && metadata.len() > MAX_CONFIG_FILE_BYTES
+    {
+        return Err(plain_error(
+            &path.display().to_string(),
+            format!(
+                "{} is larger than the {MAX_CONFIG_FILE_BYTES} byte limit for a configuration file ({} bytes)",
+                path.display(),
+                metadata.len()
+            ),
+            None,
+        ));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| {
         plain_error(
             &path.display().to_string(),

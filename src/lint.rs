@@ -431,7 +431,6 @@ impl<'r> Linter<'r> {
             spans.sort();
             spans.dedup();
         }
-        drop_unframeable_sources(&files, &mut sources);
         RunOutcome {
             files,
             sources,
@@ -677,9 +676,7 @@ impl<'r> Linter<'r> {
                 .stack_size(WORKER_STACK_SIZE)
                 .spawn_scoped(scope, || self.lint_text_here(language, path, source));
             match worker {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 Err(error) => {
                     let file = FileOutcome {
                         path: path.to_string(),
@@ -754,42 +751,7 @@ impl<'r> Linter<'r> {
             .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
         outcome.sources.insert(path.to_string(), project.get(0).source.clone());
         self.apply_settings(&mut file, &suppressions);
-        drop_unframeable_sources(std::slice::from_ref(&file), &mut outcome.sources);
         (file, outcome)
-    }
-}
-
-/// Code frames show a finding's lines with one line of context either side.
-/// A line longer than this (a minified bundle) is not worth framing, would
-/// put the whole line into the report once per finding on it, and is past
-/// what the frame renderer handles (it panics on columns over 65,535).
-pub const MAX_FRAMED_LINE_BYTES: usize = 2_000;
-
-/// Removes the source of every file a frame would show an overlong line of:
-/// the text report prints such findings as `path:line:column: message`.
-fn drop_unframeable_sources(files: &[FileOutcome], sources: &mut BTreeMap<String, Arc<String>>) {
-    let mut shown: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
-    for finding in files.iter().flat_map(|f| &f.findings) {
-        let lines = shown.entry(&finding.path).or_default();
-        lines.push((finding.line, finding.end_line));
-        for related in &finding.related {
-            shown
-                .entry(&related.path)
-                .or_default()
-                .push((related.line, related.end_line));
-        }
-    }
-    for (path, lines) in shown {
-        let Some(source) = sources.get(path) else {
-            continue;
-        };
-        let index = LineIndex::new(source);
-        let too_long = lines.iter().any(|&(first, last)| {
-            (first.saturating_sub(1)..=last + 1).any(|line| index.line_len(line) > MAX_FRAMED_LINE_BYTES)
-        });
-        if too_long {
-            sources.remove(path);
-        }
     }
 }
 

@@ -13,6 +13,12 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Na
 use crate::lint::{FileOutcome, Finding, RunOutcome};
 use crate::redact::RedactedSource;
 use crate::rules::Severity;
+use crate::source::LineIndex;
+
+/// A line longer than this (a minified bundle) is not framed: the frame would
+/// hold the whole line once per finding on it, and the renderer panics on
+/// columns past 65,535. Such a finding prints as `path:line:column: message`.
+pub const MAX_FRAMED_LINE_BYTES: usize = 2_000;
 
 pub struct TextOptions {
     pub color: bool,
@@ -84,6 +90,7 @@ fn render_file(file: &FileOutcome, outcome: &RunOutcome, handler: &GraphicalRepo
 struct RedactedSources<'o> {
     outcome: &'o RunOutcome,
     cache: HashMap<String, (Arc<NamedSource<String>>, Arc<RedactedSource>)>,
+    lines: HashMap<String, LineIndex>,
 }
 
 impl<'o> RedactedSources<'o> {
@@ -91,7 +98,21 @@ impl<'o> RedactedSources<'o> {
         RedactedSources {
             outcome,
             cache: HashMap::new(),
+            lines: HashMap::new(),
         }
+    }
+
+    /// Whether a frame of lines `first..=last` of `path`, with a line of
+    /// context either side, shows no line past [`MAX_FRAMED_LINE_BYTES`].
+    fn frameable(&mut self, path: &str, first: usize, last: usize) -> bool {
+        let Some(source) = self.outcome.sources.get(path) else {
+            return false;
+        };
+        let index = self
+            .lines
+            .entry(path.to_string())
+            .or_insert_with(|| LineIndex::new(source));
+        (first.saturating_sub(1)..=last + 1).all(|line| index.line_len(line) <= MAX_FRAMED_LINE_BYTES)
     }
 
     fn get(&mut self, path: &str) -> Option<(Arc<NamedSource<String>>, Arc<RedactedSource>)> {
@@ -122,6 +143,14 @@ struct FindingDiagnostic {
 
 impl FindingDiagnostic {
     fn new(finding: &Finding, sources: &mut RedactedSources) -> Option<Self> {
+        let same_file_lines_fit = finding
+            .related
+            .iter()
+            .filter(|r| r.path == finding.path)
+            .all(|r| sources.frameable(&r.path, r.line, r.end_line));
+        if !same_file_lines_fit || !sources.frameable(&finding.path, finding.line, finding.end_line) {
+            return None;
+        }
         let (source, redacted) = sources.get(&finding.path)?;
         let primary = redacted.map_span(finding.primary);
         let mut labels = vec![LabeledSpan::new_primary_with_span(
@@ -136,7 +165,9 @@ impl FindingDiagnostic {
                     Some(item.label.clone()),
                     (span.start, span.len()),
                 ));
-            } else if let Some((other_source, other)) = sources.get(&item.path) {
+            } else if sources.frameable(&item.path, item.line, item.end_line)
+                && let Some((other_source, other)) = sources.get(&item.path)
+            {
                 let span = other.map_span(item.span);
                 related.push(FindingDiagnostic {
                     message: format!("defined in {}", item.path),
