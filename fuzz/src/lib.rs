@@ -3,7 +3,8 @@
 //!
 //! A run must never panic (the linter isolates panics into `internal-error`
 //! notices, so those count as crashes here), never place a finding outside
-//! the text, and never fail to render in any output format.
+//! the text, and never fail to render in any output format (text, JSON,
+//! SARIF, GitHub annotations).
 
 use std::sync::OnceLock;
 
@@ -70,6 +71,14 @@ pub fn check_text(rules: &[Rule], language: Language, text: String) {
             quiet: false,
         },
     );
+    let builtin_codes = authlint::docs::builtin_codes();
+    let context = report::sarif::SarifContext {
+        rules,
+        builtin_codes: &builtin_codes,
+        source_root: std::path::Path::new("/fuzz"),
+    };
+    let _ = report::sarif::render(&outcome, &context);
+    let _ = report::github::render(&outcome, false);
 }
 
 /// Every fixture of `language` in one text: code that exercises every
