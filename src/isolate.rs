@@ -8,6 +8,11 @@
 //! marked thread instead of printing it, and leaves every other panic to the
 //! hook that was there before.
 //!
+//! A panic message can quote input: the standard library's string-slicing
+//! panic quotes up to 256 bytes of the string, which may be a secret. Quoted
+//! text (between backticks) is cut from the message and the message is
+//! shortened, so a notice never carries file contents.
+//!
 //! Debug builds also read `AUTHLINT_INJECT_PANIC`, so tests can check the
 //! isolation end to end on the real binary without a real bug to trigger
 //! it (see [`injected_panic`]). Release builds ignore the variable.
@@ -33,7 +38,7 @@ fn install_hook() {
                 previous(info);
                 return;
             }
-            let message = payload_message(info.payload());
+            let message = without_quotes(&payload_message(info.payload()));
             let described = match info.location() {
                 Some(at) => format!("{message} at {}:{}:{}", at.file(), at.line(), at.column()),
                 None => message,
@@ -53,8 +58,28 @@ pub fn isolate<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     result.map_err(|payload| {
         LAST_PANIC
             .with(|last| last.borrow_mut().take())
-            .unwrap_or_else(|| payload_message(payload.as_ref()))
+            .unwrap_or_else(|| without_quotes(&payload_message(payload.as_ref())))
     })
+}
+
+/// How much of a panic message a notice keeps.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// The message with every backtick-quoted stretch replaced by `…`, and cut
+/// to [`MAX_MESSAGE_CHARS`]: what is left describes the failure, not the input.
+fn without_quotes(message: &str) -> String {
+    let mut out = String::new();
+    for (i, piece) in message.split('`').enumerate() {
+        if i % 2 == 0 {
+            out.push_str(piece);
+        } else {
+            out.push_str("`…`");
+        }
+    }
+    if out.chars().count() > MAX_MESSAGE_CHARS {
+        out = out.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + "…";
+    }
+    out
 }
 
 fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -109,6 +134,19 @@ mod tests {
         assert!(err.starts_with("boom 7 at "), "{err}");
         assert!(err.contains("src/isolate.rs:"), "{err}");
         assert_eq!(isolate(|| 5).unwrap(), 5);
+    }
+
+    #[test]
+    fn a_panic_quoting_input_does_not_carry_it_into_the_message() {
+        let secret = std::hint::black_box("not-real-secret-é-0001".to_string());
+        let err = isolate(|| secret[..17].len()).unwrap_err();
+        assert!(err.contains("is not a char boundary"), "{err}");
+        assert!(!err.contains("not-real"), "{err}");
+        let long = isolate(|| -> u8 { panic!("{}", "x".repeat(5_000)) }).unwrap_err();
+        assert!(
+            long.starts_with(&format!("{}… at ", "x".repeat(MAX_MESSAGE_CHARS))),
+            "{long}"
+        );
     }
 
     #[test]

@@ -240,8 +240,13 @@ impl Scan<'_> {
                     self.event(Event::Literal);
                 }
                 None => {
+                    // Punctuation pending at the end of a group may still
+                    // find it too deep, which ends the group itself.
+                    let depth = self.frames.len();
                     self.flush(&mut punct, punct_span);
-                    self.end_frame();
+                    if self.frames.len() == depth {
+                        self.end_frame();
+                    }
                 }
             }
         }
