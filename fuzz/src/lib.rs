@@ -6,6 +6,7 @@
 //! the text, and never fail to render in any output format (text, JSON,
 //! SARIF, GitHub annotations).
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use authlint::lint::Linter;
@@ -20,6 +21,18 @@ pub fn embedded_rules() -> &'static [Rule] {
     RULES.get_or_init(|| load_rules(&[]).expect("the embedded rules are valid"))
 }
 
+/// A linter for the embedded rules with default settings, built once: its
+/// keyword automaton and settings cost more than most inputs do to lint.
+fn embedded_linter() -> &'static Linter<'static> {
+    static LINTER: OnceLock<Linter<'static>> = OnceLock::new();
+    LINTER.get_or_init(|| Linter::new(embedded_rules(), u64::MAX))
+}
+
+fn builtin_codes() -> &'static BTreeSet<String> {
+    static CODES: OnceLock<BTreeSet<String>> = OnceLock::new();
+    CODES.get_or_init(authlint::docs::builtin_codes)
+}
+
 /// Lints raw file bytes as a file of `language`, with every embedded rule.
 /// Bytes the reader would skip (NUL, invalid UTF-8) are skipped here too.
 pub fn check_source(language: Language, data: &[u8]) {
@@ -32,17 +45,25 @@ pub fn check_source(language: Language, data: &[u8]) {
         Language::Python => "# jwt jose\n",
         Language::Rust => "// jwt from_secret dangerous insecure_disable_signature_validation\n",
     };
-    check_text(embedded_rules(), language, format!("{keywords}{text}"));
+    check_with(
+        embedded_linter(),
+        embedded_rules(),
+        language,
+        format!("{keywords}{text}"),
+    );
 }
 
 /// Lints `text` with `rules` and checks the invariants of the result,
 /// including that every output format renders it.
 pub fn check_text(rules: &[Rule], language: Language, text: String) {
+    check_with(&Linter::new(rules, u64::MAX), rules, language, text);
+}
+
+fn check_with(linter: &Linter, rules: &[Rule], language: Language, text: String) {
     let path = match language {
         Language::Python => "fuzz.py",
         Language::Rust => "fuzz.rs",
     };
-    let linter = Linter::new(rules, u64::MAX);
     let (file, mut outcome) = linter.lint_text(language, path, text.clone());
     for notice in &file.notices {
         assert!(
@@ -71,10 +92,9 @@ pub fn check_text(rules: &[Rule], language: Language, text: String) {
             quiet: false,
         },
     );
-    let builtin_codes = authlint::docs::builtin_codes();
     let context = report::sarif::SarifContext {
         rules,
-        builtin_codes: &builtin_codes,
+        builtin_codes: builtin_codes(),
         source_root: std::path::Path::new("/fuzz"),
     };
     let _ = report::sarif::render(&outcome, &context);
