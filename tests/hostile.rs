@@ -527,6 +527,55 @@ fn check_hostile_tree(root: &Path, one_line_column: u64) {
         "{}",
         text.stderr
     );
+    // The other formats, where the build has them: the same positions.
+    let formats = output_formats();
+    if formats.iter().any(|f| f == "sarif") {
+        let sarif = run(&["check", "--output-format", "sarif", "lines"], root, &[], bound(10));
+        sarif.assert_no_crash();
+        let log: Value = serde_json::from_str(&sarif.stdout).expect("SARIF is JSON");
+        let mut seen = BTreeSet::new();
+        for result in log["runs"][0]["results"].as_array().unwrap() {
+            if result["ruleId"] != "SEC301" {
+                continue;
+            }
+            let location = &result["locations"][0]["physicalLocation"];
+            let uri = location["artifactLocation"]["uri"].as_str().unwrap().to_string();
+            let region = &location["region"];
+            seen.insert((
+                uri,
+                region["startLine"].as_u64().unwrap(),
+                region["startColumn"].as_u64().unwrap(),
+            ));
+        }
+        for (name, _, _) in LINE_ENDS {
+            assert!(
+                seen.contains(&(format!("lines/{name}.py"), 4, key_column(LINES_PY[3]))),
+                "{seen:?}"
+            );
+            assert!(
+                seen.contains(&(format!("lines/{name}.rs"), 4, key_column(LINES_RS[3]))),
+                "{seen:?}"
+            );
+        }
+    }
+    if formats.iter().any(|f| f == "github") {
+        let github = run(&["check", "--output-format", "github", "lines"], root, &[], bound(10));
+        github.assert_no_crash();
+        for (name, _, _) in LINE_ENDS {
+            for (extension, line) in [("py", LINES_PY[3]), ("rs", LINES_RS[3])] {
+                let expected = format!("file=lines/{name}.{extension},line=4,col={},", key_column(line));
+                assert!(
+                    github
+                        .stdout
+                        .lines()
+                        .any(|l| l.contains(&expected) && l.contains("SEC301")),
+                    "{expected} in:\n{}",
+                    github.stdout
+                );
+            }
+        }
+    }
+
     // Past MAX_FRAMED_LINE_BYTES a finding prints as one line, not a frame
     // holding the whole 5 MB line.
     let plain = format!("size/oneline.py:1:{}: ", one_line_column + 14);
