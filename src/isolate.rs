@@ -97,12 +97,14 @@ pub enum Stage {
     Lower,
     /// Checking one rule against a lowered file.
     Rule,
+    /// The project-wide steps between (index, ordering), outside any file.
+    Project,
 }
 
 /// Panics on purpose when `AUTHLINT_INJECT_PANIC` asks for it, in debug
 /// builds only. The variable holds `lower:<path suffix>` (fail while
-/// lowering that file) or `rule:<CODE>:<path suffix>` (fail while checking
-/// that rule on that file). Tests use it to prove that a crash is isolated,
+/// lowering that file), `rule:<CODE>:<path suffix>` (fail while checking
+/// that rule on that file) or `project:` (fail between the per-file steps). Tests use it to prove that a crash is isolated,
 /// named and turned into exit code 2.
 pub fn injected_panic(stage: Stage, path: &str, rule_codes: &[&str]) {
     if !cfg!(debug_assertions) {
@@ -114,6 +116,7 @@ pub fn injected_panic(stage: Stage, path: &str, rule_codes: &[&str]) {
     let spec = spec.to_string_lossy();
     let hit = match (stage, spec.split_once(':')) {
         (Stage::Lower, Some(("lower", suffix))) => path.ends_with(suffix),
+        (Stage::Project, Some(("project", _))) => true,
         (Stage::Rule, Some(("rule", rest))) => rest
             .split_once(':')
             .is_some_and(|(code, suffix)| rule_codes.contains(&code) && path.ends_with(suffix)),

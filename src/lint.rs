@@ -280,6 +280,8 @@ impl<'r> Linter<'r> {
             }
         }
 
+        injected_panic(Stage::Project, "", &[]);
+
         // Stage 2: the project index, with imported modules lowered on demand.
         let mut namer = ModuleNamer::new(roots);
         let mut names: Vec<Vec<String>> = Vec::new();

@@ -653,6 +653,26 @@ fn a_crash_names_the_file_and_rule_keeps_other_findings_and_exits_2() {
         .filter(|l| ["error[", "warning[", "note["].iter().any(|p| l.starts_with(p)))
         .count();
     assert_eq!(frames, others, "{}", crashed.stdout);
+
+    // A bug outside any one file: every file is named, nothing passes.
+    let crashed = run(
+        &["check", "--output-format", "json", "."],
+        root,
+        &[("AUTHLINT_INJECT_PANIC", "project:")],
+        bound(10),
+    );
+    crashed.assert_no_crash();
+    assert_eq!(crashed.code, Some(2));
+    let report = crashed.json();
+    assert!(findings(&report).is_empty());
+    for path in ["ok/app.py", "ok/other.py", "ok/svc.rs"] {
+        assert_notice(
+            &report,
+            path,
+            "internal-error",
+            "authlint failed while checking the project",
+        );
+    }
 }
 
 #[test]
