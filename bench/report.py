@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Turns the measurements of bench/run.sh into bench/RESULTS.md.
+
+Input: a TSV of measurements (one row per command: group, name, files,
+bytes, status, median/min/max seconds, runs, peak RSS in KB, the wall time of
+the first run, the command) and the prefilter counts from authlint's JSON
+summary. Output: markdown on stdout. Ratios are always against the authlint
+row of the same group, measured in the same run of the script.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+
+MB = 1_000_000
+
+
+def read_rows(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            fields = line.rstrip("\n").split("\t")
+            group, name, files, nbytes, status, median, low, high, runs, rss, first, command = fields
+            rows.append(
+                {
+                    "group": group,
+                    "name": name,
+                    "files": int(files),
+                    "bytes": int(nbytes),
+                    "status": status,
+                    "median": float(median) if median else None,
+                    "min": float(low) if low else None,
+                    "max": float(high) if high else None,
+                    "runs": int(runs) if runs else 0,
+                    "rss_mb": int(rss) / 1024 if rss else None,
+                    "first": float(first) if first else None,
+                    "command": command,
+                }
+            )
+    return rows
+
+
+def seconds(row):
+    if row["status"] == "timeout":
+        return f"timeout (> {row['median']:.0f} s)"
+    return f"{row['median']:.3f} s"
+
+
+def table(rows, authlint):
+    out = [
+        "| tool | median wall | ratio to authlint | files/s | MB/s | peak RSS | runs |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        if row["status"] == "timeout":
+            out.append(f"| {row['name']} | {seconds(row)} | > {row['median'] / authlint['median']:.0f}× | | | {rss(row)} | 0 |")
+            continue
+        ratio = row["median"] / authlint["median"]
+        out.append(
+            f"| {row['name']} | {seconds(row)} | {ratio:.2f}× | {row['files'] / row['median']:,.0f} | "
+            f"{row['bytes'] / MB / row['median']:.1f} | {rss(row)} | {row['runs']} |"
+        )
+    return out
+
+
+def rss(row):
+    return f"{row['rss_mb']:.0f} MB" if row["rss_mb"] is not None else "?"
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                cpu = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+            mem = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    for flag in ["--results", "--prefilter", "--corpus", "--commit", "--load-before", "--load-after", "--versions"]:
+        parser.add_argument(flag, required=True)
+    args = parser.parse_args()
+    rows = read_rows(args.results)
+    groups = {}
+    for row in rows:
+        groups.setdefault(row["group"], []).append(row)
+
+    def get(group, name):
+        return next(r for r in groups[group] if r["name"] == name)
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `bench/run.sh` on {now}, authlint commit {args.commit}.",
+        "",
+        f"- Machine: {machine()}; load average {args.load_before} before the run, {args.load_after} after.",
+        f"- Versions: {args.versions}.",
+        "- Wall times are medians of warm runs (hyperfine); peak RSS is from one run under `/usr/bin/time -v`.",
+        "  Ratios are against authlint in the same table: above 1× the tool is slower than authlint.",
+        "  files/s and MB/s count every `.py`/`.rs` file of the tree the command reads.",
+    ]
+    corpus = [
+        line
+        for line in open(args.corpus).read().splitlines()
+        if line.startswith(("python ", "rust ", "total ")) and ("sha256" in line or "left out" in line or "total" in line)
+    ]
+    if corpus:
+        lines += ["- Corpus (`make-corpus.sh`):", "", "  ```", *[f"  {line}" for line in corpus], "  ```"]
+
+    targets = []
+    py = groups["python"]
+    py_authlint = get("python", "authlint")
+    lines += ["", f"## Python half ({py_authlint['files']:,} files, {py_authlint['bytes'] / MB:.1f} MB)", ""]
+    lines += table(py, py_authlint)
+    rs = groups["rust"]
+    rs_authlint = get("rust", "authlint")
+    lines += ["", f"## Rust half ({rs_authlint['files']:,} files, {rs_authlint['bytes'] / MB:.1f} MB)", ""]
+    lines += table(rs, rs_authlint)
+
+    slice_rows = groups.get("slice", [])
+    if slice_rows:
+        slice_authlint = get("slice", "authlint")
+        lines += [
+            "",
+            f"## Bandit, once, on a 10% slice of the Python half ({slice_authlint['files']:,} files, "
+            f"{slice_authlint['bytes'] / MB:.1f} MB)",
+            "",
+        ]
+        lines += table(slice_rows, slice_authlint)
+
+    lines += [
+        "",
+        "## What reaches the parser",
+        "",
+        "From authlint's JSON summary: files that passed the keyword prefilter (or were imported from by one that did).",
+        "",
+        "| half | files scanned | files parsed | share | bytes scanned | bytes parsed | share | findings |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for line in open(args.prefilter).read().splitlines():
+        name, scanned, parsed, bscanned, bparsed, findings = line.split("\t")
+        share = f"{int(parsed) / int(scanned):.1%}" if int(scanned) else ""
+        if bscanned and bparsed:
+            bshare = f"{int(bparsed) / int(bscanned):.1%}"
+            bscanned, bparsed = f"{int(bscanned) / MB:.1f} MB", f"{int(bparsed) / MB:.1f} MB"
+        else:
+            bshare = bscanned = bparsed = "n/a"
+        lines.append(f"| {name} | {int(scanned):,} | {int(parsed):,} | {share} | {bscanned} | {bparsed} | {bshare} | {findings} |")
+
+    scaling = groups.get("scaling", [])
+    if scaling:
+        lines += [
+            "",
+            "## Scaling with the size of the tree (both halves; every Nth file, same layout)",
+            "",
+            "| share of the corpus | files | MB | median wall | ms per MB | MB/s | peak RSS |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in scaling:
+            lines.append(
+                f"| {row['name']} | {row['files']:,} | {row['bytes'] / MB:.1f} | {seconds(row)} | "
+                f"{row['median'] * 1000 / (row['bytes'] / MB):.1f} | {row['bytes'] / MB / row['median']:.1f} | {rss(row)} |"
+            )
+    threads = groups.get("threads", [])
+    if threads:
+        one, two = get("threads", "--threads 1"), get("threads", "--threads 2")
+        speedup = one["median"] / two["median"]
+        lines += [
+            "",
+            "## Threads (whole corpus)",
+            "",
+            "| threads | median wall | speedup | peak RSS |",
+            "|---|---:|---:|---:|",
+            f"| 1 | {seconds(one)} | 1.00× | {rss(one)} |",
+            f"| 2 | {seconds(two)} | {speedup:.2f}× | {rss(two)} |",
+        ]
+        targets.append(("2 threads at least 1.7× faster than 1", f"{speedup:.2f}×", speedup >= 1.7))
+
+    # The issue's targets, checked against this run.
+    def ratio(group, name, base):
+        row = get(group, name)
+        if row["status"] == "timeout":
+            return None
+        return row["median"] / base["median"]
+
+    floor = ratio("python", "rg floor", py_authlint)
+    targets.insert(0, ("Python: authlint ≤ 4× the rg floor", f"{1 / floor:.1f}× the floor", 1 / floor <= 4))
+    ruff = ratio("python", "ruff (S105-S107)", py_authlint)
+    targets.insert(1, ("Python: ≥ 4× faster than ruff S105-S107", f"{ruff:.2f}× faster", ruff >= 4))
+    semgrep_row = get("python", "semgrep (JWT rules)")
+    if semgrep_row["status"] == "timeout":
+        targets.insert(2, ("Python: ≥ 20× faster than semgrep", "semgrep timed out", True))
+    else:
+        semgrep = semgrep_row["median"] / py_authlint["median"]
+        targets.insert(2, ("Python: ≥ 20× faster than semgrep", f"{semgrep:.1f}× faster", semgrep >= 20))
+    rs_floor = ratio("rust", "rg floor", rs_authlint)
+    targets.insert(3, ("Rust: authlint ≤ 4× the rg floor", f"{1 / rs_floor:.1f}× the floor", 1 / rs_floor <= 4))
+    worst_rss = max(py_authlint["rss_mb"], rs_authlint["rss_mb"])
+    targets.insert(4, ("Peak RSS ≤ 150 MB on either half", f"{worst_rss:.0f} MB", worst_rss <= 150))
+    # No cache: the first run of a half must not be faster than the later (warm) ones.
+    first, warm = py_authlint["first"], py_authlint["median"]
+    targets.insert(
+        5,
+        (
+            "A warm second run is not slower than the first",
+            f"Python half: first run {first:.3f} s, warm median {warm:.3f} s",
+            warm <= first * 1.05,
+        ),
+    )
+    lines += ["", "## Targets (issue 8)", "", "| target | this run | met |", "|---|---|---|"]
+    for name, value, met in targets:
+        lines.append(f"| {name} | {value} | {'yes' if met else '**no**'} |")
+
+    lines += ["", "## Commands", "", "```"]
+    seen = set()
+    for row in rows:
+        if row["command"] not in seen:
+            seen.add(row["command"])
+            lines.append(row["command"])
+    lines += ["```", ""]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
