@@ -760,21 +760,26 @@ impl<'r> Linter<'r> {
 /// Lowers a file's text into a project module, with its lowering notes.
 fn lower_file(language: Language, display: &str, source: String) -> (ProjectModule, Vec<Notice>) {
     let module = lower(language, &source);
-    let lines = LineIndex::new(&source);
-    let notices = module
-        .notes
-        .iter()
-        .map(|note| {
-            let (line, column) = lines.line_col(&source, note.span.start);
-            Notice {
-                kind: note.kind,
-                path: display.to_string(),
-                line: Some(line),
-                column: Some(column),
-                message: note.message.clone(),
-            }
-        })
-        .collect();
+    // Most files have no notes: index their lines only when one needs placing.
+    let notices = if module.notes.is_empty() {
+        Vec::new()
+    } else {
+        let lines = LineIndex::new(&source);
+        module
+            .notes
+            .iter()
+            .map(|note| {
+                let (line, column) = lines.line_col(&source, note.span.start);
+                Notice {
+                    kind: note.kind,
+                    path: display.to_string(),
+                    line: Some(line),
+                    column: Some(column),
+                    message: note.message.clone(),
+                }
+            })
+            .collect()
+    };
     // Python: the package relative imports start from; Rust: the module's
     // own path, which `self::` and `super::` start from.
     let package = match language {
@@ -782,13 +787,7 @@ fn lower_file(language: Language, display: &str, source: String) -> (ProjectModu
         Language::Rust => rust_module_path(Path::new(display)),
     };
     (
-        ProjectModule {
-            path: display.to_string(),
-            language,
-            module,
-            source: Arc::new(source),
-            package,
-        },
+        ProjectModule::new(display.to_string(), language, module, Arc::new(source), package),
         notices,
     )
 }

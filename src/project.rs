@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::model::{Language, Module};
+use crate::resolve::ModuleIndex;
 
 pub type ModuleId = usize;
 
@@ -23,6 +24,22 @@ pub struct ProjectModule {
     pub source: Arc<String>,
     /// The module's own package, for relative imports (`a.b` for `a/b/c.py`).
     pub package: Option<String>,
+    /// Lookup tables over `module`, for resolution.
+    pub index: ModuleIndex,
+}
+
+impl ProjectModule {
+    pub fn new(path: String, language: Language, module: Module, source: Arc<String>, package: Option<String>) -> Self {
+        let index = ModuleIndex::new(&module);
+        ProjectModule {
+            path,
+            language,
+            module,
+            source,
+            package,
+            index,
+        }
+    }
 }
 
 #[derive(Default)]

@@ -13,7 +13,7 @@
 //! Rust is lexical: the nearest `let` before the use (shadowing) wins, unless
 //! the name is reassigned.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::model::{Binding, Call, Language, Module, ScopeId, Setting, Span, Value, ValueKind};
 use crate::project::{ModuleId, Project, absolute_import, absolute_rust_path};
@@ -55,7 +55,105 @@ pub struct Resolved<'p> {
     pub through_binding: bool,
 }
 
-type NameKey<'p> = (ModuleId, ScopeId, &'p str);
+/// A module's lookup tables: its bindings by scope and name, its mutated
+/// names, and its container settings, as sorted indices into the module's
+/// own vectors. Built once per module when it is lowered (on the worker that
+/// lowered it), so a resolver over any set of modules costs nothing to build,
+/// and adding modules in a later round does not rebuild the others.
+#[derive(Debug, Default)]
+pub struct ModuleIndex {
+    /// Indices into `Module::bindings`, sorted by (scope, name).
+    bindings: Vec<u32>,
+    /// Indices into `Module::reassigned`, sorted by (scope, name).
+    mutated: Vec<u32>,
+    /// Indices into `Module::reassigned`, sorted by name.
+    mutated_by_name: Vec<u32>,
+    /// Indices into `Module::settings` that have a container, sorted by (container, name).
+    settings: Vec<u32>,
+}
+
+impl ModuleIndex {
+    pub fn new(module: &Module) -> Self {
+        let mut bindings: Vec<u32> = (0..module.bindings.len() as u32).collect();
+        // Stable: bindings of one name keep their source order.
+        bindings.sort_by(|&a, &b| binding_key(module, a).cmp(&binding_key(module, b)));
+        let mut mutated: Vec<u32> = (0..module.reassigned.len() as u32).collect();
+        mutated.sort_by(|&a, &b| reassigned_key(module, a).cmp(&reassigned_key(module, b)));
+        let mut mutated_by_name = mutated.clone();
+        mutated_by_name.sort_by(|&a, &b| reassigned_key(module, a).1.cmp(reassigned_key(module, b).1));
+        let mut settings: Vec<u32> = (0..module.settings.len() as u32)
+            .filter(|&i| module.settings[i as usize].container.is_some())
+            .collect();
+        settings.sort_by(|&a, &b| setting_key(module, a).cmp(&setting_key(module, b)));
+        ModuleIndex {
+            bindings,
+            mutated,
+            mutated_by_name,
+            settings,
+        }
+    }
+
+    /// The bindings of `name` in `scope`, in source order.
+    fn bindings<'m>(
+        &self,
+        module: &'m Module,
+        scope: ScopeId,
+        name: &str,
+    ) -> impl Iterator<Item = &'m Binding> + use<'m, '_> {
+        let wanted = (scope, name);
+        equal_range(&self.bindings, |i| binding_key(module, i).cmp(&wanted))
+            .iter()
+            .map(move |&i| &module.bindings[i as usize])
+    }
+
+    fn count_bindings(&self, module: &Module, scope: ScopeId, name: &str) -> usize {
+        let wanted = (scope, name);
+        equal_range(&self.bindings, |i| binding_key(module, i).cmp(&wanted)).len()
+    }
+
+    fn is_mutated(&self, module: &Module, scope: ScopeId, name: &str) -> bool {
+        let wanted = (scope, name);
+        !equal_range(&self.mutated, |i| reassigned_key(module, i).cmp(&wanted)).is_empty()
+    }
+
+    fn is_mutated_anywhere(&self, module: &Module, name: &str) -> bool {
+        !equal_range(&self.mutated_by_name, |i| reassigned_key(module, i).1.cmp(name)).is_empty()
+    }
+
+    fn settings<'m>(
+        &self,
+        module: &'m Module,
+        container: &str,
+        name: &str,
+    ) -> impl Iterator<Item = &'m Setting> + use<'m, '_> {
+        let wanted = (container, name);
+        equal_range(&self.settings, |i| setting_key(module, i).cmp(&wanted))
+            .iter()
+            .map(move |&i| &module.settings[i as usize])
+    }
+}
+
+fn binding_key(module: &Module, index: u32) -> (ScopeId, &str) {
+    let binding = &module.bindings[index as usize];
+    (binding.scope, binding.name.as_str())
+}
+
+fn reassigned_key(module: &Module, index: u32) -> (ScopeId, &str) {
+    let (scope, name) = &module.reassigned[index as usize];
+    (*scope, name.as_str())
+}
+
+fn setting_key(module: &Module, index: u32) -> (&str, &str) {
+    let setting = &module.settings[index as usize];
+    (setting.container.as_deref().unwrap_or(""), setting.name.as_str())
+}
+
+/// The run of `sorted` whose keys compare equal (`cmp` gives key vs. wanted).
+fn equal_range(sorted: &[u32], cmp: impl Fn(u32) -> std::cmp::Ordering) -> &[u32] {
+    let start = sorted.partition_point(|&i| cmp(i) == std::cmp::Ordering::Less);
+    let len = sorted[start..].partition_point(|&i| cmp(i) == std::cmp::Ordering::Equal);
+    &sorted[start..start + len]
+}
 
 pub struct Resolver<'p> {
     project: &'p Project,
@@ -64,11 +162,10 @@ pub struct Resolver<'p> {
     /// parse it and check the importing file again.
     unparsed: Option<&'p HashMap<String, usize>>,
     needs: std::sync::Mutex<Vec<(ModuleId, usize)>>,
-    bindings: HashMap<NameKey<'p>, Vec<&'p Binding>>,
-    mutated: HashSet<NameKey<'p>>,
-    mutated_anywhere: HashSet<(ModuleId, &'p str)>,
-    /// `container` text and name → the settings assigning it, per module.
-    settings: HashMap<(ModuleId, &'p str, &'p str), Vec<&'p Setting>>,
+    /// Rust struct definitions by name, over the whole project: built on
+    /// first use (only a Rust value known by its type needs it). Owned keys:
+    /// a cell holding `&'p str` would make the resolver invariant in `'p`.
+    structs: std::sync::OnceLock<HashMap<String, Vec<(ModuleId, usize)>>>,
 }
 
 impl<'p> Resolver<'p> {
@@ -78,40 +175,16 @@ impl<'p> Resolver<'p> {
 
     /// A resolver that records which unparsed modules a resolution needed.
     pub fn with_unparsed(project: &'p Project, unparsed: Option<&'p HashMap<String, usize>>) -> Self {
-        let mut bindings: HashMap<NameKey, Vec<&Binding>> = HashMap::new();
-        let mut mutated = HashSet::new();
-        let mut mutated_anywhere = HashSet::new();
-        let mut settings: HashMap<(ModuleId, &str, &str), Vec<&Setting>> = HashMap::new();
-        for (id, entry) in project.modules.iter().enumerate() {
-            let module = &entry.module;
-            for binding in &module.bindings {
-                bindings
-                    .entry((id, binding.scope, binding.name.as_str()))
-                    .or_default()
-                    .push(binding);
-            }
-            for (scope, name) in &module.reassigned {
-                mutated.insert((id, *scope, name.as_str()));
-                mutated_anywhere.insert((id, name.as_str()));
-            }
-            for setting in &module.settings {
-                if let Some(container) = &setting.container {
-                    settings
-                        .entry((id, container.as_str(), setting.name.as_str()))
-                        .or_default()
-                        .push(setting);
-                }
-            }
-        }
         Resolver {
             project,
             unparsed,
             needs: std::sync::Mutex::new(Vec::new()),
-            bindings,
-            mutated,
-            mutated_anywhere,
-            settings,
+            structs: std::sync::OnceLock::new(),
         }
+    }
+
+    fn index(&self, module: ModuleId) -> &'p ModuleIndex {
+        &self.project.modules[module].index
     }
 
     pub fn project(&self) -> &'p Project {
@@ -141,13 +214,16 @@ impl<'p> Resolver<'p> {
     fn lookup_python(&self, name: &str, loc: Loc) -> Lookup<'p> {
         // A mutation in any scope (`d["k"] = v`, `global x`) may reach the
         // object a name holds, so such a name is never treated as constant.
-        let mutated = self.mutated_anywhere.contains(&(loc.module, name));
-        let scopes = &self.module(loc.module).scopes;
+        let module = self.module(loc.module);
+        let index = self.index(loc.module);
+        let mutated = index.is_mutated_anywhere(module, name);
+        let scopes = &module.scopes;
         let mut scope = loc.scope;
         loop {
-            match self.bindings.get(&(loc.module, scope, name)).map(Vec::as_slice) {
-                Some([only]) if !mutated => return Lookup::Bound(only),
-                Some([_, ..]) => return Lookup::Ambiguous,
+            let mut bound = index.bindings(module, scope, name);
+            match (bound.next(), bound.next()) {
+                (Some(only), None) if !mutated => return Lookup::Bound(only),
+                (Some(_), _) => return Lookup::Ambiguous,
                 _ => {}
             }
             match scopes[scope].parent {
@@ -158,32 +234,25 @@ impl<'p> Resolver<'p> {
     }
 
     fn lookup_rust(&self, name: &str, loc: Loc, at: usize) -> Lookup<'p> {
+        let module = self.module(loc.module);
+        let index = self.index(loc.module);
         if loc.scope != 0 {
-            let nearest = self
-                .bindings
-                .get(&(loc.module, loc.scope, name))
-                .into_iter()
-                .flatten()
+            let nearest = index
+                .bindings(module, loc.scope, name)
                 .filter(|b| b.visible.contains(at))
                 .max_by_key(|b| b.visible.start);
             if let Some(binding) = nearest {
-                return if self.mutated.contains(&(loc.module, loc.scope, name)) {
+                return if index.is_mutated(module, loc.scope, name) {
                     Lookup::Ambiguous
                 } else {
                     Lookup::Bound(binding)
                 };
             }
         }
-        let visible: Vec<&&Binding> = self
-            .bindings
-            .get(&(loc.module, 0, name))
-            .into_iter()
-            .flatten()
-            .filter(|b| b.visible.contains(at))
-            .collect();
-        match visible.as_slice() {
-            [] => Lookup::Unbound,
-            [only] => Lookup::Bound(only),
+        let mut visible = index.bindings(module, 0, name).filter(|b| b.visible.contains(at));
+        match (visible.next(), visible.next()) {
+            (None, _) => Lookup::Unbound,
+            (Some(only), None) => Lookup::Bound(only),
             _ => Lookup::Ambiguous,
         }
     }
@@ -308,17 +377,26 @@ impl<'p> Resolver<'p> {
             return None;
         }
         let own_crate = crate_root(&self.project.get(loc.module).path);
+        let structs = self.structs.get_or_init(|| {
+            let mut by_name: HashMap<String, Vec<(ModuleId, usize)>> = HashMap::new();
+            for (id, entry) in self.project.modules.iter().enumerate() {
+                if entry.language == Language::Rust {
+                    for (index, def) in entry.module.structs.iter().enumerate() {
+                        by_name.entry(def.name.clone()).or_default().push((id, index));
+                    }
+                }
+            }
+            by_name
+        });
         let mut found = None;
-        for (id, entry) in self.project.modules.iter().enumerate() {
-            if entry.language != Language::Rust || crate_root(&entry.path) != own_crate {
+        for &(id, index) in structs.get(name.as_str()).into_iter().flatten() {
+            if crate_root(&self.project.get(id).path) != own_crate {
                 continue;
             }
-            for def in entry.module.structs.iter().filter(|d| &d.name == name) {
-                if found.is_some() {
-                    return None; // two structs of that name: do not guess
-                }
-                found = Some((id, def));
+            if found.is_some() {
+                return None; // two structs of that name: do not guess
             }
+            found = Some((id, &self.project.get(id).module.structs[index]));
         }
         let (module, def) = found?;
         Some(Resolved {
@@ -413,13 +491,12 @@ impl<'p> Resolver<'p> {
         attribute: &str,
         budget: usize,
     ) -> Option<Resolved<'p>> {
-        if self.mutated_anywhere.contains(&(module, attribute)) {
+        let (entry, index) = (self.module(module), self.index(module));
+        if index.is_mutated_anywhere(entry, attribute) || index.count_bindings(entry, class_scope, attribute) != 1 {
             return None;
         }
-        match self.bindings.get(&(module, class_scope, attribute)).map(Vec::as_slice) {
-            Some([only]) => Some(self.follow_binding(only, module, budget)),
-            _ => None,
-        }
+        let only = index.bindings(entry, class_scope, attribute).next()?;
+        Some(self.follow_binding(only, module, budget))
     }
 
     /// `CONSTANT_DICT["key"]`, or `app.config["KEY"]` after `app.config["KEY"] = …`.
@@ -458,8 +535,9 @@ impl<'p> Resolver<'p> {
     }
 
     fn config_entry(&self, module: ModuleId, container: &str, name: &str) -> Option<Resolved<'p>> {
-        match self.settings.get(&(module, container, name)).map(Vec::as_slice) {
-            Some([only]) => Some(Resolved {
+        let mut found = self.index(module).settings(self.module(module), container, name);
+        match (found.next(), found.next()) {
+            (Some(only), None) => Some(Resolved {
                 value: &only.value,
                 loc: Loc {
                     module,
@@ -716,12 +794,14 @@ mod tests {
     fn project_of(files: &[(&str, &str, &str)]) -> Project {
         let modules = files
             .iter()
-            .map(|(path, package, src)| ProjectModule {
-                path: path.to_string(),
-                language: Language::Python,
-                module: lower_python(src),
-                source: Arc::new(src.to_string()),
-                package: Some(package.to_string()),
+            .map(|(path, package, src)| {
+                ProjectModule::new(
+                    path.to_string(),
+                    Language::Python,
+                    lower_python(src),
+                    Arc::new(src.to_string()),
+                    Some(package.to_string()),
+                )
             })
             .collect();
         let names: Vec<Vec<String>> = files
