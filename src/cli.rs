@@ -284,7 +284,7 @@ fn check(args: CheckArgs) -> ExitCode {
     let mut outcome = if let Some(stdin_path) = &args.stdin_filename {
         let settings = FileSettings {
             default: run_settings.clone(),
-            by_path: BTreeMap::new().into_iter().collect(),
+            by_path: std::collections::HashMap::new(),
         };
         let linter = Linter::with_settings(&rules, args.max_file_size, settings);
         match lint_stdin(&linter, stdin_path, args.max_file_size) {
@@ -567,17 +567,7 @@ fn notice_only(path: &str, kind: NoteKind, message: String) -> (FileOutcome, Run
         skipped: kind == NoteKind::Skipped,
         parsed: kind == NoteKind::InternalError,
     };
-    let outcome = RunOutcome {
-        files: Vec::new(),
-        sources: BTreeMap::new(),
-        secret_spans: BTreeMap::new(),
-        files_scanned: 0,
-        files_skipped: 0,
-        files_parsed: 0,
-        internal_errors: 0,
-        elapsed_ms: 0,
-    };
-    (file, outcome)
+    (file, RunOutcome::empty())
 }
 
 /// The language of standard input: by the extension of --stdin-filename,

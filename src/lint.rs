@@ -110,7 +110,8 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    fn empty() -> Self {
+    /// A run that checked nothing yet.
+    pub fn empty() -> Self {
         RunOutcome {
             files: Vec::new(),
             sources: BTreeMap::new(),

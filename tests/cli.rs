@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use common::{authlint, fixture_secrets, json, repo_root, stderr, stdout, write};
+use common::{authlint, fixture_secrets, found, json, repo_root, stderr, stdout, write};
 use serde_json::Value;
 
 mod common;
@@ -488,18 +488,7 @@ pub fn c(claims: &SessionClaims, key: &EncodingKey) {\n    let _ = encode(&Heade
     );
     let out = authlint(&["check", "--output-format", "json", "svc"], root);
     let report = json(&out);
-    let found: Vec<(String, u64, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["rule"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let found: Vec<(String, u64, String)> = found(&report);
     assert_eq!(
         found,
         [

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use common::{authlint, stderr, stdout, write};
+use common::{authlint, found, stderr, stdout, write};
 
 mod common;
 
@@ -21,18 +21,7 @@ fn run_json(args: &[&str], cwd: &Path) -> (Vec<Found>, Vec<(String, String)>, Op
     let out = authlint(&all, cwd);
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
-    let findings = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["rule"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let findings = found(&report);
     let notices = report["notices"]
         .as_array()
         .unwrap()

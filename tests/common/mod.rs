@@ -53,6 +53,22 @@ pub fn json(output: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\n{}", stdout(output), stderr(output)))
 }
 
+/// (path, line, rule) of every finding in a JSON report, in report order.
+pub fn found(report: &Value) -> Vec<(String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("a JSON report has findings")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["rule"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
 pub fn write(root: &Path, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     let path = root.join(relative);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
