@@ -5,7 +5,6 @@
 //! it; 2 usage error, unreadable path, malformed rule or configuration file,
 //! unreadable baseline, bad --diff-base, or internal error.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
