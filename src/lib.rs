@@ -2,8 +2,9 @@
 //! and Rust code.
 //!
 //! The pipeline, one module per stage:
-//! `discover` → `source` (read) → `prefilter` → `lower` (parse + lower to
-//! `model`) → `engine` (match `rules` with `resolve`) → `report`.
+//! `discover` → `source` (read) → `prefilter` (keywords in code, not in the
+//! comments `outline` finds) → `lower` (parse + lower to `model`) → `engine`
+//! (match `rules` with `resolve`) → `report`.
 //! `lint` runs it over all files in parallel; `cli` is the command line.
 
 pub mod baseline;
@@ -20,6 +21,7 @@ pub mod isolate;
 pub mod lint;
 pub mod lower;
 pub mod model;
+pub mod outline;
 pub mod policy;
 pub mod prefilter;
 pub mod project;

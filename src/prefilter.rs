@@ -4,19 +4,38 @@
 //!
 //! A rule is active on a file when the file contains one of its `keywords`
 //! and, if it lists `keywords-also`, one of those too: a logging rule needs a
-//! token word *and* a logging call, so neither alone drags a file in.
+//! token word *and* a logging call, so neither alone drags a file in. Words
+//! count only in code: in a comment or a docstring (see `outline`) they
+//! cannot lead to a finding. A keyword may carry `\b` at either end to
+//! match only at a word boundary there: `token\b` is in `access_token` and
+//! `accessToken` but not in `TokenStream` or `tokenize`.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::model::Language;
+use crate::outline::{ignored_ranges, in_ranges};
 use crate::rules::Rule;
+
+struct Pattern {
+    /// `\b` before / after the word.
+    boundary_before: bool,
+    boundary_after: bool,
+}
+
+/// What makes one rule active, as indices into the language's patterns.
+struct RuleFilter {
+    rule: usize,
+    /// Its keywords, each with the words one of which must come with it
+    /// (`keyword-requires`; empty: none).
+    keywords: Vec<(usize, Vec<usize>)>,
+    /// `keywords-also`: when not empty, one of these must be present too.
+    also: Vec<usize>,
+}
 
 struct LanguageFilter {
     automaton: AhoCorasick,
-    /// For each pattern, the rules that need it: `(rule, is_also)`.
-    users_of_pattern: Vec<Vec<(usize, bool)>>,
-    /// The rules of this language, and whether each has an `also` list.
-    rules: Vec<(usize, bool)>,
+    patterns: Vec<Pattern>,
+    rules: Vec<RuleFilter>,
 }
 
 /// Compiled once per run and shared by all worker threads.
@@ -34,50 +53,77 @@ impl Prefilter {
     pub fn with_policies(rules: &[Rule], policies: &[&crate::policy::Policy]) -> Self {
         let mut filters = Vec::new();
         for language in Language::ALL {
-            let mut patterns: Vec<String> = Vec::new();
-            let mut users_of_pattern: Vec<Vec<(usize, bool)>> = Vec::new();
-            let mut language_rules = Vec::new();
+            let mut keys: Vec<String> = Vec::new();
+            let mut intern = |keyword: &str| {
+                let key = keyword.to_ascii_lowercase();
+                match keys.iter().position(|k| *k == key) {
+                    Some(existing) => existing,
+                    None => {
+                        keys.push(key);
+                        keys.len() - 1
+                    }
+                }
+            };
+            let mut rule_filters = Vec::new();
             for (index, rule) in rules.iter().enumerate() {
                 if !rule.languages.contains(&language) {
                     continue;
                 }
-                language_rules.push((index, !rule.keywords_also.is_empty()));
+                // Words of the names a configuration added to a class the
+                // rule consults: they count as keywords (and, when the rule
+                // has a second list, as second words) on their own.
                 let added: Vec<String> = rule
                     .name_classes()
                     .into_iter()
                     .flat_map(|class| policies.iter().flat_map(move |p| p.added_words(class)))
                     .collect();
-                let words = rule.keywords.iter().chain(&added).map(|k| (k, false));
-                let also_added = if rule.keywords_also.is_empty() {
-                    &[][..]
-                } else {
-                    &added[..]
-                };
-                let also = rule.keywords_also.iter().chain(also_added).map(|k| (k, true));
-                for (word, is_also) in words.chain(also) {
-                    let word = word.to_ascii_lowercase();
-                    let at = match patterns.iter().position(|p| *p == word) {
-                        Some(existing) => existing,
-                        None => {
-                            patterns.push(word);
-                            users_of_pattern.push(Vec::new());
-                            patterns.len() - 1
-                        }
-                    };
-                    users_of_pattern[at].push((index, is_also));
+                let mut keywords: Vec<(usize, Vec<usize>)> = rule
+                    .keywords_for(language)
+                    .iter()
+                    .map(|keyword| {
+                        let requires = rule
+                            .keyword_requires
+                            .get(keyword)
+                            .map(Vec::as_slice)
+                            .unwrap_or_default();
+                        (intern(keyword), requires.iter().map(|w| intern(w)).collect())
+                    })
+                    .collect();
+                keywords.extend(added.iter().map(|word| (intern(word), Vec::new())));
+                let mut also: Vec<usize> = rule.keywords_also_for(language).iter().map(|w| intern(w)).collect();
+                if !also.is_empty() {
+                    also.extend(added.iter().map(|word| intern(word)));
                 }
+                rule_filters.push(RuleFilter {
+                    rule: index,
+                    keywords,
+                    also,
+                });
             }
+            let patterns = keys
+                .iter()
+                .map(|k| Pattern {
+                    boundary_before: k.starts_with("\\b"),
+                    boundary_after: k.ends_with("\\b"),
+                })
+                .collect();
+            let words = keys.iter().map(|k| {
+                let k = k.strip_prefix("\\b").unwrap_or(k);
+                k.strip_suffix("\\b").unwrap_or(k)
+            });
             let automaton = AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
-                .build(&patterns)
+                // A DFA: the fastest to search, and small for a few hundred words.
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(words)
                 .expect("keywords are plain strings and always compile");
             filters.push((
                 language,
                 LanguageFilter {
                     automaton,
-                    users_of_pattern,
-                    rules: language_rules,
+                    patterns,
+                    rules: rule_filters,
                 },
             ));
         }
@@ -90,34 +136,71 @@ impl Prefilter {
         let Some((_, filter)) = self.filters.iter().find(|(l, _)| *l == language) else {
             return Vec::new();
         };
-        let mut seen_pattern = vec![false; filter.users_of_pattern.len()];
-        let mut has_keyword: Vec<usize> = Vec::new();
-        let mut has_also: Vec<usize> = Vec::new();
-        for found in filter.automaton.find_overlapping_iter(text) {
-            let pattern = found.pattern().as_usize();
-            if std::mem::replace(&mut seen_pattern[pattern], true) {
-                continue;
-            }
-            for &(rule, is_also) in &filter.users_of_pattern[pattern] {
-                if is_also {
-                    has_also.push(rule)
-                } else {
-                    has_keyword.push(rule)
-                }
-            }
-            if seen_pattern.iter().all(|s| *s) {
-                break;
+        let hits = filter.hits(text);
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        // Whether a hit is in a comment or docstring needs a scan of the
+        // file: only done when the hits could make a rule active at all.
+        let mut found = vec![false; filter.patterns.len()];
+        for &(pattern, _) in &hits {
+            found[pattern] = true;
+        }
+        if filter.active(&found).is_empty() {
+            return Vec::new();
+        }
+        let ignored = ignored_ranges(language, text);
+        found.fill(false);
+        for &(pattern, start) in &hits {
+            if !found[pattern] && !in_ranges(&ignored, start) {
+                found[pattern] = true;
             }
         }
-        let mut active: Vec<usize> = filter
+        filter.active(&found)
+    }
+}
+
+impl LanguageFilter {
+    /// Every occurrence of a pattern that honours its `\b`: (pattern, start).
+    fn hits(&self, text: &str) -> Vec<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let mut hits = Vec::new();
+        for hit in self.automaton.find_overlapping_iter(text) {
+            let index = hit.pattern().as_usize();
+            let pattern = &self.patterns[index];
+            let word_before = hit.start() > 0 && is_word_byte(bytes[hit.start() - 1]);
+            let word_after = bytes.get(hit.end()).is_some_and(|b| is_word_byte(*b));
+            if (pattern.boundary_before && word_before) || (pattern.boundary_after && word_after) {
+                continue;
+            }
+            hits.push((index, hit.start()));
+        }
+        hits
+    }
+
+    /// The rules active given which patterns were found, sorted.
+    fn active(&self, found: &[bool]) -> Vec<usize> {
+        let has = |pattern: &usize| found[*pattern];
+        let mut active: Vec<usize> = self
             .rules
             .iter()
-            .filter(|(rule, needs_also)| has_keyword.contains(rule) && (!needs_also || has_also.contains(rule)))
-            .map(|(rule, _)| *rule)
+            .filter(|r| {
+                r.keywords
+                    .iter()
+                    .any(|(keyword, requires)| has(keyword) && (requires.is_empty() || requires.iter().any(has)))
+                    && (r.also.is_empty() || r.also.iter().any(has))
+            })
+            .map(|r| r.rule)
             .collect();
         active.sort_unstable();
         active
     }
+}
+
+/// A byte of an identifier: what `\b` must not have next to it. Non-ASCII
+/// bytes count, as identifiers may hold letters beyond ASCII.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
 #[cfg(test)]
@@ -125,6 +208,7 @@ mod tests {
     use super::*;
     use crate::rules::parse_rule;
 
+    /// A Python rule.
     fn rule(code: &str, keywords: &str, also: &str) -> Rule {
         let text = format!(
             "code = \"{code}\"\nname = \"r\"\nseverity = \"note\"\nlanguages = [\"python\"]\nkeywords = {keywords}\nkeywords-also = {also}\n\
@@ -132,6 +216,18 @@ mod tests {
         );
         parse_rule("test.toml", &text).expect("valid rule")
     }
+
+    /// A rule for both languages whose keyword lines are `keyword_lines`.
+    fn rule_with(code: &str, keyword_lines: &str) -> Rule {
+        let text = format!(
+            "code = \"{code}\"\nname = \"r\"\nseverity = \"note\"\nlanguages = [\"python\", \"rust\"]\n{keyword_lines}\n\
+             summary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n[[match]]\nlanguage = \"python\"\ncallee = [\"x\"]\n\
+             [[match]]\nlanguage = \"rust\"\ncallee = [\"x\"]\n"
+        );
+        parse_rule("test.toml", &text).expect("valid rule")
+    }
+
+    const NONE: [usize; 0] = [];
 
     #[test]
     fn a_rule_needs_a_keyword_and_if_listed_an_also_keyword() {
@@ -141,15 +237,63 @@ mod tests {
         ];
         let filter = Prefilter::new(&rules);
         assert_eq!(filter.active_rules(Language::Python, "import JWT"), [0]);
-        assert_eq!(
-            filter.active_rules(Language::Python, "tokenizer = 1"),
-            Vec::<usize>::new()
-        );
+        assert_eq!(filter.active_rules(Language::Python, "tokenizer = 1"), NONE);
         assert_eq!(filter.active_rules(Language::Python, "print(token)"), [1]);
         assert_eq!(filter.active_rules(Language::Python, "jwt; logger.info(token)"), [0, 1]);
+        assert_eq!(filter.active_rules(Language::Rust, "jwt token print"), NONE);
+    }
+
+    #[test]
+    fn words_in_comments_and_docstrings_do_not_count() {
+        let filter = Prefilter::new(&[rule_with("AA101", "keywords = [\"jwt\"]")]);
+        assert_eq!(filter.active_rules(Language::Python, "# uses jwt\nx = 1\n"), NONE);
         assert_eq!(
-            filter.active_rules(Language::Rust, "jwt token print"),
-            Vec::<usize>::new()
+            filter.active_rules(Language::Python, "def f():\n    \"\"\"Decode a JWT.\"\"\"\n"),
+            NONE
         );
+        assert_eq!(filter.active_rules(Language::Python, "# jwt\nimport jwt\n"), [0]);
+        assert_eq!(filter.active_rules(Language::Python, "KEY = \"jwt\"  # jwt\n"), [0]);
+        assert_eq!(
+            filter.active_rules(Language::Rust, "/// Decodes a JWT.\nfn f() {} // jwt\n"),
+            NONE
+        );
+        assert_eq!(filter.active_rules(Language::Rust, "/* jwt */ use jwt;"), [0]);
+    }
+
+    #[test]
+    fn a_boundary_marker_keeps_a_word_from_matching_inside_a_longer_one() {
+        let filter = Prefilter::new(&[rule("AA101", "['token\\b', '\\bjose\\b']", "[]")]);
+        for code in [
+            "access_token = t",
+            "accessToken",
+            "headers[\"X-Token\"]",
+            "from jose import jwt",
+            "authlib.jose",
+        ] {
+            assert_eq!(filter.active_rules(Language::Python, code), [0], "{code}");
+        }
+        for code in [
+            "TokenStream::new()",
+            "tokenize(s)",
+            "tokens = []",
+            "token_type = 1",
+            "Josephson = 1",
+        ] {
+            assert_eq!(filter.active_rules(Language::Python, code), NONE, "{code}");
+        }
+    }
+
+    #[test]
+    fn keywords_differ_by_language_and_may_require_another_word() {
+        let filter = Prefilter::new(&[rule_with(
+            "AA101",
+            "keywords.python = [\"jwt\", \"algorithm\"]\nkeywords.rust = [\"jsonwebtoken\"]\n\
+             keyword-requires.algorithm = [\"'none\"]",
+        )]);
+        assert_eq!(filter.active_rules(Language::Python, "import jwt"), [0]);
+        assert_eq!(filter.active_rules(Language::Rust, "use jwt;"), NONE);
+        assert_eq!(filter.active_rules(Language::Rust, "use jsonwebtoken;"), [0]);
+        assert_eq!(filter.active_rules(Language::Python, "solve(algorithm=None)"), NONE);
+        assert_eq!(filter.active_rules(Language::Python, "ALGORITHM = 'none'"), [0]);
     }
 }

@@ -5,6 +5,7 @@
 //! patterns, argument selectors, value predicates) is implemented once, in
 //! `engine.rs`; the format is documented in `docs/rule-format.md`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -46,11 +47,15 @@ struct RuleFile {
     name: Spanned<String>,
     severity: Severity,
     languages: Spanned<Vec<Language>>,
-    keywords: Spanned<Vec<String>>,
+    keywords: Spanned<KeywordsFile>,
     /// A second list of which a file must also contain one word, for rules
     /// whose own words are common (a token word *and* a logging call).
     #[serde(default)]
-    keywords_also: Vec<String>,
+    keywords_also: Option<Spanned<KeywordsFile>>,
+    /// Keywords that count only together with one of some other words: a
+    /// word too common alone whose findings always come with another word.
+    #[serde(default)]
+    keyword_requires: Option<Spanned<BTreeMap<String, Vec<String>>>>,
     /// One line: what the rule reports (rule tables, SARIF shortDescription).
     summary: String,
     message: Spanned<String>,
@@ -65,6 +70,15 @@ struct RuleFile {
     secret: bool,
     #[serde(rename = "match")]
     matches: Spanned<Vec<Spanned<MatchClauseFile>>>,
+}
+
+/// `keywords = ["jwt"]` for every language of the rule, or
+/// `keywords.python = [...]` and `keywords.rust = [...]` when they differ.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum KeywordsFile {
+    All(Vec<String>),
+    ByLanguage(BTreeMap<Language, Vec<String>>),
 }
 
 #[derive(Deserialize)]
@@ -195,9 +209,14 @@ pub struct Rule {
     pub name: String,
     pub severity: Severity,
     pub languages: Vec<Language>,
-    pub keywords: Vec<String>,
-    /// When not empty, a file must also contain one of these.
-    pub keywords_also: Vec<String>,
+    /// Per language: a file must contain one of these words for the rule to
+    /// run on it (`\b` at either end: at a word boundary only).
+    pub keywords: BTreeMap<Language, Vec<String>>,
+    /// Per language; when not empty, a file must also contain one of these.
+    pub keywords_also: BTreeMap<Language, Vec<String>>,
+    /// A keyword listed here counts only when the file also contains one of
+    /// the words it maps to.
+    pub keyword_requires: BTreeMap<String, Vec<String>>,
     pub summary: String,
     pub message: String,
     pub help: String,
@@ -553,14 +572,15 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
     if file.languages.get_ref().is_empty() {
         return Err(ctx.error("`languages` is empty", Some(file.languages.span()), "no language"));
     }
-    if file.keywords.get_ref().is_empty() || file.keywords.get_ref().iter().any(|k| k.trim().is_empty()) {
-        return Err(ctx.error_with_help(
-            "`keywords` must list at least one non-empty word",
-            Some(file.keywords.span()),
-            "here",
-            Some("a file is only parsed when it contains one of the active rules' keywords".into()),
-        ));
-    }
+    let keywords = compile_keywords(&ctx, &file.keywords, file.languages.get_ref(), "keywords")?;
+    let keywords_also = match &file.keywords_also {
+        Some(also) => compile_keywords(&ctx, also, file.languages.get_ref(), "keywords-also")?,
+        None => BTreeMap::new(),
+    };
+    let keyword_requires = match &file.keyword_requires {
+        Some(requires) => compile_keyword_requires(&ctx, requires, &keywords)?,
+        None => BTreeMap::new(),
+    };
     check_placeholders(&ctx, &file.message)?;
 
     if file.matches.get_ref().is_empty() {
@@ -600,12 +620,9 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
         name: rule_name,
         severity: file.severity,
         languages: file.languages.into_inner(),
-        keywords: file.keywords.into_inner(),
-        keywords_also: file
-            .keywords_also
-            .into_iter()
-            .filter(|k| !k.trim().is_empty())
-            .collect(),
+        keywords,
+        keywords_also,
+        keyword_requires,
         summary: file.summary.trim().to_string(),
         message: file.message.into_inner(),
         help: file.help,
@@ -616,6 +633,114 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
         clauses,
         origin: name.to_string(),
     })
+}
+
+/// The keyword lists of a rule by language, validated. `keywords` needs a
+/// non-empty list for each of the rule's languages; `keywords-also` may
+/// leave a language out (no second list there).
+fn compile_keywords(
+    ctx: &FileContext,
+    words: &Spanned<KeywordsFile>,
+    languages: &[Language],
+    key: &str,
+) -> Result<BTreeMap<Language, Vec<String>>, RuleLoadError> {
+    let required = key == "keywords";
+    let by_language: BTreeMap<Language, Vec<String>> = match words.get_ref() {
+        KeywordsFile::All(list) => languages.iter().map(|l| (*l, list.clone())).collect(),
+        KeywordsFile::ByLanguage(map) => {
+            if let Some(extra) = map.keys().find(|l| !languages.contains(l)) {
+                return Err(ctx.error(
+                    format!(
+                        "`{key}` lists words for {}, which is not in the rule's `languages`",
+                        extra.name()
+                    ),
+                    Some(words.span()),
+                    "language not declared",
+                ));
+            }
+            map.clone()
+        }
+    };
+    for language in languages {
+        let list = by_language.get(language).map(Vec::as_slice).unwrap_or_default();
+        if required && list.is_empty() {
+            return Err(ctx.error_with_help(
+                format!("`{key}` must list at least one word for {}", language.name()),
+                Some(words.span()),
+                "here",
+                Some("a file is only parsed when it contains one of the active rules' keywords".into()),
+            ));
+        }
+        for word in list {
+            if let Err(problem) = check_keyword(word) {
+                return Err(ctx.error(format!("`{key}`: {problem}"), Some(words.span()), "here"));
+            }
+        }
+    }
+    Ok(by_language.into_iter().filter(|(_, list)| !list.is_empty()).collect())
+}
+
+/// `keyword-requires`: each key must be one of the rule's keywords, each
+/// list non-empty.
+fn compile_keyword_requires(
+    ctx: &FileContext,
+    requires: &Spanned<BTreeMap<String, Vec<String>>>,
+    keywords: &BTreeMap<Language, Vec<String>>,
+) -> Result<BTreeMap<String, Vec<String>>, RuleLoadError> {
+    for (keyword, words) in requires.get_ref() {
+        if !keywords.values().flatten().any(|k| k == keyword) {
+            return Err(ctx.error(
+                format!("`keyword-requires` names `{keyword}`, which is not one of the rule's `keywords`"),
+                Some(requires.span()),
+                "not a keyword",
+            ));
+        }
+        if words.is_empty() {
+            return Err(ctx.error(
+                format!("`keyword-requires.{keyword}` must list at least one word"),
+                Some(requires.span()),
+                "here",
+            ));
+        }
+        for word in words {
+            if let Err(problem) = check_keyword(word) {
+                return Err(ctx.error(format!("`keyword-requires`: {problem}"), Some(requires.span()), "here"));
+            }
+        }
+    }
+    Ok(requires.get_ref().clone())
+}
+
+/// A keyword is a non-empty word, optionally with `\b` at either end
+/// (matched only where no letter, digit or `_` is next to it there).
+fn check_keyword(keyword: &str) -> Result<(), String> {
+    let word = keyword.strip_prefix("\\b").unwrap_or(keyword);
+    let word = word.strip_suffix("\\b").unwrap_or(word);
+    if word.trim().is_empty() {
+        return Err(format!("`{keyword}` is not a word"));
+    }
+    if word.contains("\\b") {
+        return Err(format!("`{keyword}`: `\\b` may only open or close a keyword"));
+    }
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    if (keyword.starts_with("\\b") && !word.starts_with(is_word))
+        || (keyword.ends_with("\\b") && !word.ends_with(is_word))
+    {
+        return Err(format!("`{keyword}`: `\\b` must stand next to a letter, digit or `_`"));
+    }
+    Ok(())
+}
+
+impl Rule {
+    /// The rule's keywords for `language` (empty if it does not apply).
+    pub fn keywords_for(&self, language: Language) -> &[String] {
+        self.keywords.get(&language).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The rule's second keyword list for `language` (empty: none).
+    pub fn keywords_also_for(&self, language: Language) -> &[String] {
+        self.keywords_also.get(&language).map(Vec::as_slice).unwrap_or_default()
+    }
 }
 
 const PLACEHOLDERS: [&str; 5] = ["callee", "argument", "value", "missing", "name"];
@@ -1108,6 +1233,43 @@ where = [{ argument = "audience", is = "missing" }]
         let err = error_of(&text);
         let span = err.span.expect("points somewhere");
         assert!(text[span.start..].starts_with("hepl"), "{}", err.message);
+    }
+
+    #[test]
+    fn keywords_may_differ_by_language_and_carry_boundaries_and_requirements() {
+        let text = VALID
+            .replace("languages = [\"python\"]", "languages = [\"python\", \"rust\"]")
+            .replace(
+                "keywords = [\"decode_token\"]",
+                "keywords.python = [\"decode_token\", 'token\\b']\nkeywords.rust = [\"decode_token\"]\n\
+                 keyword-requires.'token\\b' = [\"decode\"]\nkeywords-also.rust = [\"use\"]",
+            )
+            .replace(
+                "[[match]]",
+                "[[match]]\nlanguage = \"rust\"\ncallee = [\"myorg::decode_token\"]\n\n[[match]]",
+            );
+        let rule = parse_rule("org.toml", &text).expect("valid");
+        assert_eq!(rule.keywords_for(Language::Python), ["decode_token", "token\\b"]);
+        assert_eq!(rule.keywords_for(Language::Rust), ["decode_token"]);
+        assert!(rule.keywords_also_for(Language::Python).is_empty());
+        assert_eq!(rule.keywords_also_for(Language::Rust), ["use"]);
+        assert_eq!(rule.keyword_requires["token\\b"], ["decode"]);
+    }
+
+    #[test]
+    fn bad_keywords_are_rejected() {
+        let with = |keywords: &str| error_of(&VALID.replace("keywords = [\"decode_token\"]", keywords)).message;
+        assert!(with("keywords = []").contains("at least one word for python"));
+        assert!(with("keywords.rust = [\"x\"]").contains("words for rust, which is not in"));
+        assert!(with("keywords = ['\\b']").contains("is not a word"));
+        assert!(with("keywords = ['env!\\b']").contains("must stand next to a letter"));
+        assert!(with("keywords = ['a\\bc']").contains("may only open or close"));
+        assert!(
+            with("keywords = [\"decode_token\"]\nkeyword-requires.token = [\"x\"]").contains("not one of the rule's")
+        );
+        assert!(
+            with("keywords = [\"decode_token\"]\nkeyword-requires.decode_token = []").contains("at least one word")
+        );
     }
 
     #[test]

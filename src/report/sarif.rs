@@ -189,7 +189,7 @@ fn reporting_descriptor(rule: &Rule, context: &SarifContext) -> Value {
 fn is_jwt_rule(rule: &Rule) -> bool {
     rule.code.starts_with("JWT")
         || rule.name.contains("jwt")
-        || rule.keywords.iter().any(|k| {
+        || rule.keywords.values().flatten().any(|k| {
             let k = k.to_ascii_lowercase();
             k.contains("jwt") || k.contains("jose")
         })
