@@ -353,6 +353,27 @@ impl Module {
         }
     }
 
+    /// Gives back the room the vectors grew into while lowering: a module
+    /// is kept for the whole run (other modules resolve names in it), and
+    /// doubling growth leaves up to half of each vector unused.
+    pub fn shrink_to_fit(&mut self) {
+        self.scopes.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        for call in &mut self.calls {
+            call.args.shrink_to_fit();
+        }
+        self.bindings.shrink_to_fit();
+        self.reassigned.shrink_to_fit();
+        self.glob_imports.shrink_to_fit();
+        self.templates.shrink_to_fit();
+        self.settings.shrink_to_fit();
+        self.subscripts.shrink_to_fit();
+        self.parameters.shrink_to_fit();
+        self.membership_tests.shrink_to_fit();
+        self.structs.shrink_to_fit();
+        self.notes.shrink_to_fit();
+    }
+
     pub fn push_scope(&mut self, kind: ScopeKind, parent: ScopeId, span: Span) -> ScopeId {
         self.scopes.push(Scope {
             kind,
