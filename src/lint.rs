@@ -105,6 +105,10 @@ pub struct RunOutcome {
     /// Files that reached the parser (passed the keyword prefilter, or were
     /// imported from by one that did).
     pub files_parsed: usize,
+    /// The bytes of source read, and of those the bytes parsed: what the
+    /// prefilter saved.
+    pub bytes_scanned: u64,
+    pub bytes_parsed: u64,
     pub internal_errors: usize,
     pub elapsed_ms: u128,
 }
@@ -119,6 +123,8 @@ impl RunOutcome {
             files_scanned: 0,
             files_skipped: 0,
             files_parsed: 0,
+            bytes_scanned: 0,
+            bytes_parsed: 0,
             internal_errors: 0,
             elapsed_ms: 0,
         }
@@ -149,6 +155,7 @@ enum Stage1 {
         display: String,
         language: Language,
         suppressions: FileSuppressions,
+        bytes: usize,
     },
     /// Not checked: skipped or failed.
     Done(FileOutcome),
@@ -248,6 +255,7 @@ impl<'r> Linter<'r> {
         let mut lowered = Vec::new();
         let mut quiet = Vec::new();
         let mut all_suppressions: HashMap<String, FileSuppressions> = HashMap::new();
+        let mut bytes_scanned = 0u64;
         for item in stage1 {
             match item {
                 Stage1::Lowered {
@@ -256,6 +264,7 @@ impl<'r> Linter<'r> {
                     notices,
                     suppressions,
                 } => {
+                    bytes_scanned += module.source.len() as u64;
                     all_suppressions.insert(module.path.clone(), suppressions);
                     lowered.push((*module, active, notices));
                 }
@@ -264,7 +273,9 @@ impl<'r> Linter<'r> {
                     display,
                     language,
                     suppressions,
+                    bytes,
                 } => {
+                    bytes_scanned += bytes as u64;
                     let mut notices = Vec::new();
                     // Nothing can be suppressed in a file no rule looked at.
                     self.suppression_notices(&display, &suppressions, &[], &mut notices);
@@ -389,6 +400,7 @@ impl<'r> Linter<'r> {
             project = Project::new(modules, &names);
         }
         let files_parsed = project.modules.len();
+        let bytes_parsed = project.modules.iter().map(|m| m.source.len() as u64).sum();
         let mut results: Vec<(FileOutcome, Vec<RawFinding>, usize)> = results
             .into_iter()
             .map(|(id, (outcome, raw))| (outcome, raw, id))
@@ -439,6 +451,8 @@ impl<'r> Linter<'r> {
             sources,
             secret_spans,
             files_parsed,
+            bytes_scanned,
+            bytes_parsed,
             ..RunOutcome::empty()
         }
     }
@@ -534,6 +548,7 @@ impl<'r> Linter<'r> {
                 display: display.to_string(),
                 language: file.language,
                 suppressions,
+                bytes: source.len(),
             };
         }
         let (module, notices) = lower_file(file.language, display, source);
@@ -704,6 +719,7 @@ impl<'r> Linter<'r> {
         let active = self.active_rules(language, path, &source);
         let mut outcome = RunOutcome::empty();
         outcome.files_scanned = 1;
+        outcome.bytes_scanned = source.len() as u64;
         let mut file = FileOutcome {
             path: path.to_string(),
             findings: Vec::new(),
@@ -717,6 +733,7 @@ impl<'r> Linter<'r> {
         }
         file.parsed = true;
         outcome.files_parsed = 1;
+        outcome.bytes_parsed = source.len() as u64;
         let lowered = isolate(|| {
             injected_panic(Stage::Lower, path, &[]);
             lower_file(language, path, source)

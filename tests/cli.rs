@@ -172,6 +172,27 @@ fn json_output_follows_the_contract_and_is_sorted() {
 }
 
 #[test]
+fn json_summary_counts_the_files_and_bytes_that_reached_the_parser() {
+    let dir = tempfile::tempdir().unwrap();
+    let parsed = "import jwt\ndef f(t, k):\n    return jwt.decode(t, k)\n";
+    // Words in a comment or a docstring do not make a file worth parsing.
+    let quiet =
+        "# This module has nothing to do with jwt.\ndef g():\n    \"\"\"No jwt here either.\"\"\"\n    return 1\n";
+    write(dir.path(), "parsed.py", parsed);
+    write(dir.path(), "quiet.py", quiet);
+    let out = authlint(
+        &["check", "--output-format", "json", "--fail-on", "never", "."],
+        dir.path(),
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = &report["summary"];
+    assert_eq!(summary["files_scanned"], 2);
+    assert_eq!(summary["files_parsed"], 1);
+    assert_eq!(summary["bytes_scanned"], (parsed.len() + quiet.len()) as u64);
+    assert_eq!(summary["bytes_parsed"], parsed.len() as u64);
+}
+
+#[test]
 fn output_is_identical_whatever_the_thread_count() {
     let root = repo_root();
     let run = |threads: &str| {

@@ -425,6 +425,8 @@ fn execution_fails_only_when_authlint_itself_failed() {
         files_scanned: 1,
         files_skipped: 0,
         files_parsed: 1,
+        bytes_scanned: 0,
+        bytes_parsed: 0,
         internal_errors: 1,
         elapsed_ms: 0,
     };

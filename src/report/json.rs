@@ -43,6 +43,9 @@ struct JsonSummary {
     /// Files that reached the parser: past the keyword prefilter, or
     /// imported from by a file that was.
     files_parsed: usize,
+    /// The bytes of the files scanned, and of the files parsed.
+    bytes_scanned: u64,
+    bytes_parsed: u64,
     findings: usize,
     errors: usize,
     warnings: usize,
@@ -71,6 +74,8 @@ pub fn render(outcome: &RunOutcome) -> String {
         files_scanned: outcome.files_scanned,
         files_skipped: outcome.files_skipped,
         files_parsed: outcome.files_parsed,
+        bytes_scanned: outcome.bytes_scanned,
+        bytes_parsed: outcome.bytes_parsed,
         findings: findings.len(),
         errors: count("error"),
         warnings: count("warning"),
