@@ -10,6 +10,7 @@ row of the same group, measured in the same run of the script.
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import subprocess
@@ -87,11 +88,34 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}"
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The measurements behind RESULTS.md are kept beside it, so the markdown can
+# be written again (`bench/report.py --again`) after editing bench/profile.md
+# without running the benchmark again.
+SAVED = os.path.join(HERE, "last-run")
+FLAGS = ["--results", "--prefilter", "--corpus", "--commit", "--load-before", "--load-after", "--versions"]
+
+
 def main():
     parser = argparse.ArgumentParser()
-    for flag in ["--results", "--prefilter", "--corpus", "--commit", "--load-before", "--load-after", "--versions"]:
-        parser.add_argument(flag, required=True)
+    parser.add_argument("--again", action="store_true", help="write RESULTS.md from bench/last-run")
+    for flag in FLAGS:
+        parser.add_argument(flag)
     args = parser.parse_args()
+    if args.again:
+        saved = json.load(open(os.path.join(SAVED, "args.json")))
+        for flag in FLAGS:
+            setattr(args, flag[2:].replace("-", "_"), saved[flag])
+        for name in ["results", "prefilter", "corpus"]:
+            setattr(args, name, os.path.join(SAVED, f"{name}.txt"))
+    else:
+        os.makedirs(SAVED, exist_ok=True)
+        saved = {flag: getattr(args, flag[2:].replace("-", "_")) for flag in FLAGS}
+        for name in ["results", "prefilter", "corpus"]:
+            with open(getattr(args, name)) as src, open(os.path.join(SAVED, f"{name}.txt"), "w") as dst:
+                dst.write(src.read())
+        with open(os.path.join(SAVED, "args.json"), "w") as f:
+            json.dump(saved, f, indent=1)
     rows = read_rows(args.results)
     groups = {}
     for row in rows:
@@ -100,7 +124,13 @@ def main():
     def get(group, name):
         return next(r for r in groups[group] if r["name"] == name)
 
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if args.again:
+        now = saved.get("date", "")
+    else:
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        saved["date"] = now
+        with open(os.path.join(SAVED, "args.json"), "w") as f:
+            json.dump(saved, f, indent=1)
     lines = [
         "# Benchmark results",
         "",
@@ -223,6 +253,10 @@ def main():
     lines += ["", "## Targets (issue 8)", "", "| target | this run | met |", "|---|---|---|"]
     for name, value, met in targets:
         lines.append(f"| {name} | {value} | {'yes' if met else '**no**'} |")
+
+    profile = os.path.join(HERE, "profile.md")
+    if os.path.exists(profile):
+        lines += ["", open(profile).read().rstrip()]
 
     lines += ["", "## Commands", "", "```"]
     seen = set()
