@@ -795,6 +795,10 @@ impl<'p> Ctx<'_, 'p> {
         let mut resolved = self.resolver.resolve(value, loc);
         let mut witness = witness.narrow_resolved(&resolved);
         let mut value = value;
+        // Where `value` is written: a predicate that reads the expression
+        // itself (its name, its callee) must look names up there, not where
+        // the value it holds was found (another scope or module).
+        let mut value_loc = loc;
         if let Some(index) = condition.element {
             let ValueKind::List(items) = &resolved.value.kind else {
                 return if is_opaque(resolved.value) {
@@ -807,6 +811,7 @@ impl<'p> Ctx<'_, 'p> {
                 return Outcome::No;
             };
             value = item;
+            value_loc = resolved.loc;
             witness = witness.narrow(item, resolved.loc.module, false);
             resolved = self.resolver.resolve(item, resolved.loc);
             witness = witness.narrow_resolved(&resolved);
@@ -849,17 +854,18 @@ impl<'p> Ctx<'_, 'p> {
             witness = witness.narrow(entry, entry_loc.module, false).named(key);
             resolved = self.resolver.resolve(entry, entry_loc);
             witness = witness.narrow_resolved(&resolved);
-            return self.test(&condition.predicate, entry, resolved, witness);
+            return self.test(&condition.predicate, entry, entry_loc, resolved, witness);
         }
-        self.test(&condition.predicate, value, resolved, witness)
+        self.test(&condition.predicate, value, value_loc, resolved, witness)
     }
 
-    /// Applies a predicate. `original` is the expression as written (names
-    /// matter to some tests); `resolved` is what it holds.
+    /// Applies a predicate. `original` is the expression as written at
+    /// `original_loc` (names matter to some tests); `resolved` is what it holds.
     fn test(
         &self,
         predicate: &Predicate,
         original: &'p Value,
+        original_loc: Loc,
         resolved: Resolved<'p>,
         witness: Witness<'p>,
     ) -> Outcome<'p> {
@@ -880,7 +886,7 @@ impl<'p> Ctx<'_, 'p> {
                     unreachable!()
                 };
                 let body = self.resolver.resolve(body, resolved.loc);
-                self.test(predicate, original, body, witness)
+                self.test(predicate, original, original_loc, body, witness)
             }
             Predicate::StringLiteral => known(matches!(value.kind, ValueKind::Str(_) | ValueKind::Bytes(_)), witness),
             Predicate::NonEmptyString => known(
@@ -900,7 +906,7 @@ impl<'p> Ctx<'_, 'p> {
                 ValueKind::Int(t) => Outcome::from_bool(is_far_future_timestamp(*t), witness),
                 _ => known(false, witness),
             },
-            Predicate::ConfiguredBy(names) => self.configured_by(original, resolved, names, witness),
+            Predicate::ConfiguredBy(names) => self.configured_by(original, original_loc, resolved, names, witness),
             Predicate::Null => known(matches!(value.kind, ValueKind::Null), witness),
             Predicate::PublicKey => known(
                 match &value.kind {
@@ -922,7 +928,7 @@ impl<'p> Ctx<'_, 'p> {
                 }
                 // A constant naming a header (`header::AUTHORIZATION`).
                 _ if is_opaque(value) => {
-                    let paths = self.resolver.value_paths(original, resolved.loc, 0);
+                    let paths = self.resolver.value_paths(original, original_loc, 0);
                     let last = paths
                         .iter()
                         .filter_map(|p| p.rsplit([':', '.']).next())
@@ -937,7 +943,7 @@ impl<'p> Ctx<'_, 'p> {
             Predicate::FromCall(globs) => {
                 match self.derived_from(
                     original,
-                    resolved.loc.with_scope(resolved.loc.scope),
+                    original_loc,
                     &|paths: &[String]| paths.iter().any(|p| globs.is_match(p)),
                     0,
                 ) {
@@ -947,7 +953,7 @@ impl<'p> Ctx<'_, 'p> {
                 }
             }
             Predicate::RefersTo(globs) => {
-                let mut paths = self.resolver.value_paths(original, resolved.loc, 0);
+                let mut paths = self.resolver.value_paths(original, original_loc, 0);
                 if let ValueKind::Imported(path) = &value.kind {
                     paths.push(path.clone());
                 }
@@ -1041,7 +1047,7 @@ impl<'p> Ctx<'_, 'p> {
                     None => known(false, witness),
                 }
             }
-            Predicate::BearerToken => match self.bearer_token(original, resolved.loc, 0) {
+            Predicate::BearerToken => match self.bearer_token(original, original_loc, 0) {
                 Some(w) => Outcome::Yes(witness_for(w, witness)),
                 None => Outcome::No,
             },
@@ -1074,7 +1080,7 @@ impl<'p> Ctx<'_, 'p> {
             }
             Predicate::MixedAlgorithmFamilies => self.mixed_families(value, resolved.loc, witness),
             Predicate::TokenInQuery => self.token_in_query(value, resolved.loc, witness),
-            Predicate::UntrustedKeyId => match self.untrusted_key_id(original, resolved.loc, 0) {
+            Predicate::UntrustedKeyId => match self.untrusted_key_id(original, original_loc, 0) {
                 Some(span) => Outcome::Yes(Witness::at(span, None)),
                 None => Outcome::No,
             },
@@ -1089,11 +1095,12 @@ impl<'p> Ctx<'_, 'p> {
     fn configured_by(
         &self,
         original: &'p Value,
+        original_loc: Loc,
         resolved: Resolved<'p>,
         names: &[String],
         witness: Witness<'p>,
     ) -> Outcome<'p> {
-        let module = self.resolver.module(self.module);
+        let module = self.resolver.module(original_loc.module);
         // A struct literal says what it sets.
         if let ValueKind::Dict { entries, open } = &resolved.value.kind {
             let set = entries
@@ -1116,7 +1123,7 @@ impl<'p> Ctx<'_, 'p> {
                 _ => Outcome::Unknown,
             };
         };
-        let Lookup::Bound(binding) = self.resolver.lookup(name, resolved.loc, original.span.start) else {
+        let Lookup::Bound(binding) = self.resolver.lookup(name, original_loc, original.span.start) else {
             return Outcome::Unknown;
         };
         match &binding.value.kind {
@@ -1134,7 +1141,7 @@ impl<'p> Ctx<'_, 'p> {
         let refers_to_binding = |value: &Value, scope| match &value.kind {
             ValueKind::Name(n) if n == name => {
                 let loc = Loc {
-                    module: self.module,
+                    module: original_loc.module,
                     scope,
                 };
                 matches!(self.resolver.lookup(n, loc, value.span.start), Lookup::Bound(b) if std::ptr::eq(b, binding))

@@ -1,11 +1,14 @@
-//! The pipeline over all discovered files, on a rayon pool:
+//! The pipeline over all discovered files, on a rayon pool, in two passes:
 //!
-//! 1. each file is read, prefiltered and (if a keyword matched) lowered;
-//! 2. the project index is built from the lowered modules;
-//! 3. each lowered file is matched against its active rules. When resolving
-//!    a value needs a module that had no keyword (a settings module), that
-//!    module is lowered and the file checked again: the prefilter must never
-//!    cost a finding, and nothing is parsed that no rule asks for.
+//! 1. each file is read once, prefiltered, and its suppressions noted; its
+//!    text is not kept. The project index is then built from paths alone;
+//! 2. each file with a keyword is read again, lowered and matched against
+//!    its active rules, its findings placed, and its module dropped. When
+//!    resolving a value needs another module (a settings module, with or
+//!    without a keyword), the project lowers it on first use and keeps it:
+//!    the prefilter must never cost a finding, and nothing is parsed that no
+//!    rule asks for. Memory grows with the largest file, the modules values
+//!    are imported from and the findings, not with the size of the tree.
 //!
 //! Each file is processed in isolation: a file that cannot be read, does not
 //! parse, or even makes authlint panic becomes a notice for that file, and the
@@ -17,7 +20,7 @@
 //! Work runs on threads with an explicit [`WORKER_STACK_SIZE`], also for
 //! [`Linter::lint_text`], whose callers (tests, fuzzers) may have small stacks.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,8 +33,9 @@ use crate::engine::{Engine, RawFinding};
 use crate::isolate::{Stage, injected_panic, isolate};
 use crate::lower::lower;
 use crate::model::{Language, NoteKind, Span};
+use crate::outline::rust_struct_names;
 use crate::prefilter::Prefilter;
-use crate::project::{ModuleNamer, Project, ProjectModule, rust_module_path};
+use crate::project::{DiskModule, ModuleId, ModuleNamer, Project, ProjectModule, name_hash, rust_module_path};
 use crate::resolve::Resolver;
 use crate::rules::{Rule, Severity};
 use crate::source::{LineIndex, read_source};
@@ -140,21 +144,19 @@ impl RunOutcome {
     }
 }
 
-/// A file after stage 1.
-enum Stage1 {
-    /// Read and lowered: its rules run in stage 3.
-    Lowered {
-        module: Box<ProjectModule>,
+/// A file after the first pass.
+enum Scanned {
+    /// A keyword matched: the rules in `active` check it in the second pass.
+    Checked {
         active: Vec<usize>,
-        notices: Vec<Notice>,
         suppressions: FileSuppressions,
+        struct_names: Vec<u64>,
+        bytes: usize,
     },
     /// Read, but no keyword matched: not parsed unless imported from.
     Quiet {
-        path: PathBuf,
-        display: String,
-        language: Language,
-        suppressions: FileSuppressions,
+        outcome: FileOutcome,
+        struct_names: Vec<u64>,
         bytes: usize,
     },
     /// Not checked: skipped or failed.
@@ -245,231 +247,219 @@ impl<'r> Linter<'r> {
     }
 
     fn run_stages(&self, discovery: &Discovery, roots: &[PathBuf]) -> RunOutcome {
-        let stage1: Vec<Stage1> = discovery
-            .files
-            .par_iter()
-            .map(|file| self.read_and_lower(file))
-            .collect();
-
-        let mut files = Vec::new();
-        let mut lowered = Vec::new();
-        let mut quiet = Vec::new();
-        let mut all_suppressions: HashMap<String, FileSuppressions> = HashMap::new();
-        let mut bytes_scanned = 0u64;
-        for item in stage1 {
-            match item {
-                Stage1::Lowered {
-                    module,
-                    active,
-                    notices,
-                    suppressions,
-                } => {
-                    bytes_scanned += module.source.len() as u64;
-                    all_suppressions.insert(module.path.clone(), suppressions);
-                    lowered.push((*module, active, notices));
-                }
-                Stage1::Quiet {
-                    path,
-                    display,
-                    language,
-                    suppressions,
-                    bytes,
-                } => {
-                    bytes_scanned += bytes as u64;
-                    let mut notices = Vec::new();
-                    // Nothing can be suppressed in a file no rule looked at.
-                    self.suppression_notices(&display, &suppressions, &[], &mut notices);
-                    files.push(FileOutcome {
-                        path: display.clone(),
-                        findings: Vec::new(),
-                        notices,
-                        skipped: false,
-                        parsed: false,
-                    });
-                    quiet.push((path, display, language));
-                }
-                Stage1::Done(outcome) => files.push(outcome),
-            }
-        }
+        // Pass 1: read every file once, find its active rules and its
+        // suppressions, and keep nothing of its text.
+        let scanned: Vec<Scanned> = discovery.files.par_iter().map(|file| self.scan(file)).collect();
 
         injected_panic(Stage::Project, "", &[]);
 
-        // Stage 2: the project index, with imported modules lowered on demand.
+        // The project index, from paths: nothing is parsed for it.
         let mut namer = ModuleNamer::new(roots);
         let mut names: Vec<Vec<String>> = Vec::new();
-        let mut modules: Vec<ProjectModule> = Vec::new();
-        let mut linted: Vec<(usize, Vec<usize>, Vec<Notice>)> = Vec::new();
-        for (module, active, notices) in lowered {
-            let (module_names, _) = match module.language {
-                Language::Python => namer.names(Path::new(&module.path)),
-                Language::Rust => (rust_module_path(Path::new(&module.path)).into_iter().collect(), None),
+        let mut disk: Vec<DiskModule> = Vec::new();
+        let mut files: Vec<FileOutcome> = Vec::new();
+        let mut file_of_module: Vec<Option<usize>> = Vec::new();
+        let mut to_check: Vec<(ModuleId, Vec<usize>, FileSuppressions)> = Vec::new();
+        let mut bytes_scanned = 0u64;
+        let mut bytes_of_module: Vec<usize> = Vec::new();
+        for (file, scan) in discovery.files.iter().zip(scanned) {
+            let (checked, struct_names, bytes) = match scan {
+                Scanned::Done(outcome) => {
+                    files.push(outcome);
+                    continue;
+                }
+                Scanned::Quiet {
+                    outcome,
+                    struct_names,
+                    bytes,
+                } => {
+                    file_of_module.push(Some(files.len()));
+                    files.push(outcome);
+                    (false, struct_names, bytes)
+                }
+                Scanned::Checked {
+                    active,
+                    suppressions,
+                    struct_names,
+                    bytes,
+                } => {
+                    file_of_module.push(None);
+                    to_check.push((disk.len(), active, suppressions));
+                    (true, struct_names, bytes)
+                }
             };
-            names.push(module_names);
-            linted.push((modules.len(), active, notices));
-            modules.push(module);
+            bytes_scanned += bytes as u64;
+            bytes_of_module.push(bytes);
+            names.push(match file.language {
+                Language::Python => namer.names(&file.path).0,
+                Language::Rust => rust_module_path(&file.path).into_iter().collect(),
+            });
+            disk.push(DiskModule {
+                path: file.path.clone(),
+                display: display_path(&file.path),
+                language: file.language,
+                checked,
+                struct_names,
+            });
         }
-        // The unparsed modules by every name they may be imported by.
-        let mut unparsed_names: HashMap<String, usize> = HashMap::new();
-        for (index, (path, _, language)) in quiet.iter().enumerate() {
-            let module_names = match language {
-                Language::Python => namer.names(path).0,
-                Language::Rust => rust_module_path(path).into_iter().collect(),
-            };
-            for name in module_names {
-                unparsed_names.insert(name, index);
-            }
-        }
+        let project = Project::on_disk(disk, &names, self.max_file_size);
         let engine = Engine::new(self.rules);
 
-        // Stage 3: the rules. A resolution that needs a module that was not
-        // parsed (no keyword) records it; those modules are parsed and the
-        // files that asked are checked again. Import chains are short: three
-        // rounds reach any real settings layout.
-        let mut results: HashMap<usize, (FileOutcome, Vec<RawFinding>)> = HashMap::new();
-        let mut to_run: Vec<usize> = linted.iter().map(|(id, _, _)| *id).collect();
-        let mut support_notices = Vec::new();
-        let mut loaded: HashSet<usize> = HashSet::new();
-        let mut project = Project::new(modules, &names);
-        for round in 0..4 {
-            let resolver = Resolver::with_unparsed(&project, Some(&unparsed_names));
-            let batch: Vec<(usize, FileOutcome, Vec<RawFinding>)> = to_run
-                .par_iter()
-                .map(|&id| {
-                    let (_, active, notices) = &linted[id];
-                    let path = project.get(id).path.clone();
-                    let (raw, failures) = self.check_isolated(&engine, &resolver, id, active);
-                    let mut notices = notices.clone();
-                    notices.extend(failures);
-                    let outcome = FileOutcome {
-                        path,
-                        findings: Vec::new(),
-                        notices,
-                        skipped: false,
-                        parsed: true,
-                    };
-                    (id, outcome, raw)
-                })
-                .collect();
-            for (id, outcome, raw) in batch {
-                results.insert(id, (outcome, raw));
-            }
-            let needs = resolver.take_needs();
-            drop(resolver);
-            let wanted: Vec<usize> = needs.iter().map(|(_, u)| *u).filter(|u| loaded.insert(*u)).collect();
-            if wanted.is_empty() || round == 3 {
-                break;
-            }
-            to_run = needs
-                .iter()
-                .map(|(asker, _)| *asker)
-                .filter(|id| *id < linted.len())
-                .collect();
-            to_run.sort_unstable();
-            to_run.dedup();
-            let lowered_now: Vec<Result<(ProjectModule, Vec<Notice>), Notice>> = wanted
-                .par_iter()
-                .filter_map(|&index| {
-                    let (path, display, language) = &quiet[index];
-                    let source = read_source(path, self.max_file_size).ok()?;
-                    let lowered = isolate(|| {
-                        injected_panic(Stage::Lower, display, &[]);
-                        lower_file(*language, display, source)
-                    });
-                    // A module another one needs must not vanish silently when
-                    // it cannot be lowered: its importers may miss a value.
-                    Some(lowered.map_err(|message| lowering_failed(display.clone(), &message)))
-                })
-                .collect();
-            let mut modules = project.into_modules();
-            for lowered in lowered_now {
-                let (module, notices) = match lowered {
-                    Ok(lowered) => lowered,
-                    Err(notice) => {
-                        support_notices.push(notice);
-                        continue;
-                    }
-                };
-                let module_names = match module.language {
-                    Language::Python => namer.names(Path::new(&module.path)).0,
-                    Language::Rust => rust_module_path(Path::new(&module.path)).into_iter().collect(),
-                };
-                names.push(module_names);
-                modules.push(module);
-                support_notices.extend(notices);
-            }
-            project = Project::new(modules, &names);
-        }
-        let files_parsed = project.modules.len();
-        let bytes_parsed = project.modules.iter().map(|m| m.source.len() as u64).sum();
-        let mut results: Vec<(FileOutcome, Vec<RawFinding>, usize)> = results
-            .into_iter()
-            .map(|(id, (outcome, raw))| (outcome, raw, id))
+        // Pass 2: each file with a keyword is lowered and checked, and its
+        // module dropped; a module it imports a value from is lowered when
+        // first asked for and kept (see `project.rs`).
+        let checked: Vec<Checked> = to_check
+            .par_iter()
+            .map(|(id, active, suppressions)| self.check_file(&engine, &project, *id, active, suppressions))
             .collect();
-        results.sort_by_key(|(_, _, id)| *id);
 
-        let mut sources = BTreeMap::new();
-        let mut secret_spans: BTreeMap<String, Vec<Span>> = BTreeMap::new();
-        let mut line_indexes: HashMap<usize, LineIndex> = HashMap::new();
-        for (mut outcome, raw, id) in results {
-            for finding in raw {
-                outcome.findings.push(self.place_finding(
-                    finding,
-                    id,
-                    &project,
-                    &mut line_indexes,
-                    &mut sources,
-                    &mut secret_spans,
-                ));
+        let mut outcome = RunOutcome::empty();
+        for result in checked {
+            if result.outcome.parsed {
+                outcome.files_parsed += 1;
+                outcome.bytes_parsed += result.bytes_parsed as u64;
             }
-            outcome
-                .findings
-                .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
-            let suppressions = all_suppressions.remove(&outcome.path).unwrap_or_default();
-            self.apply_settings(&mut outcome, &suppressions);
-            if !outcome.findings.is_empty() {
-                sources.insert(outcome.path.clone(), project.get(id).source.clone());
+            files.push(result.outcome);
+            outcome.sources.extend(result.sources);
+            for (path, spans) in result.secret_spans {
+                outcome.secret_spans.entry(path).or_default().extend(spans);
             }
-            files.push(outcome);
         }
-        // Notes about modules parsed only because they were imported.
+        // Modules parsed only because a checked file imported from them.
+        for (id, _) in project.loaded() {
+            if let Some(index) = file_of_module[id] {
+                files[index].parsed = true;
+                outcome.files_parsed += 1;
+                outcome.bytes_parsed += bytes_of_module[id] as u64;
+            }
+        }
         let mut by_path: HashMap<String, usize> = HashMap::new();
         for (index, file) in files.iter().enumerate() {
             by_path.entry(file.path.clone()).or_insert(index);
         }
-        for notice in support_notices {
+        for notice in project.take_notices() {
             if let Some(&index) = by_path.get(&notice.path) {
                 files[index].parsed = true;
                 files[index].notices.push(notice);
             }
         }
-        for spans in secret_spans.values_mut() {
+        for spans in outcome.secret_spans.values_mut() {
             spans.sort();
             spans.dedup();
         }
-        RunOutcome {
-            files,
-            sources,
-            secret_spans,
-            files_parsed,
-            bytes_scanned,
-            bytes_parsed,
-            ..RunOutcome::empty()
+        outcome.files = files;
+        outcome.bytes_scanned = bytes_scanned;
+        outcome
+    }
+
+    /// Pass 1 for one file; a panic inside becomes an `internal-error` notice.
+    fn scan(&self, file: &SourcePath) -> Scanned {
+        let display = display_path(&file.path);
+        isolate(|| self.scan_inner(file, &display))
+            .unwrap_or_else(|message| Scanned::Done(failed_outcome(display, &message)))
+    }
+
+    fn scan_inner(&self, file: &SourcePath, display: &str) -> Scanned {
+        let source = match read_source(&file.path, self.max_file_size) {
+            Ok(source) => source,
+            Err(reason) => return Scanned::Done(skipped_outcome(display.to_string(), reason.0)),
+        };
+        let suppressions = parse_suppressions(&source, file.language);
+        let active = self.active_rules(file.language, display, &source);
+        // Any Rust file may define the struct a checked file's value is typed
+        // with; its names are kept, hashed, for the project's struct index.
+        let struct_names = match file.language {
+            Language::Rust => rust_struct_names(&source).iter().map(|n| name_hash(n)).collect(),
+            Language::Python => Vec::new(),
+        };
+        if active.is_empty() {
+            let mut notices = Vec::new();
+            // Nothing can be suppressed in a file no rule looked at.
+            self.suppression_notices(display, &suppressions, &[], &mut notices);
+            let outcome = FileOutcome {
+                path: display.to_string(),
+                findings: Vec::new(),
+                notices,
+                skipped: false,
+                parsed: false,
+            };
+            return Scanned::Quiet {
+                outcome,
+                struct_names,
+                bytes: source.len(),
+            };
+        }
+        Scanned::Checked {
+            active,
+            suppressions,
+            struct_names,
+            bytes: source.len(),
         }
     }
 
-    /// Stage 1 for one file; a panic inside becomes an `internal-error` notice.
-    fn read_and_lower(&self, file: &SourcePath) -> Stage1 {
-        let display = display_path(&file.path);
-        match isolate(|| self.read_and_lower_inner(file, &display)) {
-            Ok(stage) => stage,
-            Err(message) => Stage1::Done(FileOutcome {
+    /// Pass 2 for one file: read it again (the first pass kept nothing),
+    /// lower it, run its rules and place the findings.
+    fn check_file(
+        &self,
+        engine: &Engine,
+        project: &Project,
+        id: ModuleId,
+        active: &[usize],
+        suppressions: &FileSuppressions,
+    ) -> Checked {
+        let display = project.display(id).to_string();
+        let mut result = Checked {
+            outcome: FileOutcome {
                 path: display.clone(),
                 findings: Vec::new(),
-                notices: vec![lowering_failed(display, &message)],
+                notices: Vec::new(),
                 skipped: false,
                 parsed: true,
-            }),
+            },
+            sources: BTreeMap::new(),
+            secret_spans: BTreeMap::new(),
+            bytes_parsed: 0,
+        };
+        let (module, notices) = match load_module(project.path(id), &display, project.language(id), self.max_file_size)
+        {
+            Ok(lowered) => lowered,
+            Err(Some(notice)) => {
+                result.outcome.notices.push(notice);
+                return result;
+            }
+            // The first pass read it: it changed or vanished since.
+            Err(None) => {
+                let reason = "the file changed or vanished while authlint ran".to_string();
+                result.outcome = skipped_outcome(display, reason);
+                return result;
+            }
+        };
+        result.bytes_parsed = module.source.len();
+        result.outcome.notices = notices;
+        let resolver = Resolver::checking(project, id, &module);
+        let (raw, failures) = self.check_isolated(engine, &resolver, id, active);
+        result.outcome.notices.extend(failures);
+        let mut line_indexes = HashMap::new();
+        for finding in raw {
+            let placed = self.place_finding(
+                finding,
+                id,
+                &resolver,
+                &mut line_indexes,
+                &mut result.sources,
+                &mut result.secret_spans,
+            );
+            result.outcome.findings.push(placed);
         }
+        result
+            .outcome
+            .findings
+            .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
+        self.apply_settings(&mut result.outcome, suppressions);
+        if !result.outcome.findings.is_empty() {
+            result.sources.insert(display, module.source.clone());
+        }
+        result
     }
 
     /// Stage 3 for one file: its active rules, all together, and if that
@@ -482,7 +472,7 @@ impl<'r> Linter<'r> {
         module: usize,
         active: &[usize],
     ) -> (Vec<RawFinding>, Vec<Notice>) {
-        let path = &resolver.project().get(module).path;
+        let path = &resolver.entry(module).path;
         let policy = &self.settings.get(path).policy;
         let check = |rules: &[usize]| {
             isolate(|| {
@@ -532,32 +522,6 @@ impl<'r> Linter<'r> {
                 .collect()
         };
         (raw, notices)
-    }
-
-    fn read_and_lower_inner(&self, file: &SourcePath, display: &str) -> Stage1 {
-        injected_panic(Stage::Lower, display, &[]);
-        let source = match read_source(&file.path, self.max_file_size) {
-            Ok(source) => source,
-            Err(reason) => return Stage1::Done(skipped_outcome(display.to_string(), reason.0)),
-        };
-        let suppressions = parse_suppressions(&source, file.language);
-        let active = self.active_rules(file.language, display, &source);
-        if active.is_empty() {
-            return Stage1::Quiet {
-                path: file.path.clone(),
-                display: display.to_string(),
-                language: file.language,
-                suppressions,
-                bytes: source.len(),
-            };
-        }
-        let (module, notices) = lower_file(file.language, display, source);
-        Stage1::Lowered {
-            module: Box::new(module),
-            active,
-            notices,
-            suppressions,
-        }
     }
 
     /// The rules whose keywords the file holds and its settings enable.
@@ -634,25 +598,25 @@ impl<'r> Linter<'r> {
         &self,
         raw: RawFinding,
         module: usize,
-        project: &Project,
+        resolver: &Resolver,
         line_indexes: &mut HashMap<usize, LineIndex>,
         sources: &mut BTreeMap<String, Arc<String>>,
         secret_spans: &mut BTreeMap<String, Vec<Span>>,
     ) -> Finding {
         let rule = &self.rules[raw.rule];
-        let entry = project.get(module);
-        let (line, column, end_line, end_column) = position(line_indexes, project, module, raw.primary);
+        let entry = resolver.entry(module);
+        let (line, column, end_line, end_column) = position(line_indexes, resolver, module, raw.primary);
         for (secret_module, span) in &raw.secret_spans {
-            let path = project.get(*secret_module).path.clone();
+            let path = resolver.entry(*secret_module).path.clone();
             secret_spans.entry(path).or_default().push(*span);
         }
         let related = raw
             .related
             .iter()
             .map(|r| {
-                let other = project.get(r.module);
+                let other = resolver.entry(r.module);
                 sources.insert(other.path.clone(), other.source.clone());
-                let (line, column, end_line, end_column) = position(line_indexes, project, r.module, r.span);
+                let (line, column, end_line, end_column) = position(line_indexes, resolver, r.module, r.span);
                 Related {
                     path: other.path.clone(),
                     span: r.span,
@@ -760,7 +724,7 @@ impl<'r> Linter<'r> {
                 self.place_finding(
                     r,
                     0,
-                    &project,
+                    &resolver,
                     &mut indexes,
                     &mut outcome.sources,
                     &mut outcome.secret_spans,
@@ -769,9 +733,49 @@ impl<'r> Linter<'r> {
             .collect();
         file.findings
             .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
-        outcome.sources.insert(path.to_string(), project.get(0).source.clone());
+        outcome
+            .sources
+            .insert(path.to_string(), resolver.entry(0).source.clone());
         self.apply_settings(&mut file, &suppressions);
         (file, outcome)
+    }
+}
+
+/// What checking one file produced.
+struct Checked {
+    outcome: FileOutcome,
+    /// The text of the files its findings point into.
+    sources: BTreeMap<String, Arc<String>>,
+    secret_spans: BTreeMap<String, Vec<Span>>,
+    /// Its size if it was parsed.
+    bytes_parsed: usize,
+}
+
+/// Reads and lowers a module for the project. `Err(None)`: it cannot be
+/// read (the first pass reported why, or it changed since); `Err(Some(_))`:
+/// lowering failed, and the notice says so.
+pub(crate) fn load_module(
+    path: &Path,
+    display: &str,
+    language: Language,
+    max_file_size: u64,
+) -> Result<(ProjectModule, Vec<Notice>), Option<Notice>> {
+    let source = read_source(path, max_file_size).map_err(|_| None)?;
+    isolate(|| {
+        injected_panic(Stage::Lower, display, &[]);
+        lower_file(language, display, source)
+    })
+    .map_err(|message| Some(lowering_failed(display.to_string(), &message)))
+}
+
+/// A file whose first pass failed: no rule ran on it.
+fn failed_outcome(path: String, panic: &str) -> FileOutcome {
+    FileOutcome {
+        path: path.clone(),
+        findings: Vec::new(),
+        notices: vec![lowering_failed(path, panic)],
+        skipped: false,
+        parsed: true,
     }
 }
 
@@ -812,11 +816,11 @@ fn lower_file(language: Language, display: &str, source: String) -> (ProjectModu
 
 fn position(
     indexes: &mut HashMap<usize, LineIndex>,
-    project: &Project,
+    resolver: &Resolver,
     module: usize,
     span: Span,
 ) -> (usize, usize, usize, usize) {
-    let source = &project.get(module).source;
+    let source = &resolver.entry(module).source;
     let index = indexes.entry(module).or_insert_with(|| LineIndex::new(source));
     let (line, column) = index.line_col(source, span.start);
     let (end_line, end_column) = index.line_col(source, span.end);

@@ -30,6 +30,35 @@ pub fn in_ranges(ranges: &[Range<usize>], offset: usize) -> bool {
     after > 0 && ranges[after - 1].contains(&offset)
 }
 
+/// The names following the keyword `struct` outside comments: the structs a
+/// Rust file may define. A superset (a `struct` inside a string counts): a
+/// candidate is confirmed by lowering the file when a type is looked up.
+pub fn rust_struct_names(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut ignored: Option<Vec<Range<usize>>> = None;
+    let mut names: Vec<String> = Vec::new();
+    for (at, _) in text.match_indices("struct") {
+        let after = at + "struct".len();
+        if (at > 0 && is_ident_byte(bytes[at - 1])) || !bytes.get(after).is_some_and(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let start = after + bytes[after..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let len = bytes[start..].iter().take_while(|b| is_ident_byte(**b)).count();
+        if len == 0 || bytes[start].is_ascii_digit() {
+            continue;
+        }
+        let ignored = ignored.get_or_insert_with(|| rust_ignored(bytes));
+        if in_ranges(ignored, at) {
+            continue;
+        }
+        let name = &text[start..start + len];
+        if !names.iter().any(|known| known == name) {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
@@ -354,6 +383,12 @@ fn skip_char_or_lifetime(text: &[u8], quote: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn struct_names_outside_comments() {
+        let text = "/// struct InDoc {}\npub struct Claims { a: u8 }\n// struct Gone\nstruct  Key<T>(T);\nlet s = restruct Foo;\nstruct Claims;\n";
+        assert_eq!(rust_struct_names(text), ["Claims", "Key"]);
+    }
 
     /// The ignored text, for readable assertions.
     fn ignored(language: Language, text: &str) -> Vec<String> {

@@ -1,16 +1,24 @@
-//! The project index: every lowered module of a run, addressable by the
-//! dotted names Python code imports it by, so a value can be followed from
-//! `from app.core.config import SECRET_KEY` to the literal in `config.py`.
+//! The project index: every module of a run, addressable by the dotted
+//! names Python code imports it by (and Rust code by `crate::` path), so a
+//! value can be followed from `from app.core.config import SECRET_KEY` to the
+//! literal in `config.py`.
 //!
 //! Module names come from the file's place in the tree: its `__init__.py`
 //! package chain, its path below each directory given on the command line,
 //! and its path below a `src/` directory. A name that maps to two files is
 //! ambiguous and dropped: resolution never guesses.
+//!
+//! The index is built from paths alone, before anything is parsed, and a
+//! module is lowered the first time a resolution asks for it, then kept for
+//! the rest of the run. The files the rules check are lowered by their
+//! checker and dropped after it: what stays in memory is what other modules
+//! import values from, not the whole tree.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::lint::Notice;
 use crate::model::{Language, Module};
 use crate::resolve::ModuleIndex;
 
@@ -42,52 +50,199 @@ impl ProjectModule {
     }
 }
 
-#[derive(Default)]
+/// A file of the run, as the index knows it before it is parsed.
+pub struct DiskModule {
+    pub path: PathBuf,
+    /// The path as reported.
+    pub display: String,
+    pub language: Language,
+    /// Passed the keyword prefilter: the rules check it. Re-exports are
+    /// followed through these only (see `Resolver::canonical_import`).
+    pub checked: bool,
+    /// Rust: the names after `struct` in its code (see [`name_hash`]),
+    /// candidates for a type a value is known by.
+    pub struct_names: Vec<u64>,
+}
+
+struct Entry {
+    display: String,
+    path: PathBuf,
+    language: Language,
+    checked: bool,
+    /// The lowered module, once asked for; `None` when it cannot be read or lowered.
+    slot: OnceLock<Option<Box<ProjectModule>>>,
+}
+
 pub struct Project {
-    pub modules: Vec<ProjectModule>,
+    entries: Vec<Entry>,
     by_name: HashMap<String, ModuleId>,
+    /// Rust struct names (hashed), with the modules that may define one so
+    /// named: a collision only costs a look at one more module.
+    structs: HashMap<u64, Vec<ModuleId>>,
+    max_file_size: u64,
+    /// Notes from lowering modules that are parsed only because imported.
+    notices: Mutex<Vec<Notice>>,
 }
 
 impl Project {
-    /// Builds the index. `names` gives, for each module, the dotted names it
-    /// may be imported by.
-    pub fn new(modules: Vec<ProjectModule>, names: &[Vec<String>]) -> Self {
-        let mut owners: HashMap<String, Vec<ModuleId>> = HashMap::new();
-        for (id, module_names) in names.iter().enumerate() {
-            for name in module_names {
-                owners.entry(name.clone()).or_default().push(id);
-            }
-        }
-        let by_name = owners
+    /// An index over files on disk, none parsed yet. `names` gives, for each
+    /// file, the dotted names it may be imported by.
+    pub fn on_disk(files: Vec<DiskModule>, names: &[Vec<String>], max_file_size: u64) -> Self {
+        let mut structs: HashMap<u64, Vec<ModuleId>> = HashMap::new();
+        let entries = files
             .into_iter()
-            .filter_map(|(name, mut ids)| {
-                ids.dedup();
-                (ids.len() == 1).then(|| (name, ids[0]))
+            .enumerate()
+            .map(|(id, file)| {
+                for name in file.struct_names {
+                    let ids = structs.entry(name).or_default();
+                    if ids.last() != Some(&id) {
+                        ids.push(id);
+                    }
+                }
+                Entry {
+                    display: file.display,
+                    path: file.path,
+                    language: file.language,
+                    checked: file.checked,
+                    slot: OnceLock::new(),
+                }
             })
             .collect();
-        Project { modules, by_name }
+        Project {
+            entries,
+            by_name: unambiguous_names(names),
+            structs,
+            max_file_size,
+            notices: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// An index over modules already lowered (standard input, tests).
+    pub fn new(modules: Vec<ProjectModule>, names: &[Vec<String>]) -> Self {
+        let mut structs: HashMap<u64, Vec<ModuleId>> = HashMap::new();
+        let entries = modules
+            .into_iter()
+            .enumerate()
+            .map(|(id, module)| {
+                for def in &module.module.structs {
+                    let ids = structs.entry(name_hash(&def.name)).or_default();
+                    if ids.last() != Some(&id) {
+                        ids.push(id);
+                    }
+                }
+                Entry {
+                    display: module.path.clone(),
+                    path: PathBuf::from(&module.path),
+                    language: module.language,
+                    checked: true,
+                    slot: OnceLock::from(Some(Box::new(module))),
+                }
+            })
+            .collect();
+        Project {
+            entries,
+            by_name: unambiguous_names(names),
+            structs,
+            max_file_size: 0,
+            notices: Mutex::new(Vec::new()),
+        }
     }
 
     /// A project containing one module only (stdin, tests).
     pub fn single(module: ProjectModule) -> Self {
-        Project {
-            modules: vec![module],
-            by_name: HashMap::new(),
-        }
-    }
-
-    /// The modules back, to add more and build the index again.
-    pub fn into_modules(self) -> Vec<ProjectModule> {
-        self.modules
+        Self::new(vec![module], &[Vec::new()])
     }
 
     pub fn module_named(&self, name: &str) -> Option<ModuleId> {
         self.by_name.get(name).copied()
     }
 
-    pub fn get(&self, id: ModuleId) -> &ProjectModule {
-        &self.modules[id]
+    /// The module, lowered on first use; `None` when it cannot be read or
+    /// lowered (its own run reports why).
+    pub fn load(&self, id: ModuleId) -> Option<&ProjectModule> {
+        let entry = self.entries.get(id)?;
+        entry
+            .slot
+            .get_or_init(|| {
+                let loaded = crate::lint::load_module(&entry.path, &entry.display, entry.language, self.max_file_size);
+                let (module, notices) = match loaded {
+                    Ok((module, notices)) => (Some(Box::new(module)), notices),
+                    Err(notice) => (None, notice.into_iter().collect()),
+                };
+                // A checked file reports its own notes when its checker lowers it.
+                if !entry.checked {
+                    self.notices.lock().unwrap_or_else(|e| e.into_inner()).extend(notices);
+                }
+                module
+            })
+            .as_deref()
     }
+
+    /// The path a module is reported under, without parsing it.
+    pub fn display(&self, id: ModuleId) -> &str {
+        &self.entries[id].display
+    }
+
+    /// The path on disk.
+    pub fn path(&self, id: ModuleId) -> &Path {
+        &self.entries[id].path
+    }
+
+    pub fn language(&self, id: ModuleId) -> Language {
+        self.entries[id].language
+    }
+
+    pub fn is_checked(&self, id: ModuleId) -> bool {
+        self.entries[id].checked
+    }
+
+    /// The modules that may define a Rust struct of this name.
+    pub fn struct_candidates(&self, name: &str) -> &[ModuleId] {
+        self.structs
+            .get(&name_hash(name))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The modules lowered because a resolution asked for them, in id order.
+    pub fn loaded(&self) -> impl Iterator<Item = (ModuleId, &ProjectModule)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(id, entry)| Some((id, entry.slot.get()?.as_deref()?)))
+    }
+
+    /// The notes of the modules lowered only because they were imported.
+    pub fn take_notices(&self) -> Vec<Notice> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// A name as the struct index keeps it: eight bytes however long, and the
+/// same in every run (`DefaultHasher::new` has fixed keys).
+pub fn name_hash(name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Each name owned by exactly one module.
+fn unambiguous_names(names: &[Vec<String>]) -> HashMap<String, ModuleId> {
+    let mut owners: HashMap<&str, Vec<ModuleId>> = HashMap::new();
+    for (id, module_names) in names.iter().enumerate() {
+        for name in module_names {
+            let ids = owners.entry(name).or_default();
+            if ids.last() != Some(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    owners
+        .into_iter()
+        .filter(|(_, ids)| ids.len() == 1)
+        .map(|(name, ids)| (name.to_string(), ids[0]))
+        .collect()
 }
 
 /// Computes the dotted names of Python files from their place on disk.

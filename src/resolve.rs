@@ -13,18 +13,17 @@
 //! Rust is lexical: the nearest `let` before the use (shadowing) wins, unless
 //! the name is reassigned.
 
-use std::collections::HashMap;
-
 use crate::model::{Binding, Call, Language, Module, ScopeId, Setting, Span, Value, ValueKind};
-use crate::project::{ModuleId, Project, absolute_import, absolute_rust_path};
+use crate::project::{ModuleId, Project, ProjectModule, absolute_import, absolute_rust_path};
 
 /// How many names a value may be followed through (`A = B`, `B = "lit"`).
 /// Bounds cycles such as `x = x.strip()` as well as long alias chains.
 const MAX_HOPS: usize = 16;
 
 thread_local! {
-    // Off while following re-exports for callee paths (see `without_recording`).
-    static RECORDING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    // On while following re-exports for callee paths: only checked modules
+    // are followed then (see `through_checked_only`).
+    static CHECKED_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 pub static UNKNOWN: Value = Value {
@@ -157,50 +156,46 @@ fn equal_range(sorted: &[u32], cmp: impl Fn(u32) -> std::cmp::Ordering) -> &[u32
 
 pub struct Resolver<'p> {
     project: &'p Project,
-    /// Modules of the tree that were not parsed (no keyword), by name: a
-    /// value import from one of them is recorded in `needs`, so the run can
-    /// parse it and check the importing file again.
-    unparsed: Option<&'p HashMap<String, usize>>,
-    needs: std::sync::Mutex<Vec<(ModuleId, usize)>>,
-    /// Rust struct definitions by name, over the whole project: built on
-    /// first use (only a Rust value known by its type needs it). Owned keys:
-    /// a cell holding `&'p str` would make the resolver invariant in `'p`.
-    structs: std::sync::OnceLock<HashMap<String, Vec<(ModuleId, usize)>>>,
+    /// The module being checked, lowered by its checker rather than kept in
+    /// the project (see `project.rs`).
+    current: Option<(ModuleId, &'p ProjectModule)>,
 }
 
 impl<'p> Resolver<'p> {
+    /// A resolver over modules the project holds.
     pub fn new(project: &'p Project) -> Self {
-        Self::with_unparsed(project, None)
+        Resolver { project, current: None }
     }
 
-    /// A resolver that records which unparsed modules a resolution needed.
-    pub fn with_unparsed(project: &'p Project, unparsed: Option<&'p HashMap<String, usize>>) -> Self {
+    /// A resolver for checking `module`, which has the id `id` in the project.
+    pub fn checking(project: &'p Project, id: ModuleId, module: &'p ProjectModule) -> Self {
         Resolver {
             project,
-            unparsed,
-            needs: std::sync::Mutex::new(Vec::new()),
-            structs: std::sync::OnceLock::new(),
+            current: Some((id, module)),
         }
     }
 
+    /// The module, lowered on first use; `None` when it cannot be read or lowered.
+    fn try_entry(&self, id: ModuleId) -> Option<&'p ProjectModule> {
+        match self.current {
+            Some((current, module)) if current == id => Some(module),
+            _ => self.project.load(id),
+        }
+    }
+
+    /// A module resolution has already reached: the module being checked,
+    /// or one a lookup loaded.
+    pub fn entry(&self, id: ModuleId) -> &'p ProjectModule {
+        self.try_entry(id)
+            .expect("resolution hands out the ids of modules it has loaded only")
+    }
+
     fn index(&self, module: ModuleId) -> &'p ModuleIndex {
-        &self.project.modules[module].index
-    }
-
-    pub fn project(&self) -> &'p Project {
-        self.project
-    }
-
-    /// The unparsed modules resolutions asked for: (asking module, unparsed index).
-    pub fn take_needs(&self) -> Vec<(ModuleId, usize)> {
-        let mut needs = std::mem::take(&mut *self.needs.lock().unwrap_or_else(|e| e.into_inner()));
-        needs.sort_unstable();
-        needs.dedup();
-        needs
+        &self.entry(module).index
     }
 
     pub fn module(&self, id: ModuleId) -> &'p Module {
-        &self.project.modules[id].module
+        &self.entry(id).module
     }
 
     /// The binding a name refers to at byte offset `at`.
@@ -376,27 +371,24 @@ impl<'p> Resolver<'p> {
         if !local {
             return None;
         }
-        let own_crate = crate_root(&self.project.get(loc.module).path);
-        let structs = self.structs.get_or_init(|| {
-            let mut by_name: HashMap<String, Vec<(ModuleId, usize)>> = HashMap::new();
-            for (id, entry) in self.project.modules.iter().enumerate() {
-                if entry.language == Language::Rust {
-                    for (index, def) in entry.module.structs.iter().enumerate() {
-                        by_name.entry(def.name.clone()).or_default().push((id, index));
-                    }
-                }
-            }
-            by_name
-        });
+        let own_crate = crate_root(&self.entry(loc.module).path);
         let mut found = None;
-        for &(id, index) in structs.get(name.as_str()).into_iter().flatten() {
-            if crate_root(&self.project.get(id).path) != own_crate {
+        for &id in self.project.struct_candidates(name.as_str()) {
+            if crate_root(self.project.display(id)) != own_crate {
                 continue;
             }
-            if found.is_some() {
-                return None; // two structs of that name: do not guess
+            let Some(candidate) = self.try_entry(id) else {
+                continue;
+            };
+            if candidate.language != Language::Rust {
+                continue;
             }
-            found = Some((id, &self.project.get(id).module.structs[index]));
+            for def in candidate.module.structs.iter().filter(|def| def.name == *name) {
+                if found.is_some() {
+                    return None; // two structs of that name: do not guess
+                }
+                found = Some((id, def));
+            }
         }
         let (module, def) = found?;
         Some(Resolved {
@@ -414,7 +406,7 @@ impl<'p> Resolver<'p> {
             return None;
         }
         let language = self.module(from).language;
-        let own = self.project.get(from).package.as_deref();
+        let own = self.entry(from).package.as_deref();
         let (absolute, separator) = match language {
             Language::Python => (absolute_import(path, own)?, "."),
             Language::Rust => (absolute_rust_path(path, own)?, "::"),
@@ -423,17 +415,15 @@ impl<'p> Resolver<'p> {
         for split in (1..segments.len()).rev() {
             let prefix = segments[..split].join(separator);
             let Some(module) = self.project.module_named(&prefix) else {
-                if let Some(&unparsed) = self.unparsed.and_then(|names| names.get(&prefix)) {
-                    if RECORDING.with(|r| r.get()) {
-                        self.needs
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push((from, unparsed));
-                    }
-                    return None;
-                }
                 continue;
             };
+            let current = self.current.is_some_and(|(id, _)| id == module);
+            if CHECKED_ONLY.with(|c| c.get()) && !current && !self.project.is_checked(module) {
+                return None;
+            }
+            if self.try_entry(module).is_none() {
+                continue;
+            }
             if self.module(module).language != language {
                 return None;
             }
@@ -664,11 +654,11 @@ impl<'p> Resolver<'p> {
         if self.module(module).language != Language::Python {
             return path.to_string();
         }
-        let Some(absolute) = absolute_import(path, self.project.get(module).package.as_deref()) else {
+        let Some(absolute) = absolute_import(path, self.entry(module).package.as_deref()) else {
             return path.to_string();
         };
         if depth < MAX_HOPS
-            && let Some(target) = self.without_recording(|| self.resolve_import(&absolute, module, MAX_HOPS - depth))
+            && let Some(target) = self.through_checked_only(|| self.resolve_import(&absolute, module, MAX_HOPS - depth))
             && let ValueKind::Imported(inner) = &target.value.kind
         {
             return self.canonical_import(inner, target.loc.module, depth + 1);
@@ -676,12 +666,13 @@ impl<'p> Resolver<'p> {
         absolute
     }
 
-    /// Callee paths follow re-exports only through parsed modules: naming a
-    /// function from an unparsed module is no reason to parse it.
-    fn without_recording<T>(&self, f: impl FnOnce() -> T) -> T {
-        let was = RECORDING.with(|r| r.replace(false));
+    /// Callee paths follow re-exports only through the modules the rules
+    /// check (those with a keyword): naming a function from another module
+    /// is no reason to parse it.
+    fn through_checked_only<T>(&self, f: impl FnOnce() -> T) -> T {
+        let was = CHECKED_ONLY.with(|c| c.replace(true));
         let result = f();
-        RECORDING.with(|r| r.set(was));
+        CHECKED_ONLY.with(|c| c.set(was));
         result
     }
 

@@ -524,3 +524,29 @@ pub fn c(claims: &SessionClaims, key: &EncodingKey) {\n    let _ = encode(&Heade
     assert!(text.contains("defined in svc/src/config.rs"), "{text}");
     assert!(!text.contains("fixture-key-not-real-0401"), "{text}");
 }
+
+#[test]
+fn a_value_typed_with_a_struct_of_another_file_is_judged_where_it_is_written() {
+    // mio's `token: Token` logged by `trace!`: `Token` is a struct of the
+    // crate, in a file without keywords. Its definition is found, but the
+    // name `token` must still be looked up in the function that logs it,
+    // where it is typed with a non-string type, not in `token.rs`.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "poller/src/lib.rs",
+        "mod poll;\nmod token;\npub use token::Token;\n",
+    );
+    write(root, "poller/src/token.rs", "pub struct Token(pub usize);\n");
+    let logs = "use crate::Token;\n\npub fn register(token: Token, access_token: String) {\n    \
+trace!(\"registering token={:?}\", token);\n    trace!(\"bearer {}\", access_token);\n}\n";
+    write(root, "poller/src/poll.rs", logs);
+    let out = authlint(&["check", "--output-format", "json", "poller"], root);
+    assert_eq!(
+        found(&json(&out)),
+        [("poller/src/poll.rs".to_string(), 5, "TOK403".to_string())],
+        "{}",
+        stdout(&out)
+    );
+}
