@@ -94,10 +94,7 @@ impl Project {
             .enumerate()
             .map(|(id, file)| {
                 for name in file.struct_names {
-                    let ids = structs.entry(name).or_default();
-                    if ids.last() != Some(&id) {
-                        ids.push(id);
-                    }
+                    add_owner(structs.entry(name).or_default(), id);
                 }
                 Entry {
                     display: file.display,
@@ -125,10 +122,7 @@ impl Project {
             .enumerate()
             .map(|(id, module)| {
                 for def in &module.module.structs {
-                    let ids = structs.entry(name_hash(&def.name)).or_default();
-                    if ids.last() != Some(&id) {
-                        ids.push(id);
-                    }
+                    add_owner(structs.entry(name_hash(&def.name)).or_default(), id);
                 }
                 Entry {
                     display: module.path.clone(),
@@ -227,15 +221,20 @@ pub fn name_hash(name: &str) -> u64 {
     hasher.finish()
 }
 
+/// Records `id` as an owner once, however often the module names it (ids
+/// are added in increasing order).
+fn add_owner(ids: &mut Vec<ModuleId>, id: ModuleId) {
+    if ids.last() != Some(&id) {
+        ids.push(id);
+    }
+}
+
 /// Each name owned by exactly one module.
 fn unambiguous_names(names: &[Vec<String>]) -> HashMap<String, ModuleId> {
     let mut owners: HashMap<&str, Vec<ModuleId>> = HashMap::new();
     for (id, module_names) in names.iter().enumerate() {
         for name in module_names {
-            let ids = owners.entry(name).or_default();
-            if ids.last() != Some(&id) {
-                ids.push(id);
-            }
+            add_owner(owners.entry(name).or_default(), id);
         }
     }
     owners
