@@ -1,7 +1,6 @@
 //! The pipeline over all discovered files, on a rayon pool, in two passes:
 //!
-//! 1. each file is read once, prefiltered, and its suppressions noted; its
-//!    text is not kept. The project index is then built from paths alone;
+//! 1. each file is read once and prefiltered; its text is not kept. The project index is then built from paths alone;
 //! 2. each file with a keyword is read again, lowered and matched against
 //!    its active rules, its findings placed, and its module dropped. When
 //!    resolving a value needs another module (a settings module, with or
@@ -149,7 +148,6 @@ enum Scanned {
     /// A keyword matched: the rules in `active` check it in the second pass.
     Checked {
         active: Vec<usize>,
-        suppressions: FileSuppressions,
         struct_names: Vec<u64>,
         bytes: usize,
     },
@@ -247,8 +245,8 @@ impl<'r> Linter<'r> {
     }
 
     fn run_stages(&self, discovery: &Discovery, roots: &[PathBuf]) -> RunOutcome {
-        // Pass 1: read every file once, find its active rules and its
-        // suppressions, and keep nothing of its text.
+        // Pass 1: read every file once, find its active rules, and keep
+        // nothing of its text.
         let scanned: Vec<Scanned> = discovery.files.par_iter().map(|file| self.scan(file)).collect();
 
         injected_panic(Stage::Project, "", &[]);
@@ -259,7 +257,7 @@ impl<'r> Linter<'r> {
         let mut disk: Vec<DiskModule> = Vec::new();
         let mut files: Vec<FileOutcome> = Vec::new();
         let mut file_of_module: Vec<Option<usize>> = Vec::new();
-        let mut to_check: Vec<(ModuleId, Vec<usize>, FileSuppressions)> = Vec::new();
+        let mut to_check: Vec<(ModuleId, Vec<usize>)> = Vec::new();
         let mut bytes_scanned = 0u64;
         let mut bytes_of_module: Vec<usize> = Vec::new();
         for (file, scan) in discovery.files.iter().zip(scanned) {
@@ -279,12 +277,11 @@ impl<'r> Linter<'r> {
                 }
                 Scanned::Checked {
                     active,
-                    suppressions,
                     struct_names,
                     bytes,
                 } => {
                     file_of_module.push(None);
-                    to_check.push((disk.len(), active, suppressions));
+                    to_check.push((disk.len(), active));
                     (true, struct_names, bytes)
                 }
             };
@@ -310,7 +307,7 @@ impl<'r> Linter<'r> {
         // first asked for and kept (see `project.rs`).
         let checked: Vec<Checked> = to_check
             .par_iter()
-            .map(|(id, active, suppressions)| self.check_file(&engine, &project, *id, active, suppressions))
+            .map(|(id, active)| self.check_file(&engine, &project, *id, active))
             .collect();
 
         let mut outcome = RunOutcome::empty();
@@ -364,7 +361,6 @@ impl<'r> Linter<'r> {
             Ok(source) => source,
             Err(reason) => return Scanned::Done(skipped_outcome(display.to_string(), reason.0)),
         };
-        let suppressions = parse_suppressions(&source, file.language);
         let active = self.active_rules(file.language, display, &source);
         // Any Rust file may define the struct a checked file's value is typed
         // with; its names are kept, hashed, for the project's struct index.
@@ -375,6 +371,7 @@ impl<'r> Linter<'r> {
         if active.is_empty() {
             let mut notices = Vec::new();
             // Nothing can be suppressed in a file no rule looked at.
+            let suppressions = parse_suppressions(&source, file.language);
             self.suppression_notices(display, &suppressions, &[], &mut notices);
             let outcome = FileOutcome {
                 path: display.to_string(),
@@ -391,7 +388,6 @@ impl<'r> Linter<'r> {
         }
         Scanned::Checked {
             active,
-            suppressions,
             struct_names,
             bytes: source.len(),
         }
@@ -399,14 +395,7 @@ impl<'r> Linter<'r> {
 
     /// Pass 2 for one file: read it again (the first pass kept nothing),
     /// lower it, run its rules and place the findings.
-    fn check_file(
-        &self,
-        engine: &Engine,
-        project: &Project,
-        id: ModuleId,
-        active: &[usize],
-        suppressions: &FileSuppressions,
-    ) -> Checked {
+    fn check_file(&self, engine: &Engine, project: &Project, id: ModuleId, active: &[usize]) -> Checked {
         let display = project.display(id).to_string();
         let mut result = Checked {
             outcome: FileOutcome {
@@ -455,7 +444,9 @@ impl<'r> Linter<'r> {
             .outcome
             .findings
             .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
-        self.apply_settings(&mut result.outcome, suppressions);
+        // From the text the findings come from.
+        let suppressions = parse_suppressions(&module.source, module.language);
+        self.apply_settings(&mut result.outcome, &suppressions);
         if !result.outcome.findings.is_empty() {
             result.sources.insert(display, module.source.clone());
         }
