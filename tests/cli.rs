@@ -488,6 +488,35 @@ def d(u, k):\n    return jwt.encode({'sub': u, 'exp': datetime.utcnow() + timede
 }
 
 #[test]
+fn a_value_is_followed_through_a_chain_of_modules_without_keywords() {
+    // Each hop is a module no rule's keyword is in: every one is parsed
+    // because the one before it asks, however long the chain.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "svc/app/__init__.py", "");
+    write(root, "svc/app/d.py", "MATERIAL = 'fixture-key-not-real-0303'\n");
+    write(root, "svc/app/c.py", "from app.d import MATERIAL as M3\n");
+    write(root, "svc/app/b.py", "from app.c import M3 as M2\n");
+    write(root, "svc/app/a.py", "from app.b import M2 as M1\n");
+    write(
+        root,
+        "svc/app/auth.py",
+        "import jwt\nfrom app.a import M1\n\ndef issue(p):\n    return jwt.encode(p, M1, algorithm='HS256')\n",
+    );
+    let out = authlint(&["check", "--output-format", "json", "svc"], root);
+    let report = json(&out);
+    assert_eq!(
+        found(&report),
+        [("svc/app/auth.py".to_string(), 5, "SEC301".to_string())],
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(report["summary"]["files_parsed"], 5, "{}", stdout(&out));
+    let text = stdout(&authlint(&["check", "svc"], root));
+    assert!(!text.contains("fixture-key-not-real-0303"), "{text}");
+}
+
+#[test]
 fn rust_paths_and_claims_structs_resolve_across_the_crate() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
