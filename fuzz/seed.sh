@@ -37,4 +37,21 @@ awk -v dir=corpus/config '
     /^```/ { inside = 0; next }
     inside { print >> file }
 ' "$root/README.md"
+# A project input is a byte choosing the language (even: Python), then its
+# files separated by NUL bytes: the example app's modules that import from
+# each other, with imports rewritten to the target's package and crate names.
+mkdir -p corpus/project
+app=$root/examples/vulnerable-app
+{ printf '\0'
+  sed 's/app\.core\.config/pkg.config/g; s/from app\./from pkg./g' "$app/python/app/core/security.py"; printf '\0'
+  cat "$app/python/app/core/config.py"; printf '\0'
+  printf "SIGNING_KEY = 'fixture-not-real-project-seed'\n"; printf '\0'
+  printf "from pkg.sub.keys import SIGNING_KEY as KEY\n"
+} > corpus/project/seed-python
+{ printf '\1'
+  cat "$app/rust-service/src/auth.rs"; printf '\0'
+  printf 'pub const SECRET: &str = "fixture-not-real-project-seed";\n'; printf '\0'
+  printf 'pub mod claims;\n'; printf '\0'
+  printf 'pub struct Claims { pub sub: String, pub email: String, pub exp: usize }\n'
+} > corpus/project/seed-rust
 echo "seeded: $(ls corpus/python | wc -l) python, $(ls corpus/rust | wc -l) rust, $(ls corpus/rule_file | wc -l) rule files, $(ls corpus/config | wc -l) configurations"

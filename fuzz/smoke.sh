@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A short fuzzing run of every target: seeds the corpora, builds the
-# instrumented targets and runs each for a fifth of the seconds given
+# instrumented targets and runs each for a sixth of the seconds given
 # (default 60). Installs cargo-fuzz if it is missing; RUSTC_BOOTSTRAP=1 lets
 # a stable toolchain accept the nightly flags cargo-fuzz passes. A crash
 # stops the script with a non-zero status and leaves the input under
@@ -14,7 +14,7 @@ fi
 ./seed.sh
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O
-for target in python rust rule_file rule_structure config; do
-    echo "== fuzz $target for $((total / 5)) s"
-    cargo fuzz run -O "$target" -- -max_total_time=$((total / 5)) -rss_limit_mb=4096 -timeout=60
+for target in python rust rule_file rule_structure config project; do
+    echo "== fuzz $target for $((total / 6)) s"
+    cargo fuzz run -O "$target" -- -max_total_time=$((total / 6)) -rss_limit_mb=4096 -timeout=60
 done
