@@ -16,5 +16,11 @@ export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O
 for target in python rust rule_file rule_structure config project; do
     echo "== fuzz $target for $((total / 6)) s"
-    cargo fuzz run -O "$target" -- -max_total_time=$((total / 6)) -rss_limit_mb=4096 -timeout=60
+    # `project` runs Linter::run, whose rayon workers exit after the run
+    # returns, asynchronously: LeakSanitizer then counts their thread-local
+    # parsers as leaked. Every other check (panics, internal errors,
+    # positions, ASan memory errors, timeouts) stays on.
+    leaks=()
+    [ "$target" = project ] && leaks=(-detect_leaks=0)
+    cargo fuzz run -O "$target" -- -max_total_time=$((total / 6)) -rss_limit_mb=4096 -timeout=60 "${leaks[@]}"
 done
