@@ -426,31 +426,49 @@ impl<'r> Linter<'r> {
         result.bytes_parsed = module.source.len();
         result.outcome.notices = notices;
         let resolver = Resolver::checking(project, id, &module);
-        let (raw, failures) = self.check_isolated(engine, &resolver, id, active);
-        result.outcome.notices.extend(failures);
-        let mut line_indexes = HashMap::new();
-        for finding in raw {
-            let placed = self.place_finding(
-                finding,
-                id,
-                &resolver,
-                &mut line_indexes,
-                &mut result.sources,
-                &mut result.secret_spans,
-            );
-            result.outcome.findings.push(placed);
-        }
-        result
-            .outcome
-            .findings
-            .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
-        // From the text the findings come from.
-        let suppressions = parse_suppressions(&module.source, module.language);
-        self.apply_settings(&mut result.outcome, &suppressions);
+        self.check_and_place(
+            engine,
+            &resolver,
+            id,
+            active,
+            &mut result.outcome,
+            &mut result.sources,
+            &mut result.secret_spans,
+        );
         if !result.outcome.findings.is_empty() {
             result.sources.insert(display, module.source.clone());
         }
         result
+    }
+
+    /// Runs a lowered file's active rules and fills `file` with the placed
+    /// findings, sorted, after its settings and suppressions (read from the
+    /// same text the findings come from). Returns how many rules failed.
+    #[allow(clippy::too_many_arguments)]
+    fn check_and_place(
+        &self,
+        engine: &Engine,
+        resolver: &Resolver,
+        id: ModuleId,
+        active: &[usize],
+        file: &mut FileOutcome,
+        sources: &mut BTreeMap<String, Arc<String>>,
+        secret_spans: &mut BTreeMap<String, Vec<Span>>,
+    ) -> usize {
+        let (raw, failures) = self.check_isolated(engine, resolver, id, active);
+        let failed = failures.len();
+        file.notices.extend(failures);
+        let mut line_indexes = HashMap::new();
+        for finding in raw {
+            let placed = self.place_finding(finding, id, resolver, &mut line_indexes, sources, secret_spans);
+            file.findings.push(placed);
+        }
+        file.findings
+            .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
+        let module = resolver.entry(id);
+        let suppressions = parse_suppressions(&module.source, module.language);
+        self.apply_settings(file, &suppressions);
+        failed
     }
 
     /// Stage 3 for one file: its active rules, all together, and if that
@@ -670,7 +688,6 @@ impl<'r> Linter<'r> {
     }
 
     fn lint_text_here(&self, language: Language, path: &str, source: String) -> (FileOutcome, RunOutcome) {
-        let suppressions = parse_suppressions(&source, language);
         let active = self.active_rules(language, path, &source);
         let mut outcome = RunOutcome::empty();
         outcome.files_scanned = 1;
@@ -683,6 +700,7 @@ impl<'r> Linter<'r> {
             parsed: false,
         };
         if active.is_empty() {
+            let suppressions = parse_suppressions(&source, language);
             self.suppression_notices(path, &suppressions, &[], &mut file.notices);
             return (file, outcome);
         }
@@ -705,29 +723,18 @@ impl<'r> Linter<'r> {
         let project = Project::single(module);
         let resolver = Resolver::new(&project);
         let engine = Engine::new(self.rules);
-        let (raw, failures) = self.check_isolated(&engine, &resolver, 0, &active);
-        outcome.internal_errors = failures.len();
-        file.notices.extend(failures);
-        let mut indexes = HashMap::new();
-        file.findings = raw
-            .into_iter()
-            .map(|r| {
-                self.place_finding(
-                    r,
-                    0,
-                    &resolver,
-                    &mut indexes,
-                    &mut outcome.sources,
-                    &mut outcome.secret_spans,
-                )
-            })
-            .collect();
-        file.findings
-            .sort_by(|a, b| (a.line, a.column, &a.code).cmp(&(b.line, b.column, &b.code)));
+        outcome.internal_errors = self.check_and_place(
+            &engine,
+            &resolver,
+            0,
+            &active,
+            &mut file,
+            &mut outcome.sources,
+            &mut outcome.secret_spans,
+        );
         outcome
             .sources
             .insert(path.to_string(), resolver.entry(0).source.clone());
-        self.apply_settings(&mut file, &suppressions);
         (file, outcome)
     }
 }
