@@ -105,11 +105,6 @@ impl ModuleIndex {
             .map(move |&i| &module.bindings[i as usize])
     }
 
-    fn count_bindings(&self, module: &Module, scope: ScopeId, name: &str) -> usize {
-        let wanted = (scope, name);
-        equal_range(&self.bindings, |i| binding_key(module, i).cmp(&wanted)).len()
-    }
-
     fn is_mutated(&self, module: &Module, scope: ScopeId, name: &str) -> bool {
         let wanted = (scope, name);
         !equal_range(&self.mutated, |i| reassigned_key(module, i).cmp(&wanted)).is_empty()
@@ -482,7 +477,7 @@ impl<'p> Resolver<'p> {
         budget: usize,
     ) -> Option<Resolved<'p>> {
         let (entry, index) = (self.module(module), self.index(module));
-        if index.is_mutated_anywhere(entry, attribute) || index.count_bindings(entry, class_scope, attribute) != 1 {
+        if index.is_mutated_anywhere(entry, attribute) || index.bindings(entry, class_scope, attribute).count() != 1 {
             return None;
         }
         let only = index.bindings(entry, class_scope, attribute).next()?;
