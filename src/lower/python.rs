@@ -1484,15 +1484,22 @@ mod tests {
         );
     }
 
+    /// Lowers `src` on a thread with the workers' stack: unoptimised test
+    /// builds need it for deep input.
+    fn lower_on_a_large_stack(src: String) -> Module {
+        std::thread::Builder::new()
+            .stack_size(crate::lint::WORKER_STACK_SIZE)
+            .spawn(move || lower_python(&src))
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
     #[test]
     fn deep_nesting_stops_at_the_depth_limit() {
         let depth = 2000;
         let src = format!("x = {}1{}\n", "(".repeat(depth), ")".repeat(depth));
-        let handle = std::thread::Builder::new()
-            .stack_size(64 << 20)
-            .spawn(move || lower_python(&src))
-            .unwrap();
-        let m = handle.join().unwrap();
+        let m = lower_on_a_large_stack(src);
         assert!(m.notes.iter().any(|n| n.kind == NoteKind::DepthLimit));
     }
 
@@ -1532,11 +1539,7 @@ mod tests {
     fn deep_assignment_targets_bind_every_name_unknown() {
         let depth = 5_000;
         let src = format!("x = 'k'\n{}x{} = 1\n", "(".repeat(depth), ",)".repeat(depth));
-        let handle = std::thread::Builder::new()
-            .stack_size(64 << 20)
-            .spawn(move || lower_python(&src))
-            .unwrap();
-        let m = handle.join().unwrap();
+        let m = lower_on_a_large_stack(src);
         assert!(m.notes.iter().any(|n| n.kind == NoteKind::DepthLimit));
         // `x` is rebound, so it is no constant: resolution sees two bindings.
         assert_eq!(m.bindings.iter().filter(|b| b.name == "x").count(), 2);
