@@ -372,9 +372,8 @@ impl<'p> Resolver<'p> {
             if crate_root(self.project.display(id)) != own_crate {
                 continue;
             }
-            let Some(candidate) = self.try_entry(id) else {
-                continue;
-            };
+            // A candidate that cannot be lowered might define it: do not guess.
+            let candidate = self.try_entry(id)?;
             if candidate.language != Language::Rust {
                 continue;
             }
