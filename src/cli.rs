@@ -13,17 +13,17 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::baseline::{Baseline, BaselineEntry};
-use crate::config::{ConfigFinder, FailOn, Overrides, absolute, describe};
-use crate::discover::discover_with;
-use crate::docs;
-use crate::gitignore::GitignoreCache;
+use crate::frontend::discover::discover_with;
+use crate::frontend::gitignore::GitignoreCache;
+use crate::frontend::source::{DEFAULT_MAX_FILE_SIZE, decode_source};
 use crate::lint::FileSettings;
 use crate::lint::{FileOutcome, Linter, Notice, RunOutcome};
 use crate::model::{Language, NoteKind};
 use crate::report;
+use crate::rules::docs;
 use crate::rules::{Rule, load_rules};
-use crate::source::{DEFAULT_MAX_FILE_SIZE, decode_source};
+use crate::settings::baseline::{Baseline, BaselineEntry};
+use crate::settings::config::{ConfigFinder, FailOn, Overrides, absolute, describe};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -353,7 +353,7 @@ fn check(args: CheckArgs) -> ExitCode {
         return ExitCode::from(EXIT_ERROR);
     }
     if let Some(base) = &args.diff_base {
-        match crate::diff::changed_since(base) {
+        match crate::settings::diff::changed_since(base) {
             Ok(changed) => {
                 for file in &mut outcome.files {
                     file.findings.retain(|f| changed.contains(Path::new(&f.path), f.line));
@@ -416,22 +416,22 @@ fn check(args: CheckArgs) -> ExitCode {
 /// the one given with `--config`), read before rules are loaded: rule codes
 /// in configurations are checked against the loaded rules.
 #[allow(clippy::result_large_err)] // built once, on the way to exit code 2
-fn run_config_rules_dirs(args: &CheckArgs) -> Result<Vec<PathBuf>, crate::config::ConfigError> {
+fn run_config_rules_dirs(args: &CheckArgs) -> Result<Vec<PathBuf>, crate::settings::config::ConfigError> {
     if args.isolated {
         return Ok(Vec::new());
     }
     let config = match &args.config {
-        Some(path) => crate::config::load_config(path)?,
+        Some(path) => crate::settings::config::load_config(path)?,
         None => {
             let mut found = None;
             let cwd = absolute(Path::new("."));
             let mut dir = Some(cwd.as_path());
             while let Some(current) = dir {
-                if let Some(config) = crate::config::CONFIG_FILES
+                if let Some(config) = crate::settings::config::CONFIG_FILES
                     .iter()
                     .map(|name| current.join(name))
                     .filter(|candidate| candidate.is_file())
-                    .map(|candidate| crate::config::load_config(&candidate))
+                    .map(|candidate| crate::settings::config::load_config(&candidate))
                     .find(|loaded| !matches!(loaded, Ok(None)))
                 {
                     found = config?;
@@ -463,7 +463,7 @@ fn apply_baseline(outcome: &mut RunOutcome, read: Option<&Path>, write: Option<&
     let fingerprints: Vec<Vec<String>> = outcome
         .files
         .iter()
-        .map(|file| crate::fingerprint::file_fingerprints(outcome, file))
+        .map(|file| crate::report::fingerprint::file_fingerprints(outcome, file))
         .collect();
     for (file, prints) in outcome.files.iter_mut().zip(fingerprints) {
         let mut kept = Vec::new();

@@ -26,19 +26,21 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::config::{Overrides, Settings, selects};
-use crate::discover::{Discovery, SourcePath};
-use crate::engine::{Engine, RawFinding};
+use crate::analysis::project::{
+    DiskModule, ModuleId, ModuleNamer, Project, ProjectModule, name_hash, rust_module_path,
+};
+use crate::analysis::resolve::Resolver;
+use crate::frontend::discover::{Discovery, SourcePath};
+use crate::frontend::lower::lower;
+use crate::frontend::outline::rust_struct_names;
+use crate::frontend::prefilter::Prefilter;
+use crate::frontend::source::{LineIndex, read_source};
 use crate::isolate::{Stage, injected_panic, isolate};
-use crate::lower::lower;
 use crate::model::{Language, NoteKind, Span};
-use crate::outline::rust_struct_names;
-use crate::prefilter::Prefilter;
-use crate::project::{DiskModule, ModuleId, ModuleNamer, Project, ProjectModule, name_hash, rust_module_path};
-use crate::resolve::Resolver;
+use crate::rules::engine::{Engine, RawFinding};
 use crate::rules::{Rule, Severity};
-use crate::source::{LineIndex, read_source};
-use crate::suppress::{FileSuppressions, parse_suppressions};
+use crate::settings::config::{Overrides, Settings, selects};
+use crate::settings::suppress::{FileSuppressions, parse_suppressions};
 
 /// Worker threads get a generous stack. Lowering is depth-bounded and Rust
 /// source is checked for nesting before syn (which recurses) sees it (see
@@ -184,7 +186,7 @@ pub struct Linter<'r> {
 impl<'r> Linter<'r> {
     /// A linter with the default settings for every file.
     pub fn new(rules: &'r [Rule], max_file_size: u64) -> Self {
-        let default = crate::config::resolve(None, &Overrides::default(), rules)
+        let default = crate::settings::config::resolve(None, &Overrides::default(), rules)
             .expect("the default settings name no rule and cannot be wrong");
         Self::with_settings(
             rules,
@@ -204,7 +206,7 @@ impl<'r> Linter<'r> {
                 distinct.push(candidate);
             }
         }
-        let policies: Vec<&crate::policy::Policy> = distinct.iter().map(|s| &s.policy).collect();
+        let policies: Vec<&crate::rules::policy::Policy> = distinct.iter().map(|s| &s.policy).collect();
         let prefilter = Prefilter::with_policies(rules, &policies);
         Linter {
             rules,

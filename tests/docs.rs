@@ -152,11 +152,11 @@ fn explain_suggests_the_nearest_codes_for_an_unknown_one() {
 #[test]
 fn the_checked_in_rule_pages_match_the_rule_files() {
     let root = repo_root();
-    let dir = root.join(authlint::docs::RULE_DOCS_DIR);
+    let dir = root.join(authlint::rules::docs::RULE_DOCS_DIR);
     let rules = authlint::rules::load_rules(&[]).unwrap();
-    let expected = authlint::docs::expected_rule_pages(&rules, &authlint::docs::builtin_codes());
+    let expected = authlint::rules::docs::expected_rule_pages(&rules, &authlint::rules::docs::builtin_codes());
     let existing = if dir.is_dir() {
-        authlint::docs::existing_rule_pages(&dir).unwrap()
+        authlint::rules::docs::existing_rule_pages(&dir).unwrap()
     } else {
         Vec::new()
     };
@@ -176,9 +176,9 @@ fn the_checked_in_rule_pages_match_the_rule_files() {
     assert!(
         stale.is_empty(),
         "the rule pages in {} are stale:\n  {}\nrun `{}`",
-        authlint::docs::RULE_DOCS_DIR,
+        authlint::rules::docs::RULE_DOCS_DIR,
         stale.join("\n  "),
-        authlint::docs::WRITE_DOCS_COMMAND,
+        authlint::rules::docs::WRITE_DOCS_COMMAND,
     );
 }
 
@@ -190,7 +190,7 @@ fn write_docs_writes_every_page_and_removes_stale_ones() {
     let out = authlint(&["rules", "--write-docs", "pages"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("removed ZZZ999.md"), "{}", stderr(&out));
-    let pages = authlint::docs::existing_rule_pages(&dir.path().join("pages")).unwrap();
+    let pages = authlint::rules::docs::existing_rule_pages(&dir.path().join("pages")).unwrap();
     let mut codes: Vec<String> = catalog()
         .iter()
         .map(|r| format!("{}.md", r["code"].as_str().unwrap()))

@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use authlint::frontend::source::DEFAULT_MAX_FILE_SIZE;
 use authlint::lint::Linter;
 use authlint::model::Language;
 use authlint::rules::load_rules;
-use authlint::source::DEFAULT_MAX_FILE_SIZE;
 
 const MIN_POSITIVES: usize = 5;
 const MIN_NEGATIVES: usize = 5;

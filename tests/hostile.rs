@@ -681,11 +681,11 @@ fn a_file_deleted_between_discovery_and_reading_is_a_note() {
     let root = dir.path();
     let kept = write(root, "kept.py", OK_PY);
     let gone = write(root, "gone.py", OK_PY);
-    let discovery = authlint::discover::discover(&[root.to_path_buf()]).unwrap();
+    let discovery = authlint::frontend::discover::discover(&[root.to_path_buf()]).unwrap();
     assert_eq!(discovery.files.len(), 2);
     std::fs::remove_file(&gone).unwrap();
     let rules = authlint::rules::load_rules(&[]).unwrap();
-    let linter = authlint::lint::Linter::new(&rules, authlint::source::DEFAULT_MAX_FILE_SIZE);
+    let linter = authlint::lint::Linter::new(&rules, authlint::frontend::source::DEFAULT_MAX_FILE_SIZE);
     let outcome = linter.run(&discovery, &[root.to_path_buf()], 2).unwrap();
     let gone_path = gone.to_string_lossy();
     let notice = outcome
@@ -695,7 +695,7 @@ fn a_file_deleted_between_discovery_and_reading_is_a_note() {
     assert_eq!(notice.kind, authlint::model::NoteKind::Skipped);
     assert!(notice.message.contains("cannot read"), "{}", notice.message);
     let kept_path = kept.to_string_lossy();
-    let alone = authlint::discover::discover(std::slice::from_ref(&kept)).unwrap();
+    let alone = authlint::frontend::discover::discover(std::slice::from_ref(&kept)).unwrap();
     let expected = linter.run(&alone, &[root.to_path_buf()], 2).unwrap();
     let codes = |outcome: &authlint::lint::RunOutcome| -> Vec<(String, usize)> {
         outcome
@@ -729,16 +729,16 @@ fn without_timing(report: &str) -> String {
 fn reports_are_byte_identical_across_runs_and_thread_counts() {
     let root = repo_root();
     let rules = authlint::rules::load_rules(&[]).unwrap();
-    let linter = authlint::lint::Linter::new(&rules, authlint::source::DEFAULT_MAX_FILE_SIZE);
+    let linter = authlint::lint::Linter::new(&rules, authlint::frontend::source::DEFAULT_MAX_FILE_SIZE);
     let roots = [PathBuf::from("fixtures"), PathBuf::from("examples")];
-    let builtin_codes = authlint::docs::builtin_codes();
+    let builtin_codes = authlint::rules::docs::builtin_codes();
     let context = authlint::report::sarif::SarifContext {
         rules: &rules,
         builtin_codes: &builtin_codes,
         source_root: &root,
     };
     let absolute: Vec<PathBuf> = roots.iter().map(|r| root.join(r)).collect();
-    let discovery = authlint::discover::discover(&absolute).unwrap();
+    let discovery = authlint::frontend::discover::discover(&absolute).unwrap();
     let mut reference: Option<(String, String)> = None;
     for threads in [1, 2, 8] {
         for attempt in 0..10 {

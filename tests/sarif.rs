@@ -430,7 +430,7 @@ fn execution_fails_only_when_authlint_itself_failed() {
         internal_errors: 1,
         elapsed_ms: 0,
     };
-    let builtin = authlint::docs::builtin_codes();
+    let builtin = authlint::rules::docs::builtin_codes();
     let root = repo_root();
     let context = authlint::report::sarif::SarifContext {
         rules: &rules,

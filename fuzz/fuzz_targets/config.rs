@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use authlint::config::{Overrides, describe, parse_config, resolve};
+use authlint::settings::config::{Overrides, describe, parse_config, resolve};
 use authlint::lint::{FileSettings, Linter};
 use authlint::model::{Language, NoteKind};
 use libfuzzer_sys::fuzz_target;

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use authlint::discover::discover;
+use authlint::frontend::discover::discover;
 use authlint::lint::Linter;
 use authlint::model::NoteKind;
 use libfuzzer_sys::fuzz_target;

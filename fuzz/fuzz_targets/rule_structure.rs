@@ -162,8 +162,8 @@ fn any_value(u: &mut Unstructured, depth: u32) -> Result<Value> {
 
 fn condition(u: &mut Unstructured) -> Result<Table> {
     let mut c = Table::new();
-    let name_classes = authlint::policy::NAME_CLASSES;
-    let thresholds = authlint::policy::THRESHOLDS;
+    let name_classes = authlint::rules::policy::NAME_CLASSES;
+    let thresholds = authlint::rules::policy::THRESHOLDS;
     // Each key of the condition schema, independently present or not.
     if u.arbitrary()? {
         c.insert("argument".into(), Value::String(word(u, ARGUMENTS)?));
@@ -234,7 +234,7 @@ fn conditions(u: &mut Unstructured) -> Result<Value> {
 fn clause(u: &mut Unstructured) -> Result<Table> {
     let mut c = Table::new();
     c.insert("language".into(), Value::String(word(u, LANGUAGES)?));
-    let name_classes = authlint::policy::NAME_CLASSES;
+    let name_classes = authlint::rules::policy::NAME_CLASSES;
     match u.int_in_range(0..=5)? {
         0 => {
             c.insert("callee".into(), patterns(u)?);

@@ -13,7 +13,7 @@ use authlint::lint::Linter;
 use authlint::model::{Language, NoteKind};
 use authlint::report;
 use authlint::rules::{Rule, load_rules};
-use authlint::source::decode_source;
+use authlint::frontend::source::decode_source;
 
 /// The embedded rule catalog, loaded once per fuzzing process.
 pub fn embedded_rules() -> &'static [Rule] {
@@ -30,7 +30,7 @@ fn embedded_linter() -> &'static Linter<'static> {
 
 fn builtin_codes() -> &'static BTreeSet<String> {
     static CODES: OnceLock<BTreeSet<String>> = OnceLock::new();
-    CODES.get_or_init(authlint::docs::builtin_codes)
+    CODES.get_or_init(authlint::rules::docs::builtin_codes)
 }
 
 /// Lints raw file bytes as a file of `language`, with every embedded rule.

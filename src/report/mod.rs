@@ -1,6 +1,7 @@
 //! Output formats. Every format receives the same sorted run outcome; none
 //! of them ever prints a secret value (see `redact.rs`).
 
+pub mod fingerprint;
 pub mod github;
 pub mod json;
 pub mod sarif;

@@ -19,13 +19,13 @@ use std::path::{Component, Path, PathBuf};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
-use crate::docs::{TerminalStyle, render_for_terminal, rule_docs_url, rule_help_markdown};
-use crate::fingerprint::file_fingerprints;
+use crate::frontend::source::LineIndex;
 use crate::lint::{FileOutcome, Notice, Related, RunOutcome};
 use crate::model::{NoteKind, Span};
 use crate::redact::RedactedSource;
+use crate::report::fingerprint::file_fingerprints;
+use crate::rules::docs::{TerminalStyle, render_for_terminal, rule_docs_url, rule_help_markdown};
 use crate::rules::{Rule, Severity};
-use crate::source::LineIndex;
 
 const SARIF_SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const SOURCE_ROOT: &str = "%SRCROOT%";

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
+use crate::frontend::source::LineIndex;
 use crate::lint::{FileOutcome, Finding, RunOutcome};
 use crate::redact::RedactedSource;
 use crate::rules::Severity;
-use crate::source::LineIndex;
 
 /// A line longer than this (a minified bundle) is not framed: the frame would
 /// hold the whole line once per finding on it, and the renderer panics on

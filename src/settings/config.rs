@@ -27,7 +27,7 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::policy::{NameClass, Policy};
+use crate::rules::policy::{NameClass, Policy};
 use crate::rules::{Rule, Severity};
 
 /// The names a configuration file may have, in the order they are looked for.
@@ -200,7 +200,7 @@ struct CargoMetadata {
 /// A configuration mistake, pointing at the offending TOML.
 pub type ConfigError = TomlFileError;
 
-const CODE: &str = "authlint::config";
+const CODE: &str = "authlint::settings::config";
 
 /// An error about a configuration that has no text to point into.
 fn plain_error(what: &str, message: String, help: Option<String>) -> ConfigError {
@@ -766,9 +766,9 @@ pub fn describe(settings: &Settings, rules: &[Rule]) -> String {
     let t = &settings.policy.thresholds;
     out.push_str(&format!(
         "max-access-token-lifetime: {}\nmax-refresh-token-lifetime: {}\nmax-leeway: {}\nmin-key-bytes: {}\n",
-        crate::values::human_duration(t.max_access_token_lifetime),
-        crate::values::human_duration(t.max_refresh_token_lifetime),
-        crate::values::human_duration(t.max_leeway),
+        crate::analysis::values::human_duration(t.max_access_token_lifetime),
+        crate::analysis::values::human_duration(t.max_refresh_token_lifetime),
+        crate::analysis::values::human_duration(t.max_leeway),
         t.min_key_bytes
     ));
     out.push_str(&format!(

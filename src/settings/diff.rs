@@ -15,7 +15,7 @@ pub struct ChangedLines {
 impl ChangedLines {
     /// Whether `line` of `path` is new since the ref.
     pub fn contains(&self, path: &Path, line: usize) -> bool {
-        match self.files.get(&crate::config::absolute(path)) {
+        match self.files.get(&crate::settings::config::absolute(path)) {
             Some(None) => true,
             Some(Some(ranges)) => ranges.iter().any(|(start, end)| (*start..=*end).contains(&line)),
             None => false,

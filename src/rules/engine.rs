@@ -5,16 +5,16 @@
 //! condition that is yes *or unknown*: what we cannot see never produces a
 //! finding. (`jwt.decode(t, k, **kwargs)` is not "missing algorithms".)
 
-use crate::model::{Arg, Call, Parameter, Setting, Span, Subscript, TemplatePart, Value, ValueKind};
-use crate::policy::Policy;
-use crate::project::ModuleId;
-use crate::redact::redact_value;
-use crate::resolve::{Loc, Lookup, Resolved, Resolver};
-use crate::rules::{Clause, Condition, Literal, Predicate, Rule, Selector, Severity, Subject};
-use crate::values::{
+use crate::analysis::project::ModuleId;
+use crate::analysis::resolve::{Loc, Lookup, Resolved, Resolver};
+use crate::analysis::values::{
     AlgorithmFamily, algorithm_family, duration_seconds, expiry_lifetime, generated_key_bytes, human_duration,
     is_loopback_host, is_opaque, is_public_key,
 };
+use crate::model::{Arg, Call, Parameter, Setting, Span, Subscript, TemplatePart, Value, ValueKind};
+use crate::redact::redact_value;
+use crate::rules::policy::Policy;
+use crate::rules::{Clause, Condition, Literal, Predicate, Rule, Selector, Severity, Subject};
 
 /// A finding before it is placed in a file: spans are byte offsets.
 #[derive(Clone, Debug)]

@@ -3,8 +3,8 @@
 //! lifetime" expiries, generated key sizes, URL hosts and JWT algorithm
 //! families. Every function answers `None` when it cannot know.
 
+use crate::analysis::resolve::{Loc, Resolver};
 use crate::model::{BinOp, Value, ValueKind};
-use crate::resolve::{Loc, Resolver};
 
 /// Values whose content the model does not know.
 pub fn is_opaque(value: &Value) -> bool {
@@ -295,7 +295,7 @@ pub fn generated_key_bytes(resolver: &Resolver, value: &Value, loc: Loc) -> Opti
         "secrets.token_bytes" | "secrets.token_hex" | "secrets.token_urlsafe" => Some((Some(32), "nbytes")),
         "os.urandom" => Some((None, "size")),
         // `rand::random::<[u8; 16]>()`: the Rust frontend records the array length.
-        "rand::random" => Some((None, crate::lower::rust::ARRAY_LEN)),
+        "rand::random" => Some((None, crate::frontend::lower::rust::ARRAY_LEN)),
         "Crypto.Random.get_random_bytes" | "Cryptodome.Random.get_random_bytes" => Some((None, "N")),
         _ => None,
     })?;

@@ -616,7 +616,7 @@ mod tests {
     fn lower_on_a_quarter_stack(text: String) -> Vec<crate::model::LowerNote> {
         std::thread::Builder::new()
             .stack_size(crate::lint::WORKER_STACK_SIZE / 4)
-            .spawn(move || match crate::lower::rust::lower_rust(&text) {
+            .spawn(move || match crate::frontend::lower::rust::lower_rust(&text) {
                 Ok(module) => module.notes,
                 Err(note) => vec![note],
             })

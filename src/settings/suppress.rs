@@ -4,8 +4,8 @@
 //! after `--`. A bare `ignore` without codes is not honoured: suppress what
 //! you mean.
 
-use crate::config::selects;
 use crate::model::Language;
+use crate::settings::config::selects;
 
 #[derive(Clone, Debug)]
 pub struct Suppression {

@@ -798,26 +798,29 @@ fn plain_globs(ctx: &FileContext, patterns: &[String], span: std::ops::Range<usi
 }
 
 fn check_name_class(ctx: &FileContext, class: &str, span: std::ops::Range<usize>) -> Result<(), RuleLoadError> {
-    if crate::policy::NAME_CLASSES.contains(&class) {
+    if crate::rules::policy::NAME_CLASSES.contains(&class) {
         return Ok(());
     }
     Err(ctx.error_with_help(
         format!("unknown name class `{class}`"),
         Some(span),
         "here",
-        Some(format!("name classes: {}", crate::policy::NAME_CLASSES.join(", "))),
+        Some(format!(
+            "name classes: {}",
+            crate::rules::policy::NAME_CLASSES.join(", ")
+        )),
     ))
 }
 
 fn check_threshold(ctx: &FileContext, name: &str, span: std::ops::Range<usize>) -> Result<(), RuleLoadError> {
-    if crate::policy::THRESHOLDS.contains(&name) {
+    if crate::rules::policy::THRESHOLDS.contains(&name) {
         return Ok(());
     }
     Err(ctx.error_with_help(
         format!("unknown threshold `{name}`"),
         Some(span),
         "here",
-        Some(format!("thresholds: {}", crate::policy::THRESHOLDS.join(", "))),
+        Some(format!("thresholds: {}", crate::rules::policy::THRESHOLDS.join(", "))),
     ))
 }
 

@@ -13,8 +13,8 @@
 //! Rust is lexical: the nearest `let` before the use (shadowing) wins, unless
 //! the name is reassigned.
 
+use crate::analysis::project::{ModuleId, Project, ProjectModule, absolute_import, absolute_rust_path};
 use crate::model::{Binding, Call, Language, Module, ScopeId, Setting, Span, Value, ValueKind};
-use crate::project::{ModuleId, Project, ProjectModule, absolute_import, absolute_rust_path};
 
 /// How many names a value may be followed through (`A = B`, `B = "lit"`).
 /// Bounds cycles such as `x = x.strip()` as well as long alias chains.
@@ -322,8 +322,8 @@ impl<'p> Resolver<'p> {
         here
     }
 
-    /// A Rust path naming an item of the crate: `crate::config::KEY`,
-    /// `super::KEY`, or `config::KEY` after `use crate::config;`.
+    /// A Rust path naming an item of the crate: `crate::settings::config::KEY`,
+    /// `super::KEY`, or `config::KEY` after `use crate::settings::config;`.
     fn rust_path_target(&self, segments: &[String], at: Resolved<'p>, budget: usize) -> Option<Resolved<'p>> {
         let (first, rest) = segments.split_first()?;
         let full = if matches!(first.as_str(), "crate" | "self" | "super") {
@@ -772,8 +772,8 @@ pub fn dotted_text(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lower::python::lower_python;
-    use crate::project::ProjectModule;
+    use crate::analysis::project::ProjectModule;
+    use crate::frontend::lower::python::lower_python;
     use std::sync::Arc;
 
     fn project_of(files: &[(&str, &str, &str)]) -> Project {

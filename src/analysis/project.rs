@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::analysis::resolve::ModuleIndex;
 use crate::lint::Notice;
 use crate::model::{Language, Module};
-use crate::resolve::ModuleIndex;
 
 pub type ModuleId = usize;
 

@@ -12,8 +12,8 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
+use crate::frontend::outline::{ignored_ranges, in_ranges};
 use crate::model::Language;
-use crate::outline::{ignored_ranges, in_ranges};
 use crate::rules::Rule;
 
 struct Pattern {
@@ -50,7 +50,7 @@ impl Prefilter {
 
     /// A prefilter that also lets through the names the given policies added
     /// to the name classes each rule consults.
-    pub fn with_policies(rules: &[Rule], policies: &[&crate::policy::Policy]) -> Self {
+    pub fn with_policies(rules: &[Rule], policies: &[&crate::rules::policy::Policy]) -> Self {
         let mut filters = Vec::new();
         for language in Language::ALL {
             let mut keys: Vec<String> = Vec::new();

@@ -20,8 +20,8 @@ use syn::{
 };
 
 use super::nesting;
+use crate::frontend::source::CharIndex;
 use crate::model::*;
-use crate::source::CharIndex;
 
 /// How deep expression, block and pattern lowering may recurse before the
 /// rest of a subtree is given up as `Unknown`.
