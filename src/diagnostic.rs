@@ -7,7 +7,7 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 
 #[derive(Debug)]
 pub struct TomlFileError {
-    /// `authlint::rule_file` or `authlint::settings::config`.
+    /// `authlint::rule_file` or `authlint::config`.
     pub code: &'static str,
     pub message: String,
     pub source_code: NamedSource<String>,

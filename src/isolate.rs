@@ -28,6 +28,12 @@ thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
+/// Worker threads get a generous stack. Lowering is depth-bounded and Rust
+/// source is checked for nesting before syn (which recurses) sees it (see
+/// `frontend::lower::nesting`); the bounds there are chosen against this size, with
+/// room to spare even in unoptimised builds, whose frames are far larger.
+pub const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
+
 static INSTALL_HOOK: Once = Once::new();
 
 fn install_hook() {

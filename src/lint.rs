@@ -27,7 +27,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::analysis::project::{
-    DiskModule, ModuleId, ModuleNamer, Project, ProjectModule, name_hash, rust_module_path,
+    DiskModule, LoadResult, ModuleId, ModuleLoader, ModuleNamer, Project, ProjectModule, name_hash, rust_module_path,
 };
 use crate::analysis::resolve::Resolver;
 use crate::frontend::discover::{Discovery, SourcePath};
@@ -35,115 +35,14 @@ use crate::frontend::lower::lower;
 use crate::frontend::outline::rust_struct_names;
 use crate::frontend::prefilter::Prefilter;
 use crate::frontend::source::{LineIndex, read_source};
-use crate::isolate::{Stage, injected_panic, isolate};
-use crate::model::{Language, NoteKind, Span};
+use crate::isolate::{Stage, WORKER_STACK_SIZE, injected_panic, isolate};
+use crate::model::{Language, NoteKind, Notice, Span};
+use crate::report::outcome::{FileOutcome, Finding, Related, RunOutcome};
+use crate::rules::Rule;
 use crate::rules::engine::{Engine, RawFinding};
-use crate::rules::{Rule, Severity};
+use crate::rules::keywords::keyword_sets;
 use crate::settings::config::{Overrides, Settings, selects};
 use crate::settings::suppress::{FileSuppressions, parse_suppressions};
-
-/// Worker threads get a generous stack. Lowering is depth-bounded and Rust
-/// source is checked for nesting before syn (which recurses) sees it (see
-/// `lower::nesting`); the bounds there are chosen against this size, with
-/// room to spare even in unoptimised builds, whose frames are far larger.
-pub const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
-
-#[derive(Clone, Debug)]
-pub struct Finding {
-    pub rule: usize,
-    pub code: String,
-    pub name: String,
-    pub severity: Severity,
-    pub path: String,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-    pub message: String,
-    pub help: String,
-    pub primary: Span,
-    pub label: String,
-    pub related: Vec<Related>,
-}
-
-/// A secondary location: the definition a value was resolved to.
-#[derive(Clone, Debug)]
-pub struct Related {
-    pub path: String,
-    pub span: Span,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-    pub label: String,
-}
-
-/// Something the user should know about a file that is not a finding: it was
-/// skipped, did not parse, hit a limit, or made authlint fail.
-#[derive(Clone, Debug)]
-pub struct Notice {
-    pub kind: NoteKind,
-    pub path: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-}
-
-/// What one file produced.
-pub struct FileOutcome {
-    pub path: String,
-    pub findings: Vec<Finding>,
-    pub notices: Vec<Notice>,
-    pub skipped: bool,
-    /// The file passed the keyword prefilter and was parsed.
-    pub parsed: bool,
-}
-
-pub struct RunOutcome {
-    pub files: Vec<FileOutcome>,
-    /// The text of every file a finding points into, for code frames.
-    pub sources: BTreeMap<String, Arc<String>>,
-    /// Secret literal spans per file: every output that shows source redacts them.
-    pub secret_spans: BTreeMap<String, Vec<Span>>,
-    pub files_scanned: usize,
-    pub files_skipped: usize,
-    /// Files that reached the parser (passed the keyword prefilter, or were
-    /// imported from by one that did).
-    pub files_parsed: usize,
-    /// The bytes of source read, and of those the bytes parsed: what the
-    /// prefilter saved.
-    pub bytes_scanned: u64,
-    pub bytes_parsed: u64,
-    pub internal_errors: usize,
-    pub elapsed_ms: u128,
-}
-
-impl RunOutcome {
-    /// A run that checked nothing yet.
-    pub fn empty() -> Self {
-        RunOutcome {
-            files: Vec::new(),
-            sources: BTreeMap::new(),
-            secret_spans: BTreeMap::new(),
-            files_scanned: 0,
-            files_skipped: 0,
-            files_parsed: 0,
-            bytes_scanned: 0,
-            bytes_parsed: 0,
-            internal_errors: 0,
-            elapsed_ms: 0,
-        }
-    }
-
-    /// All findings, sorted by path, line, column and rule code.
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.files.iter().flat_map(|f| f.findings.iter())
-    }
-
-    pub fn notices(&self) -> impl Iterator<Item = &Notice> {
-        self.files.iter().flat_map(|f| f.notices.iter())
-    }
-}
 
 /// A file after the first pass.
 enum Scanned {
@@ -207,7 +106,7 @@ impl<'r> Linter<'r> {
             }
         }
         let policies: Vec<&crate::rules::policy::Policy> = distinct.iter().map(|s| &s.policy).collect();
-        let prefilter = Prefilter::with_policies(rules, &policies);
+        let prefilter = Prefilter::new(&keyword_sets(rules, &policies));
         Linter {
             rules,
             prefilter,
@@ -301,7 +200,10 @@ impl<'r> Linter<'r> {
                 struct_names,
             });
         }
-        let project = Project::on_disk(disk, &names, self.max_file_size);
+        let loader = DiskLoader {
+            max_file_size: self.max_file_size,
+        };
+        let project = Project::on_disk(disk, &names, Box::new(loader));
         let engine = Engine::new(self.rules);
 
         // Pass 2: each file with a keyword is lowered and checked, and its
@@ -411,8 +313,10 @@ impl<'r> Linter<'r> {
             secret_spans: BTreeMap::new(),
             bytes_parsed: 0,
         };
-        let (module, notices) = match load_module(project.path(id), &display, project.language(id), self.max_file_size)
-        {
+        let loader = DiskLoader {
+            max_file_size: self.max_file_size,
+        };
+        let (module, notices) = match loader.load(project.path(id), &display, project.language(id)) {
             Ok(lowered) => lowered,
             Err(Some(notice)) => {
                 result.outcome.notices.push(notice);
@@ -751,21 +655,21 @@ struct Checked {
     bytes_parsed: usize,
 }
 
-/// Reads and lowers a module for the project. `Err(None)`: it cannot be
-/// read (the first pass reported why, or it changed since); `Err(Some(_))`:
-/// lowering failed, and the notice says so.
-pub(crate) fn load_module(
-    path: &Path,
-    display: &str,
-    language: Language,
+/// Reads and lowers the modules the project asks for, from disk, each in
+/// isolation: a panic while lowering one becomes its notice.
+struct DiskLoader {
     max_file_size: u64,
-) -> Result<(ProjectModule, Vec<Notice>), Option<Notice>> {
-    let source = read_source(path, max_file_size).map_err(|_| None)?;
-    isolate(|| {
-        injected_panic(Stage::Lower, display, &[]);
-        lower_file(language, display, source)
-    })
-    .map_err(|message| Some(lowering_failed(display.to_string(), &message)))
+}
+
+impl ModuleLoader for DiskLoader {
+    fn load(&self, path: &Path, display: &str, language: Language) -> LoadResult {
+        let source = read_source(path, self.max_file_size).map_err(|_| None)?;
+        isolate(|| {
+            injected_panic(Stage::Lower, display, &[]);
+            lower_file(language, display, source)
+        })
+        .map_err(|message| Some(lowering_failed(display.to_string(), &message)))
+    }
 }
 
 /// A file whose first pass failed: no rule ran on it.

@@ -303,6 +303,17 @@ impl NoteKind {
     }
 }
 
+/// Something the user should know about a file that is not a finding: it was
+/// skipped, did not parse, hit a limit, or made authlint fail.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub kind: NoteKind,
+    pub path: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
 /// One lowered source file.
 #[derive(Clone, Debug)]
 pub struct Module {

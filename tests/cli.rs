@@ -531,7 +531,7 @@ fn rust_paths_and_claims_structs_resolve_across_the_crate() {
     write(
         root,
         "svc/src/api/auth.rs",
-        "use crate::settings::config::{MATERIAL, SessionClaims};\nuse jsonwebtoken::{encode, EncodingKey, Header};\n\n\
+        "use crate::config::{MATERIAL, SessionClaims};\nuse jsonwebtoken::{encode, EncodingKey, Header};\n\n\
 pub fn a() -> EncodingKey {\n    EncodingKey::from_secret(MATERIAL.as_bytes())\n}\n\n\
 pub fn b() -> EncodingKey {\n    EncodingKey::from_secret(super::super::config::MATERIAL.as_bytes())\n}\n\n\
 pub fn c(claims: &SessionClaims, key: &EncodingKey) {\n    let _ = encode(&Header::default(), claims, key);\n}\n",

@@ -697,7 +697,7 @@ fn a_file_deleted_between_discovery_and_reading_is_a_note() {
     let kept_path = kept.to_string_lossy();
     let alone = authlint::frontend::discover::discover(std::slice::from_ref(&kept)).unwrap();
     let expected = linter.run(&alone, &[root.to_path_buf()], 2).unwrap();
-    let codes = |outcome: &authlint::lint::RunOutcome| -> Vec<(String, usize)> {
+    let codes = |outcome: &authlint::report::outcome::RunOutcome| -> Vec<(String, usize)> {
         outcome
             .findings()
             .filter(|f| f.path == kept_path)

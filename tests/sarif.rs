@@ -399,8 +399,9 @@ fn notices_become_tool_execution_notifications() {
 
 #[test]
 fn execution_fails_only_when_authlint_itself_failed() {
-    use authlint::lint::{FileOutcome, Notice, RunOutcome};
     use authlint::model::NoteKind;
+    use authlint::model::Notice;
+    use authlint::report::outcome::{FileOutcome, RunOutcome};
 
     // An internal error cannot be provoked from outside (that would be a
     // bug to fix), so the outcome is built the way the linter reports one.

@@ -10,7 +10,9 @@
 //!
 //! The index is built from paths alone, before anything is parsed, and a
 //! module is lowered the first time a resolution asks for it, then kept for
-//! the rest of the run. The files the rules check are lowered by their
+//! the rest of the run. The index never reads a file itself: the run hands
+//! it a [`ModuleLoader`], so the analysis does not depend on the run (and
+//! an editor can lower a module from an unsaved buffer instead of the disk). The files the rules check are lowered by their
 //! checker and dropped after it: what stays in memory is what other modules
 //! import values from, not the whole tree.
 
@@ -19,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::analysis::resolve::ModuleIndex;
-use crate::lint::Notice;
+use crate::model::Notice;
 use crate::model::{Language, Module};
 
 pub type ModuleId = usize;
@@ -50,6 +52,16 @@ impl ProjectModule {
     }
 }
 
+/// Reads and lowers a module the first time resolution asks for it.
+pub trait ModuleLoader: Send + Sync {
+    /// The lowered module and its lowering notices. `Err(None)`: it cannot
+    /// be read (the run reported why, or it changed since); `Err(Some(_))`:
+    /// lowering failed, and the notice says so.
+    fn load(&self, path: &Path, display: &str, language: Language) -> LoadResult;
+}
+
+pub type LoadResult = Result<(ProjectModule, Vec<Notice>), Option<Notice>>;
+
 /// A file of the run, as the index knows it before it is parsed.
 pub struct DiskModule {
     pub path: PathBuf,
@@ -79,7 +91,9 @@ pub struct Project {
     /// Rust struct names (hashed), with the modules that may define one so
     /// named: a collision only costs a look at one more module.
     structs: HashMap<u64, Vec<ModuleId>>,
-    max_file_size: u64,
+    /// Lowers a module on first use; `None` for a project built from
+    /// modules already lowered.
+    loader: Option<Box<dyn ModuleLoader>>,
     /// Notes from lowering modules that are parsed only because imported.
     notices: Mutex<Vec<Notice>>,
 }
@@ -87,7 +101,7 @@ pub struct Project {
 impl Project {
     /// An index over files on disk, none parsed yet. `names` gives, for each
     /// file, the dotted names it may be imported by.
-    pub fn on_disk(files: Vec<DiskModule>, names: &[Vec<String>], max_file_size: u64) -> Self {
+    pub fn on_disk(files: Vec<DiskModule>, names: &[Vec<String>], loader: Box<dyn ModuleLoader>) -> Self {
         let mut structs: HashMap<u64, Vec<ModuleId>> = HashMap::new();
         let entries = files
             .into_iter()
@@ -109,7 +123,7 @@ impl Project {
             entries,
             by_name: unambiguous_names(names),
             structs,
-            max_file_size,
+            loader: Some(loader),
             notices: Mutex::new(Vec::new()),
         }
     }
@@ -137,7 +151,7 @@ impl Project {
             entries,
             by_name: unambiguous_names(names),
             structs,
-            max_file_size: 0,
+            loader: None,
             notices: Mutex::new(Vec::new()),
         }
     }
@@ -158,8 +172,10 @@ impl Project {
         entry
             .slot
             .get_or_init(|| {
-                let loaded = crate::lint::load_module(&entry.path, &entry.display, entry.language, self.max_file_size);
-                let (module, notices) = match loaded {
+                let Some(loader) = &self.loader else {
+                    return None; // every module of such a project is already lowered
+                };
+                let (module, notices) = match loader.load(&entry.path, &entry.display, entry.language) {
                     Ok((module, notices)) => (Some(Box::new(module)), notices),
                     Err(notice) => (None, notice.into_iter().collect()),
                 };

@@ -322,8 +322,8 @@ impl<'p> Resolver<'p> {
         here
     }
 
-    /// A Rust path naming an item of the crate: `crate::settings::config::KEY`,
-    /// `super::KEY`, or `config::KEY` after `use crate::settings::config;`.
+    /// A Rust path naming an item of the crate: `crate::config::KEY`,
+    /// `super::KEY`, or `config::KEY` after `use crate::config;`.
     fn rust_path_target(&self, segments: &[String], at: Resolved<'p>, budget: usize) -> Option<Resolved<'p>> {
         let (first, rest) = segments.split_first()?;
         let full = if matches!(first.as_str(), "crate" | "self" | "super") {

@@ -14,7 +14,21 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::frontend::outline::{ignored_ranges, in_ranges};
 use crate::model::Language;
-use crate::rules::Rule;
+
+/// What makes one rule active on files of one language, in words. The
+/// rules stage builds these from the rule files and the configuration
+/// (`rules::keywords`); the prefilter knows nothing of rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeywordSet {
+    pub language: Language,
+    /// The rule's index in the run's rule list.
+    pub rule: usize,
+    /// Each keyword, with the words one of which must come with it
+    /// (`keyword-requires`; empty: none).
+    pub keywords: Vec<(String, Vec<String>)>,
+    /// `keywords-also`: when not empty, one of these must be present too.
+    pub also: Vec<String>,
+}
 
 struct Pattern {
     /// `\b` before / after the word.
@@ -25,10 +39,7 @@ struct Pattern {
 /// What makes one rule active, as indices into the language's patterns.
 struct RuleFilter {
     rule: usize,
-    /// Its keywords, each with the words one of which must come with it
-    /// (`keyword-requires`; empty: none).
     keywords: Vec<(usize, Vec<usize>)>,
-    /// `keywords-also`: when not empty, one of these must be present too.
     also: Vec<usize>,
 }
 
@@ -44,89 +55,14 @@ pub struct Prefilter {
 }
 
 impl Prefilter {
-    pub fn new(rules: &[Rule]) -> Self {
-        Self::with_policies(rules, &[])
-    }
-
-    /// A prefilter that also lets through the names the given policies added
-    /// to the name classes each rule consults.
-    pub fn with_policies(rules: &[Rule], policies: &[&crate::rules::policy::Policy]) -> Self {
-        let mut filters = Vec::new();
-        for language in Language::ALL {
-            let mut keys: Vec<String> = Vec::new();
-            let mut intern = |keyword: &str| {
-                let key = keyword.to_ascii_lowercase();
-                match keys.iter().position(|k| *k == key) {
-                    Some(existing) => existing,
-                    None => {
-                        keys.push(key);
-                        keys.len() - 1
-                    }
-                }
-            };
-            let mut rule_filters = Vec::new();
-            for (index, rule) in rules.iter().enumerate() {
-                if !rule.languages.contains(&language) {
-                    continue;
-                }
-                // Words of the names a configuration added to a class the
-                // rule consults: they count as keywords (and, when the rule
-                // has a second list, as second words) on their own.
-                let added: Vec<String> = rule
-                    .name_classes()
-                    .into_iter()
-                    .flat_map(|class| policies.iter().flat_map(move |p| p.added_words(class)))
-                    .collect();
-                let mut keywords: Vec<(usize, Vec<usize>)> = rule
-                    .keywords_for(language)
-                    .iter()
-                    .map(|keyword| {
-                        let requires = rule
-                            .keyword_requires
-                            .get(keyword)
-                            .map(Vec::as_slice)
-                            .unwrap_or_default();
-                        (intern(keyword), requires.iter().map(|w| intern(w)).collect())
-                    })
-                    .collect();
-                keywords.extend(added.iter().map(|word| (intern(word), Vec::new())));
-                let mut also: Vec<usize> = rule.keywords_also_for(language).iter().map(|w| intern(w)).collect();
-                if !also.is_empty() {
-                    also.extend(added.iter().map(|word| intern(word)));
-                }
-                rule_filters.push(RuleFilter {
-                    rule: index,
-                    keywords,
-                    also,
-                });
-            }
-            let patterns = keys
-                .iter()
-                .map(|k| Pattern {
-                    boundary_before: k.starts_with("\\b"),
-                    boundary_after: k.ends_with("\\b"),
-                })
-                .collect();
-            let words = keys.iter().map(|k| {
-                let k = k.strip_prefix("\\b").unwrap_or(k);
-                k.strip_suffix("\\b").unwrap_or(k)
-            });
-            let automaton = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                // A DFA: the fastest to search, and small for a few hundred words.
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(words)
-                .expect("keywords are plain strings and always compile");
-            filters.push((
-                language,
-                LanguageFilter {
-                    automaton,
-                    patterns,
-                    rules: rule_filters,
-                },
-            ));
-        }
+    pub fn new(sets: &[KeywordSet]) -> Self {
+        let filters = Language::ALL
+            .into_iter()
+            .map(|language| {
+                let sets = sets.iter().filter(|set| set.language == language);
+                (language, LanguageFilter::new(sets))
+            })
+            .collect();
         Prefilter { filters }
     }
 
@@ -161,6 +97,54 @@ impl Prefilter {
 }
 
 impl LanguageFilter {
+    fn new<'a>(sets: impl Iterator<Item = &'a KeywordSet>) -> Self {
+        let mut keys: Vec<String> = Vec::new();
+        let mut intern = |keyword: &str| {
+            let key = keyword.to_ascii_lowercase();
+            match keys.iter().position(|k| *k == key) {
+                Some(existing) => existing,
+                None => {
+                    keys.push(key);
+                    keys.len() - 1
+                }
+            }
+        };
+        let rules = sets
+            .map(|set| RuleFilter {
+                rule: set.rule,
+                keywords: set
+                    .keywords
+                    .iter()
+                    .map(|(keyword, requires)| (intern(keyword), requires.iter().map(|w| intern(w)).collect()))
+                    .collect(),
+                also: set.also.iter().map(|w| intern(w)).collect(),
+            })
+            .collect();
+        let patterns = keys
+            .iter()
+            .map(|k| Pattern {
+                boundary_before: k.starts_with("\\b"),
+                boundary_after: k.ends_with("\\b"),
+            })
+            .collect();
+        let words = keys.iter().map(|k| {
+            let k = k.strip_prefix("\\b").unwrap_or(k);
+            k.strip_suffix("\\b").unwrap_or(k)
+        });
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            // A DFA: the fastest to search, and small for a few hundred words.
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(words)
+            .expect("keywords are plain strings and always compile");
+        LanguageFilter {
+            automaton,
+            patterns,
+            rules,
+        }
+    }
+
     /// Every occurrence of a pattern that honours its `\b`: (pattern, start).
     fn hits(&self, text: &str) -> Vec<(usize, usize)> {
         let bytes = text.as_bytes();
@@ -206,36 +190,26 @@ fn is_word_byte(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::parse_rule;
 
-    /// A Python rule.
-    fn rule(code: &str, keywords: &str, also: &str) -> Rule {
-        let text = format!(
-            "code = \"{code}\"\nname = \"r\"\nseverity = \"note\"\nlanguages = [\"python\"]\nkeywords = {keywords}\nkeywords-also = {also}\n\
-             summary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n[[match]]\nlanguage = \"python\"\ncallee = [\"x\"]\n"
-        );
-        parse_rule("test.toml", &text).expect("valid rule")
-    }
-
-    /// A rule for both languages whose keyword lines are `keyword_lines`.
-    fn rule_with(code: &str, keyword_lines: &str) -> Rule {
-        let text = format!(
-            "code = \"{code}\"\nname = \"r\"\nseverity = \"note\"\nlanguages = [\"python\", \"rust\"]\n{keyword_lines}\n\
-             summary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n[[match]]\nlanguage = \"python\"\ncallee = [\"x\"]\n\
-             [[match]]\nlanguage = \"rust\"\ncallee = [\"x\"]\n"
-        );
-        parse_rule("test.toml", &text).expect("valid rule")
+    /// A rule for `language` active on any of `keywords` (and, when listed,
+    /// one of `also`).
+    fn set(rule: usize, language: Language, keywords: &[&str], also: &[&str]) -> KeywordSet {
+        KeywordSet {
+            language,
+            rule,
+            keywords: keywords.iter().map(|k| (k.to_string(), Vec::new())).collect(),
+            also: also.iter().map(|w| w.to_string()).collect(),
+        }
     }
 
     const NONE: [usize; 0] = [];
 
     #[test]
     fn a_rule_needs_a_keyword_and_if_listed_an_also_keyword() {
-        let rules = vec![
-            rule("AA101", "[\"jwt\"]", "[]"),
-            rule("AA102", "[\"token\"]", "[\"logger\", \"print\"]"),
-        ];
-        let filter = Prefilter::new(&rules);
+        let filter = Prefilter::new(&[
+            set(0, Language::Python, &["jwt"], &[]),
+            set(1, Language::Python, &["token"], &["logger", "print"]),
+        ]);
         assert_eq!(filter.active_rules(Language::Python, "import JWT"), [0]);
         assert_eq!(filter.active_rules(Language::Python, "tokenizer = 1"), NONE);
         assert_eq!(filter.active_rules(Language::Python, "print(token)"), [1]);
@@ -245,7 +219,10 @@ mod tests {
 
     #[test]
     fn words_in_comments_and_docstrings_do_not_count() {
-        let filter = Prefilter::new(&[rule_with("AA101", "keywords = [\"jwt\"]")]);
+        let filter = Prefilter::new(&[
+            set(0, Language::Python, &["jwt"], &[]),
+            set(0, Language::Rust, &["jwt"], &[]),
+        ]);
         assert_eq!(filter.active_rules(Language::Python, "# uses jwt\nx = 1\n"), NONE);
         assert_eq!(
             filter.active_rules(Language::Python, "def f():\n    \"\"\"Decode a JWT.\"\"\"\n"),
@@ -262,7 +239,7 @@ mod tests {
 
     #[test]
     fn a_boundary_marker_keeps_a_word_from_matching_inside_a_longer_one() {
-        let filter = Prefilter::new(&[rule("AA101", "['token\\b', '\\bjose\\b']", "[]")]);
+        let filter = Prefilter::new(&[set(0, Language::Python, &["token\\b", "\\bjose\\b"], &[])]);
         for code in [
             "access_token = t",
             "accessToken",
@@ -284,12 +261,12 @@ mod tests {
     }
 
     #[test]
-    fn keywords_differ_by_language_and_may_require_another_word() {
-        let filter = Prefilter::new(&[rule_with(
-            "AA101",
-            "keywords.python = [\"jwt\", \"algorithm\"]\nkeywords.rust = [\"jsonwebtoken\"]\n\
-             keyword-requires.algorithm = [\"'none\"]",
-        )]);
+    fn a_keyword_may_require_another_word() {
+        let mut python = set(0, Language::Python, &["jwt"], &[]);
+        python
+            .keywords
+            .push(("algorithm".to_string(), vec!["'none".to_string()]));
+        let filter = Prefilter::new(&[python, set(0, Language::Rust, &["jsonwebtoken"], &[])]);
         assert_eq!(filter.active_rules(Language::Python, "import jwt"), [0]);
         assert_eq!(filter.active_rules(Language::Rust, "use jwt;"), NONE);
         assert_eq!(filter.active_rules(Language::Rust, "use jsonwebtoken;"), [0]);

@@ -8,9 +8,9 @@
 //! it, so adding lines above a finding does not change it. The text is taken
 //! from the redacted source: a secret never feeds a fingerprint.
 
-use crate::lint::{FileOutcome, Finding, RunOutcome};
 use crate::model::Span;
 use crate::redact::RedactedSource;
+use crate::report::outcome::{FileOutcome, Finding, RunOutcome};
 
 /// The fingerprints of `file.findings`, in the same order, with the file's
 /// source and secret spans taken from the run. Empty when the run kept no

@@ -6,8 +6,8 @@
 //! `\r` and `\n`; in properties (`file=…,title=…`) also `:` and `,`, which
 //! would otherwise end the property.
 
-use crate::lint::RunOutcome;
 use crate::model::NoteKind;
+use crate::report::outcome::RunOutcome;
 use crate::rules::Severity;
 
 /// Renders the annotations (for stdout) and, unless `quiet`, the summary

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::lint::RunOutcome;
+use crate::report::outcome::RunOutcome;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {

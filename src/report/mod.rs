@@ -4,10 +4,11 @@
 pub mod fingerprint;
 pub mod github;
 pub mod json;
+pub mod outcome;
 pub mod sarif;
 pub mod text;
 
-use crate::lint::RunOutcome;
+use crate::report::outcome::RunOutcome;
 
 /// `N findings (E errors, W warnings, I notes) in F files (S skipped) in T ms`
 pub fn summary_line(outcome: &RunOutcome) -> String {

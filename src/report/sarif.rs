@@ -20,10 +20,11 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
 use crate::frontend::source::LineIndex;
-use crate::lint::{FileOutcome, Notice, Related, RunOutcome};
+use crate::model::Notice;
 use crate::model::{NoteKind, Span};
 use crate::redact::RedactedSource;
 use crate::report::fingerprint::file_fingerprints;
+use crate::report::outcome::{FileOutcome, Related, RunOutcome};
 use crate::rules::docs::{TerminalStyle, render_for_terminal, rule_docs_url, rule_help_markdown};
 use crate::rules::{Rule, Severity};
 

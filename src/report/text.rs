@@ -11,8 +11,8 @@ use std::sync::Arc;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
 use crate::frontend::source::LineIndex;
-use crate::lint::{FileOutcome, Finding, RunOutcome};
 use crate::redact::RedactedSource;
+use crate::report::outcome::{FileOutcome, Finding, RunOutcome};
 use crate::rules::Severity;
 
 /// A line longer than this (a minified bundle) is not framed: the frame would

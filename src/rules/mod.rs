@@ -2,6 +2,7 @@
 
 pub mod docs;
 pub mod engine;
+pub mod keywords;
 pub mod policy;
 mod rule;
 

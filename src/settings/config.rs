@@ -200,7 +200,7 @@ struct CargoMetadata {
 /// A configuration mistake, pointing at the offending TOML.
 pub type ConfigError = TomlFileError;
 
-const CODE: &str = "authlint::settings::config";
+const CODE: &str = "authlint::config";
 
 /// An error about a configuration that has no text to point into.
 fn plain_error(what: &str, message: String, help: Option<String>) -> ConfigError {

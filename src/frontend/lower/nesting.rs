@@ -615,7 +615,7 @@ mod tests {
     /// where frames are largest).
     fn lower_on_a_quarter_stack(text: String) -> Vec<crate::model::LowerNote> {
         std::thread::Builder::new()
-            .stack_size(crate::lint::WORKER_STACK_SIZE / 4)
+            .stack_size(crate::isolate::WORKER_STACK_SIZE / 4)
             .spawn(move || match crate::frontend::lower::rust::lower_rust(&text) {
                 Ok(module) => module.notes,
                 Err(note) => vec![note],

@@ -1488,7 +1488,7 @@ mod tests {
     /// builds need it for deep input.
     fn lower_on_a_large_stack(src: String) -> Module {
         std::thread::Builder::new()
-            .stack_size(crate::lint::WORKER_STACK_SIZE)
+            .stack_size(crate::isolate::WORKER_STACK_SIZE)
             .spawn(move || lower_python(&src))
             .unwrap()
             .join()
