@@ -1,0 +1,166 @@
+//! Evidence: where a condition found what it judged, and the finding a
+//! clause's evidence becomes (its message, the span it points at, the
+//! definitions it was resolved through, the secret spans to redact).
+
+use crate::analysis::project::ModuleId;
+use crate::analysis::resolve::Resolved;
+use crate::model::{Span, Value};
+use crate::redact::redact_value;
+use crate::rules::{Clause, Condition, Predicate, Rule, Selector};
+
+use super::{Ctx, RawFinding, RawRelated, Target};
+
+/// Where a condition's evidence is: `site` lies inside the subject in the
+/// linted module; `definition` is set once resolution followed a name.
+#[derive(Clone, Debug)]
+pub(super) struct Witness<'p> {
+    pub(super) site: Span,
+    pub(super) definition: Option<(ModuleId, Span)>,
+    pub(super) value: Option<&'p Value>,
+    /// What `{name}` shows: the dict key, setting or parameter matched.
+    pub(super) name: Option<String>,
+    /// What `{value}` shows, when the value itself is not the best rendering
+    /// (a duration reads better as "8 days").
+    pub(super) display: Option<String>,
+}
+
+impl<'p> Witness<'p> {
+    pub(super) fn at(site: Span, value: Option<&'p Value>) -> Self {
+        Witness {
+            site,
+            definition: None,
+            value,
+            name: None,
+            display: None,
+        }
+    }
+
+    /// Narrows the evidence to a sub-value (a resolved value, a list
+    /// element, a dict entry).
+    pub(super) fn narrow(mut self, to: &'p Value, module: ModuleId, through_binding: bool) -> Self {
+        if to.is_unknown() {
+            return self; // nothing better to point at
+        }
+        if through_binding || self.definition.is_some() {
+            self.definition = Some((module, to.span));
+        } else {
+            self.site = to.span;
+        }
+        self.value = Some(to);
+        self
+    }
+
+    pub(super) fn narrow_resolved(self, resolved: &Resolved<'p>) -> Self {
+        self.narrow(resolved.value, resolved.loc.module, resolved.through_binding)
+    }
+
+    pub(super) fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub(super) fn displayed(mut self, display: String) -> Self {
+        self.display = Some(display);
+        self
+    }
+}
+
+pub(super) fn witness_for<'p>(span: Span, base: Witness<'p>) -> Witness<'p> {
+    Witness { site: span, ..base }
+}
+
+/// A clause's finding. It points at the evidence of the last value
+/// condition; a clause made only of missing arguments (or of its subject
+/// alone) points at the subject.
+pub(super) fn finding<'p>(
+    ctx: &Ctx<'_, 'p>,
+    rule_index: usize,
+    rule: &Rule,
+    clause: &Clause,
+    target: &Target<'p>,
+    witnesses: &[(&Condition, Witness<'p>)],
+    missing: &[&str],
+) -> RawFinding {
+    let evidence = witnesses
+        .iter()
+        .rev()
+        .find(|(c, _)| !matches!(c.predicate, Predicate::Missing) || matches!(c.selector, Selector::ResultMethod(_)))
+        .map(|(c, w)| (*c, w));
+    let message = message(ctx, rule, clause, target, witnesses, evidence, missing);
+    let label = clause.label.clone().unwrap_or_else(|| rule.name.replace('-', " "));
+    let (primary, mut related, secret_spans) = match evidence {
+        Some((_, w)) if target.call.is_none() || w.site != target.anchor || w.value.is_some() => located(ctx, rule, w),
+        _ => (target.anchor, Vec::new(), Vec::new()),
+    };
+    related.retain(|r| !(r.module == ctx.module && r.span == primary));
+    RawFinding {
+        rule: rule_index,
+        severity: clause.severity.unwrap_or(rule.severity),
+        primary,
+        label,
+        related,
+        message,
+        secret_spans: secret_spans.into_iter().filter(|(_, s)| !s.is_empty()).collect(),
+    }
+}
+
+/// The rule's (or clause's) message with its placeholders filled in.
+fn message<'p>(
+    ctx: &Ctx<'_, 'p>,
+    rule: &Rule,
+    clause: &Clause,
+    target: &Target<'p>,
+    witnesses: &[(&Condition, Witness<'p>)],
+    evidence: Option<(&Condition, &Witness<'p>)>,
+    missing: &[&str],
+) -> String {
+    let callee_text = target
+        .call
+        .map(|call| ctx.resolver.display_callee(&call.callee, ctx.module))
+        .unwrap_or_default();
+    let argument = evidence
+        .map(|(c, _)| c.selector.describe())
+        .or_else(|| witnesses.first().map(|(c, _)| c.selector.describe()))
+        .unwrap_or_default();
+    let value_text = evidence
+        .and_then(|(_, w)| {
+            w.display
+                .clone()
+                .or_else(|| w.value.map(|v| redact_value(v, rule.secret)))
+        })
+        .unwrap_or_default();
+    let name = evidence
+        .and_then(|(_, w)| w.name.clone())
+        .or_else(|| witnesses.iter().find_map(|(_, w)| w.name.clone()))
+        .or_else(|| target.name.clone())
+        .unwrap_or_default();
+    clause
+        .message
+        .as_deref()
+        .unwrap_or(&rule.message)
+        .replace("{callee}", &callee_text)
+        .replace("{argument}", &argument)
+        .replace("{value}", &value_text)
+        .replace("{name}", &name)
+        .replace("{missing}", &missing.join(", "))
+}
+
+/// Where a finding with evidence points: the evidence's site, the
+/// definition it was resolved to as a related location, and, for a secret
+/// rule, the literal to redact wherever source is shown.
+fn located(ctx: &Ctx, rule: &Rule, w: &Witness) -> (Span, Vec<RawRelated>, Vec<(ModuleId, Span)>) {
+    let related: Vec<RawRelated> = w
+        .definition
+        .map(|(module, span)| RawRelated {
+            module,
+            span,
+            label: "resolved to this value".to_string(),
+        })
+        .into_iter()
+        .collect();
+    let secret = match (rule.secret, w.value) {
+        (true, Some(v)) => vec![(w.definition.map_or(ctx.module, |(m, _)| m), v.span)],
+        _ => Vec::new(),
+    };
+    (w.site, related, secret)
+}
