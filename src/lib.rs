@@ -1,5 +1,19 @@
 //! authlint: a static-analysis linter for JWT and secret handling in Python
 //! and Rust code.
+//!
+//! The crate is the pipeline, one folder per stage, each using only the
+//! stages below it (`tests/layering.rs` keeps it so):
+//!
+//! - `cli` → `lint`: the command line, and the run, the one module that
+//!   knows every stage;
+//! - `settings` and `report`: what applies to each file and finding; the
+//!   formats a run's outcome is written in;
+//! - `rules`: rule files, the engine that matches them, policy, rule docs;
+//! - `analysis`: the project index and what names and values mean;
+//! - `frontend`: discovery, reading, the keyword prefilter, lowering;
+//! - `model`: the language-neutral model at the bottom.
+//!
+//! `diagnostic`, `isolate` and `redact` are small pieces any stage may use.
 
 pub mod analysis;
 pub mod cli;

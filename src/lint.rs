@@ -26,12 +26,11 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::analysis::project::{
-    DiskModule, LoadResult, ModuleId, ModuleLoader, ModuleNamer, Project, ProjectModule, name_hash, rust_module_path,
-};
+use crate::analysis::module_names::{ModuleNamer, rust_module_path};
+use crate::analysis::project::{DiskModule, LoadResult, ModuleId, ModuleLoader, Project, ProjectModule, name_hash};
 use crate::analysis::resolve::Resolver;
 use crate::frontend::discover::{Discovery, SourcePath};
-use crate::frontend::lower::lower;
+use crate::frontend::load::lower_source;
 use crate::frontend::outline::rust_struct_names;
 use crate::frontend::prefilter::Prefilter;
 use crate::frontend::source::{LineIndex, read_source};
@@ -685,27 +684,7 @@ fn failed_outcome(path: String, panic: &str) -> FileOutcome {
 
 /// Lowers a file's text into a project module, with its lowering notes.
 fn lower_file(language: Language, display: &str, source: String) -> (ProjectModule, Vec<Notice>) {
-    let module = lower(language, &source);
-    // Most files have no notes: index their lines only when one needs placing.
-    let notices = if module.notes.is_empty() {
-        Vec::new()
-    } else {
-        let lines = LineIndex::new(&source);
-        module
-            .notes
-            .iter()
-            .map(|note| {
-                let (line, column) = lines.line_col(&source, note.span.start);
-                Notice {
-                    kind: note.kind,
-                    path: display.to_string(),
-                    line: Some(line),
-                    column: Some(column),
-                    message: note.message.clone(),
-                }
-            })
-            .collect()
-    };
+    let (module, notices) = lower_source(language, display, &source);
     // Python: the package relative imports start from; Rust: the module's
     // own path, which `self::` and `super::` start from.
     let package = match language {

@@ -1,7 +1,16 @@
-//! Stage 1, the frontend: from paths on disk to lowered modules.
+//! Stage 1, the frontend. Takes paths; gives source text, the rules worth
+//! running on each file, and lowered modules.
+//!
+//! `discover` walks the paths (`gitignore` honours ignore files), `source`
+//! reads a file safely and maps offsets to lines and columns, `outline`
+//! finds comments and docstrings without parsing, `prefilter` decides from
+//! keywords in code which rules a file needs, `lower` parses (tree-sitter
+//! for Python, syn for Rust) and lowers to the model, and `load` turns one
+//! file's text into a model with its notices. Nothing here knows a rule.
 
 pub mod discover;
 pub mod gitignore;
+pub mod load;
 pub mod lower;
 pub mod outline;
 pub mod prefilter;

@@ -1,5 +1,10 @@
-//! Output formats. Every format receives the same sorted run outcome; none
-//! of them ever prints a secret value (see `redact.rs`).
+//! Stage 4, report. Takes a run's outcome (`outcome`: placed findings,
+//! notices, counts); gives the formats people and tools read.
+//!
+//! `text` (miette code frames), `json` (the documented contract), `sarif`
+//! (SARIF 2.1.0, with `fingerprint`s that survive edits above a finding)
+//! and `github` (workflow commands). Every format receives the same sorted
+//! outcome; none ever prints a secret value (see `crate::redact`).
 
 pub mod fingerprint;
 pub mod github;
