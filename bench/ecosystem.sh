@@ -35,7 +35,7 @@ resolve() { # an absolute path to a binary, since each run changes directory
   [[ $path == /* ]] || path=$PWD/$path
   printf '%s\n' "$path"
 }
-old=$(resolve "$1") new=$(resolve "$2"); shift 2
+declare -A bin=([old]=$(resolve "$1") [new]=$(resolve "$2")); shift 2
 read -r -a extra <<< "${AUTHLINT_ECO_ARGS:-}"
 timeout_s=${AUTHLINT_ECO_TIMEOUT:-600}
 work=$(mktemp -d "${TMPDIR:-/tmp}/ecosystem.XXXXXX")
@@ -60,9 +60,8 @@ for app in "${apps[@]}"; do
   name=$(basename -- "$app")
   echo "$name" >> "$work/apps"
   for which in old new; do
-    bin=${!which}
     rc=0
-    (cd -- "$app" && timeout "$timeout_s" "$bin" check . --output-format json --fail-on never \
+    (cd -- "$app" && timeout "$timeout_s" "${bin[$which]}" check . --output-format json --fail-on never \
         ${extra[@]+"${extra[@]}"}) > "$work/$name.$which.json" 2> "$work/$name.$which.err" || rc=$?
     echo "$rc" > "$work/$name.$which.rc"
   done
@@ -125,7 +124,7 @@ if failures:
 def table(title, head, rows):
     print(f"\n{title}\n")
     print("| " + " | ".join(head) + " |")
-    print("|" + "|".join("---" if i in (0, len(head) - 1) else "---:" for i in range(len(head))) + "|")
+    print("|" + "|".join("---" if h in ("rule", "application", "status") else "---:" for h in head) + "|")
     for row in rows:
         print("| " + " | ".join(str(c) for c in row) + " |")
 
