@@ -56,14 +56,14 @@ for dir in "$@"; do
   [[ $found -eq 1 ]] || apps+=("$dir")
 done
 
-for app in "${apps[@]}"; do
-  name=$(basename -- "$app")
-  echo "$name" >> "$work/apps"
+for i in "${!apps[@]}"; do
+  app=${apps[$i]}
+  basename -- "$app" >> "$work/apps"
   for which in old new; do
     rc=0
     (cd -- "$app" && timeout "$timeout_s" "${bin[$which]}" check . --output-format json --fail-on never \
-        ${extra[@]+"${extra[@]}"}) > "$work/$name.$which.json" 2> "$work/$name.$which.err" || rc=$?
-    echo "$rc" > "$work/$name.$which.rc"
+        ${extra[@]+"${extra[@]}"}) > "$work/$i.$which.json" 2> "$work/$i.$which.err" || rc=$?
+    echo "$rc" > "$work/$i.$which.rc"
   done
 done
 
@@ -73,12 +73,12 @@ import collections, json, sys
 work = sys.argv[1]
 apps = open(f"{work}/apps").read().split("\n")[:-1]
 
-def load(app, which):
+def load(i, which):
     """(findings as a Counter of keys, None) or (None, why the run failed)."""
-    rc = int(open(f"{work}/{app}.{which}.rc").read())
-    err = open(f"{work}/{app}.{which}.err", errors="replace").read().strip()
+    rc = int(open(f"{work}/{i}.{which}.rc").read())
+    err = open(f"{work}/{i}.{which}.err", errors="replace").read().strip()
     try:
-        doc = json.load(open(f"{work}/{app}.{which}.json"))
+        doc = json.load(open(f"{work}/{i}.{which}.json"))
         findings = doc["findings"]
     except (ValueError, KeyError, TypeError) as e:
         return None, f"exit {rc}, no JSON report ({e}); stderr: {err[-300:] or '(empty)'}"
@@ -94,8 +94,8 @@ def load(app, which):
 # changes[rule][app] = [(sign, key)], counts per rule and per app
 changes = collections.defaultdict(lambda: collections.defaultdict(list))
 per_app, failures = {}, {}
-for app in apps:
-    (old, old_err), (new, new_err) = load(app, "old"), load(app, "new")
+for i, app in enumerate(apps):
+    (old, old_err), (new, new_err) = load(i, "old"), load(i, "new")
     if old_err or new_err:
         failures[app] = [f"{w}: {e}" for w, e in (("old", old_err), ("new", new_err)) if e]
         continue
