@@ -69,6 +69,7 @@ impl Language {
 
 pub type ScopeId = usize;
 pub type CallId = usize;
+pub type FunctionId = usize;
 
 /// An expression, as far as rules care about it.
 #[derive(Clone, Debug)]
@@ -140,6 +141,15 @@ pub enum ValueKind {
     /// A Rust value known only by its declared type (`v: &mut Validation`,
     /// `claims: &Claims`), as the path written in the type.
     Typed(Vec<String>),
+    /// A function defined in this module (see [`FunctionDef`]): what a
+    /// `def` or `fn` name is bound to.
+    Function(FunctionId),
+    /// One of several values, chosen at run time: `a if c else b`, a Rust
+    /// `if`/`match` expression. A predicate holds only if it holds for each.
+    Choice(Vec<Value>),
+    /// Python `a or b`: `a` unless it is falsy (`None`, `0`, `""`, empty),
+    /// then `b`. `expires_delta or timedelta(minutes=15)` is a default.
+    Or(Box<Value>, Box<Value>),
     /// Anything the model does not describe. Never the basis of a finding.
     Unknown,
 }
@@ -269,6 +279,47 @@ pub struct Parameter {
     pub scope: ScopeId,
 }
 
+/// A function definition: its parameters in order and the values it
+/// returns, so a value that reaches a sink through a parameter can be taken
+/// from each call site, and a call's result from the function's returns.
+#[derive(Clone, Debug)]
+pub struct FunctionDef {
+    pub name: String,
+    /// The scope of its body, where its parameters are bound.
+    pub scope: ScopeId,
+    pub params: Vec<ParamDef>,
+    /// Each value it returns (`return x`; in Rust also the body's tail
+    /// expression), evaluated in `scope`.
+    pub returns: Vec<Value>,
+    /// A method taking its receiver as the first parameter (`self`, `cls`,
+    /// Rust `&self`): calls to it are not followed, the receiver unknown.
+    pub is_method: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ParamDef {
+    pub name: String,
+    /// Where the name is bound: tells the parameter's binding from a later
+    /// binding of the same name.
+    pub span: Span,
+    pub kind: ParamKind,
+    /// The default value, evaluated in the scope enclosing the definition.
+    pub default: Option<Value>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    /// By position or by keyword (Python's default; every Rust parameter).
+    Positional,
+    PositionalOnly,
+    KeywordOnly,
+    /// `*args`: the remaining positional arguments.
+    VarArgs,
+    /// `**kwargs`: the remaining keyword arguments.
+    VarKeywords,
+}
+
 /// A diagnostic produced while lowering: a syntax error or a depth limit hit.
 #[derive(Clone, Debug)]
 pub struct LowerNote {
@@ -338,6 +389,7 @@ pub struct Module {
     /// scope: the usual allowlist check before a lookup.
     pub membership_tests: Vec<(ScopeId, String)>,
     pub structs: Vec<StructDef>,
+    pub functions: Vec<FunctionDef>,
     pub notes: Vec<LowerNote>,
 }
 
@@ -360,6 +412,7 @@ impl Module {
             parameters: Vec::new(),
             membership_tests: Vec::new(),
             structs: Vec::new(),
+            functions: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -382,6 +435,7 @@ impl Module {
         self.parameters.shrink_to_fit();
         self.membership_tests.shrink_to_fit();
         self.structs.shrink_to_fit();
+        self.functions.shrink_to_fit();
         self.notes.shrink_to_fit();
     }
 

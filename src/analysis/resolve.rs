@@ -473,6 +473,11 @@ impl<'p> Resolver<'p> {
                         ValueKind::Name(_) | ValueKind::Path(_) | ValueKind::Attr(..) | ValueKind::Call(_) => {
                             self.value_paths(&binding.value, loc, depth + 1)
                         }
+                        // A Rust function of this crate, called by the name it is
+                        // written with (it shadows any glob import).
+                        ValueKind::Function(_) if self.module(loc.module).language == Language::Rust => {
+                            vec![name.clone()]
+                        }
                         // A Rust parameter known by its type is an instance of it:
                         // `v: &mut Validation` is `jsonwebtoken::Validation()`.
                         ValueKind::Typed(segments) => {

@@ -22,6 +22,9 @@ pub fn is_opaque(value: &Value) -> bool {
             | ValueKind::ClassDef(_)
             | ValueKind::Closure(_)
             | ValueKind::Typed(_)
+            | ValueKind::Function(_)
+            | ValueKind::Choice(_)
+            | ValueKind::Or(..)
     )
 }
 

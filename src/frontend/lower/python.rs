@@ -12,8 +12,8 @@ use tree_sitter::{Node, Parser};
 use std::collections::HashMap;
 
 use crate::model::{
-    Arg, BinOp, Call, Language, LowerNote, Module, NoteKind, Parameter, ScopeId, ScopeKind, Setting, Span, Subscript,
-    TemplatePart, Value, ValueKind,
+    Arg, BinOp, Call, FunctionDef, FunctionId, Language, LowerNote, Module, NoteKind, ParamDef, ParamKind, Parameter,
+    ScopeId, ScopeKind, Setting, Span, Subscript, TemplatePart, Value, ValueKind,
 };
 
 /// Past this nesting depth a subtree is not lowered: it becomes unknown and a
@@ -45,6 +45,7 @@ pub fn lower_python(source: &str) -> Module {
         depth: 0,
         depth_noted: false,
         class_names: HashMap::new(),
+        function: None,
     };
     let Some(tree) = tree else {
         lowerer.module.notes.push(LowerNote {
@@ -115,6 +116,8 @@ struct PythonLowerer<'s> {
     depth_noted: bool,
     /// Class scopes by name, so class attributes become settings of their class.
     class_names: HashMap<ScopeId, String>,
+    /// The function whose body is being lowered: `return` adds to its returns.
+    function: Option<FunctionId>,
 }
 
 impl<'s> PythonLowerer<'s> {
@@ -262,6 +265,41 @@ impl<'s> PythonLowerer<'s> {
             "function_definition" => {
                 self.lower_function(node, scope);
                 self.unknown(node)
+            }
+            "return_statement" => {
+                let returned = node.named_child(0).filter(|c| c.kind() != "comment");
+                let value = match returned {
+                    Some(child) => self.lower(child, scope),
+                    None => Value::new(ValueKind::Null, span_of(node)),
+                };
+                if let Some(function) = self.function {
+                    self.module.functions[function].returns.push(value);
+                }
+                self.unknown(node)
+            }
+            "conditional_expression" => {
+                // `a if condition else b`: either value.
+                let parts = self.lower_children(node, scope);
+                match <[Value; 3]>::try_from(parts) {
+                    Ok([yes, _condition, no]) => Value::new(ValueKind::Choice(vec![yes, no]), span),
+                    Err(_) => Value::unknown(span),
+                }
+            }
+            "boolean_operator" => {
+                let (Some(left), Some(right), Some(operator)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                    node.child_by_field_name("operator"),
+                ) else {
+                    return self.lower_generic(node, scope);
+                };
+                let left = self.lower(left, scope);
+                let right = self.lower(right, scope);
+                if self.text(operator) == "or" {
+                    Value::new(ValueKind::Or(Box::new(left), Box::new(right)), span)
+                } else {
+                    Value::unknown(span)
+                }
             }
             "class_definition" => {
                 self.lower_class(node, scope);
@@ -925,19 +963,35 @@ impl<'s> PythonLowerer<'s> {
     }
 
     fn lower_function(&mut self, node: Node, scope: ScopeId) {
-        if let Some(name) = node.child_by_field_name("name") {
-            self.bind_unknown(name, scope);
-        }
         let parent = self.enclosing_non_class(scope);
         let inner = self.module.push_scope(ScopeKind::Function, parent, span_of(node));
-        if let Some(params) = node.child_by_field_name("parameters") {
-            self.lower_parameters(params, scope, inner);
+        let mut params = Vec::new();
+        if let Some(list) = node.child_by_field_name("parameters") {
+            params = self.lower_parameters(list, scope, inner);
+        }
+        let id = self.module.functions.len();
+        let name = node.child_by_field_name("name");
+        self.module.functions.push(FunctionDef {
+            name: name.map(|n| self.text(n).to_string()).unwrap_or_default(),
+            scope: inner,
+            params,
+            returns: Vec::new(),
+            is_method: self.module.scopes[scope].kind == ScopeKind::Class && !is_static_method(node, self.src),
+            span: span_of(node),
+        });
+        if let Some(name) = name {
+            let visible = self.module.scopes[scope].span;
+            let function = Value::new(ValueKind::Function(id), span_of(name));
+            self.module
+                .bind(self.text(name).to_string(), scope, function, span_of(name), visible);
         }
         if let Some(ret) = node.child_by_field_name("return_type") {
             self.lower(ret, scope);
         }
         if let Some(body) = node.child_by_field_name("body") {
+            let outer = self.function.replace(id);
             self.lower(body, inner);
+            self.function = outer;
         }
     }
 
@@ -948,20 +1002,28 @@ impl<'s> PythonLowerer<'s> {
             self.lower_parameters(params, scope, inner);
         }
         if let Some(body) = node.child_by_field_name("body") {
+            // A lambda's body is an expression, not a place `return` reaches.
+            let outer = self.function.take();
             self.lower(body, inner);
+            self.function = outer;
         }
     }
 
     /// Parameters are bound (to unknown values) in the function's scope;
     /// their defaults and annotations are evaluated in the enclosing one.
-    fn lower_parameters(&mut self, params: Node, outer: ScopeId, inner: ScopeId) {
+    /// Returns them in order, for resolving a parameter at a call site.
+    fn lower_parameters(&mut self, params: Node, outer: ScopeId, inner: ScopeId) -> Vec<ParamDef> {
         let mut cursor = params.walk();
         let children: Vec<Node> = params.named_children(&mut cursor).collect();
+        let mut defs = Vec::new();
+        // Before a `*` or `*args`, parameters may be passed by position.
+        let mut kind = ParamKind::Positional;
         for param in children {
-            match param.kind() {
+            let (name, default) = match param.kind() {
                 "identifier" => {
                     self.bind_unknown(param, inner);
                     self.record_parameter(param, None, None, outer);
+                    (Some(param), None)
                 }
                 "default_parameter" | "typed_default_parameter" => {
                     if let Some(name) = param.child_by_field_name("name") {
@@ -969,9 +1031,11 @@ impl<'s> PythonLowerer<'s> {
                     }
                     let default = param.child_by_field_name("value").map(|v| self.lower(v, outer));
                     let annotation = param.child_by_field_name("type").map(|t| self.lower(t, outer));
-                    if let Some(name) = param.child_by_field_name("name") {
-                        self.record_parameter(name, default, annotation, outer);
+                    let name = param.child_by_field_name("name");
+                    if let Some(name) = name {
+                        self.record_parameter(name, default.clone(), annotation, outer);
                     }
+                    (name, default)
                 }
                 "typed_parameter" => {
                     let mut c = param.walk();
@@ -989,12 +1053,76 @@ impl<'s> PythonLowerer<'s> {
                     if let Some(name) = name {
                         self.record_parameter(name, None, annotation, outer);
                     }
+                    // `*args: int` / `**kwargs: str` are typed splats.
+                    match name.map(|n| n.kind()) {
+                        Some("list_splat_pattern") | Some("dictionary_splat_pattern") => {
+                            let splat = name.expect("matched above");
+                            defs.push(self.splat_param(splat));
+                            if splat.kind() == "list_splat_pattern" {
+                                kind = ParamKind::KeywordOnly;
+                            }
+                            continue;
+                        }
+                        _ => (name, None),
+                    }
                 }
-                "list_splat_pattern" | "dictionary_splat_pattern" | "tuple_pattern" => {
-                    self.bind_targets_unknown(param, inner)
+                "list_splat_pattern" | "dictionary_splat_pattern" => {
+                    self.bind_targets_unknown(param, inner);
+                    defs.push(self.splat_param(param));
+                    if param.kind() == "list_splat_pattern" {
+                        kind = ParamKind::KeywordOnly;
+                    }
+                    continue;
                 }
-                _ => {}
-            }
+                "tuple_pattern" => {
+                    // Python 2 only; its names hold unknown values.
+                    self.bind_targets_unknown(param, inner);
+                    defs.push(ParamDef {
+                        name: String::new(),
+                        span: span_of(param),
+                        kind,
+                        default: None,
+                    });
+                    continue;
+                }
+                "keyword_separator" => {
+                    kind = ParamKind::KeywordOnly;
+                    continue;
+                }
+                "positional_separator" => {
+                    for def in defs.iter_mut().filter(|d| d.kind == ParamKind::Positional) {
+                        def.kind = ParamKind::PositionalOnly;
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let (name, span, param_kind) = match name {
+                Some(n) if n.kind() == "identifier" => (self.text(n).to_string(), span_of(n), kind),
+                _ => (String::new(), span_of(param), kind),
+            };
+            defs.push(ParamDef {
+                name,
+                span,
+                kind: param_kind,
+                default,
+            });
+        }
+        defs
+    }
+
+    /// `*args` or `**kwargs`.
+    fn splat_param(&self, splat: Node) -> ParamDef {
+        let name = splat.named_child(0).filter(|n| n.kind() == "identifier");
+        ParamDef {
+            name: name.map(|n| self.text(n).to_string()).unwrap_or_default(),
+            span: name.map_or(span_of(splat), span_of),
+            kind: if splat.kind() == "list_splat_pattern" {
+                ParamKind::VarArgs
+            } else {
+                ParamKind::VarKeywords
+            },
+            default: None,
         }
     }
 
@@ -1368,6 +1496,20 @@ fn parse_python_int(text: &str) -> Option<i128> {
     } else {
         lower.parse().ok()
     }
+}
+
+/// A function decorated `@staticmethod`: in a class body, yet it takes no
+/// receiver.
+fn is_static_method(function: Node, src: &str) -> bool {
+    let Some(parent) = function.parent().filter(|p| p.kind() == "decorated_definition") else {
+        return false;
+    };
+    let mut cursor = parent.walk();
+    let found = parent
+        .named_children(&mut cursor)
+        .filter(|c| c.kind() == "decorator")
+        .any(|d| src[d.byte_range()].trim_start_matches('@').trim() == "staticmethod");
+    found
 }
 
 #[cfg(test)]

@@ -270,6 +270,8 @@ struct Lowerer<'a> {
     module: Module,
     scope: ScopeId,
     depth: usize,
+    /// The function whose body is being lowered: `return` adds to its returns.
+    function: Option<FunctionId>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -283,6 +285,7 @@ impl<'a> Lowerer<'a> {
             module: Module::new(Language::Rust, source.len()),
             scope: 0,
             depth: 0,
+            function: None,
         }
     }
 
@@ -374,7 +377,11 @@ impl<'a> Lowerer<'a> {
 
     fn lower_item(&mut self, item: &Item, place: ItemPlace) {
         match item {
-            Item::Fn(f) => self.lower_fn(&f.sig, &f.block),
+            Item::Fn(f) => {
+                let id = self.lower_fn(&f.sig, &f.block);
+                let value = Value::new(ValueKind::Function(id), self.tok(f.sig.ident.span()));
+                self.bind_item_name(&f.sig.ident, value, place);
+            }
             Item::Const(c) => self.lower_const_item(&c.ident, &c.expr, place),
             Item::Static(s) => self.lower_const_item(&s.ident, &s.expr, place),
             Item::Use(u) => self.lower_use_tree(&u.tree, &mut Vec::new(), place),
@@ -419,7 +426,9 @@ impl<'a> Lowerer<'a> {
 
     fn lower_impl_item(&mut self, item: &ImplItem) {
         match item {
-            ImplItem::Fn(f) => self.lower_fn(&f.sig, &f.block),
+            ImplItem::Fn(f) => {
+                self.lower_fn(&f.sig, &f.block);
+            }
             // Associated consts are only reachable as `Self::K`/`T::K`, never
             // as a bare name, so binding them would only mislead resolution.
             ImplItem::Const(c) => {
@@ -460,19 +469,46 @@ impl<'a> Lowerer<'a> {
         self.lower_macro(&m.mac);
     }
 
-    fn lower_fn(&mut self, sig: &Signature, block: &Block) {
+    /// Lowers a function and records its definition (parameters, returns).
+    fn lower_fn(&mut self, sig: &Signature, block: &Block) -> FunctionId {
         let body = self.block_span(block);
         let span = Span::new(self.tok(signature_first(sig)).start, body.end);
         // Nested fns capture nothing, so every function hangs off the file.
         let scope = self.module.push_scope(ScopeKind::Function, 0, span);
         let outer = std::mem::replace(&mut self.scope, scope);
+        let mut params = Vec::new();
+        let mut is_method = false;
         for input in &sig.inputs {
-            if let FnArg::Typed(param) = input {
-                self.bind_parameter(param, body);
+            match input {
+                FnArg::Typed(param) => {
+                    self.bind_parameter(param, body);
+                    let ident = simple_binding(&param.pat);
+                    params.push(ParamDef {
+                        name: ident.map(|i| i.to_string()).unwrap_or_default(),
+                        span: self.tok(ident.map_or_else(|| pat_first(&param.pat), |i| i.span())),
+                        kind: ParamKind::Positional,
+                        default: None,
+                    });
+                }
+                FnArg::Receiver(_) => is_method = true,
             }
         }
-        self.lower_block(block);
+        let id = self.module.functions.len();
+        self.module.functions.push(FunctionDef {
+            name: sig.ident.to_string(),
+            scope,
+            params,
+            returns: Vec::new(),
+            is_method,
+            span,
+        });
+        let outer_function = self.function.replace(id);
+        if let Some(tail) = self.lower_block(block) {
+            self.module.functions[id].returns.push(tail);
+        }
+        self.function = outer_function;
         self.scope = outer;
+        id
     }
 
     fn lower_const_item(&mut self, ident: &Ident, init: &Expr, place: ItemPlace) {
@@ -783,7 +819,15 @@ impl<'a> Lowerer<'a> {
             Expr::Cast(c) => self.lower_unknown(&[&c.expr]),
             Expr::RawAddr(r) => self.lower_unknown(&[&r.expr]),
             Expr::Repeat(r) => self.lower_unknown(&[&r.expr, &r.len]),
-            Expr::Return(r) => self.lower_unknown(r.expr.as_deref().as_slice()),
+            Expr::Return(r) => {
+                if let Some(returned) = &r.expr {
+                    let value = self.lower_expr(returned);
+                    if let Some(function) = self.function {
+                        self.module.functions[function].returns.push(value);
+                    }
+                }
+                ValueKind::Unknown
+            }
             Expr::Break(b) => self.lower_unknown(b.expr.as_deref().as_slice()),
             Expr::Yield(y) => self.lower_unknown(y.expr.as_deref().as_slice()),
             Expr::Range(r) => {
@@ -1037,22 +1081,31 @@ impl<'a> Lowerer<'a> {
         for input in &closure.inputs {
             self.bind_pattern(input, body_span);
         }
-        match &*closure.body {
+        // A `return` in a closure returns from the closure.
+        let outer_function = self.function.take();
+        let value = match &*closure.body {
             Expr::Block(b) if b.label.is_none() => {
                 self.lower_block(&b.block).unwrap_or_else(|| Value::unknown(body_span))
             }
             body => self.lower_expr(body),
-        }
+        };
+        self.function = outer_function;
+        value
     }
 
+    /// An `if` with an `else` is one of its branches' values.
     fn lower_if(&mut self, expr: &ExprIf) -> ValueKind {
         let then_span = self.block_span(&expr.then_branch);
         self.lower_condition(&expr.cond, then_span.end);
-        self.lower_block(&expr.then_branch);
-        if let Some((_, otherwise)) = &expr.else_branch {
-            self.lower_expr(otherwise);
+        let then_value = self.lower_block(&expr.then_branch);
+        let else_value = expr
+            .else_branch
+            .as_ref()
+            .map(|(_, otherwise)| self.lower_expr(otherwise));
+        match (then_value, else_value) {
+            (Some(yes), Some(no)) if !yes.is_unknown() && !no.is_unknown() => ValueKind::Choice(vec![yes, no]),
+            _ => ValueKind::Unknown,
         }
-        ValueKind::Unknown
     }
 
     /// Lowers an `if`/`while` condition; the names its `let`s (including
@@ -1079,8 +1132,10 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A `match` is one of its arms' values.
     fn lower_match(&mut self, expr: &ExprMatch) -> ValueKind {
         self.lower_expr(&expr.expr);
+        let mut arms = Vec::new();
         for arm in &expr.arms {
             let body = self.expr_span(&arm.body);
             let start = match &arm.guard {
@@ -1091,9 +1146,13 @@ impl<'a> Lowerer<'a> {
             if let Some((_, guard)) = &arm.guard {
                 self.lower_expr(guard);
             }
-            self.lower_expr(&arm.body);
+            arms.push(self.lower_expr(&arm.body));
         }
-        ValueKind::Unknown
+        if arms.is_empty() || arms.iter().any(Value::is_unknown) {
+            ValueKind::Unknown
+        } else {
+            ValueKind::Choice(arms)
+        }
     }
 
     // ----- macros -----
