@@ -213,16 +213,28 @@ impl<'r> Linter<'r> {
             .map(|(id, active)| self.check_file(&engine, &project, *id, active))
             .collect();
 
+        // Pass 3: a file without keywords that calls a function whose
+        // subjects its callers decide is checked for those calls.
+        let open: Vec<&str> = checked
+            .iter()
+            .flat_map(|c| c.open_functions.iter().map(String::as_str))
+            .collect();
+        let quiet: Vec<ModuleId> = (0..file_of_module.len())
+            .filter(|&id| file_of_module[id].is_some())
+            .collect();
+        let callers: Vec<(ModuleId, Checked)> = self
+            .callers_of(&project, &quiet, &open)
+            .into_par_iter()
+            .map(|id| (id, self.check_file(&engine, &project, id, &[])))
+            .collect();
+
         let mut outcome = RunOutcome::empty();
         for result in checked {
-            if result.outcome.parsed {
-                outcome.files_parsed += 1;
-                outcome.bytes_parsed += result.bytes_parsed as u64;
-            }
-            files.push(result.outcome);
-            outcome.sources.extend(result.sources);
-            for (path, spans) in result.secret_spans {
-                outcome.secret_spans.entry(path).or_default().extend(spans);
+            files.push(outcome.absorb(result));
+        }
+        for (id, result) in callers {
+            if let Some(index) = file_of_module[id].take() {
+                files[index] = outcome.absorb(result);
             }
         }
         // Modules parsed only because a checked file imported from them.
@@ -250,6 +262,31 @@ impl<'r> Linter<'r> {
         outcome.files = files;
         outcome.bytes_scanned = bytes_scanned;
         outcome
+    }
+
+    /// The files among `quiet` whose code names one of `functions` as a
+    /// word: they may call it.
+    fn callers_of(&self, project: &Project, quiet: &[ModuleId], functions: &[&str]) -> Vec<ModuleId> {
+        if functions.is_empty() || quiet.is_empty() {
+            return Vec::new();
+        }
+        let Ok(names) = aho_corasick::AhoCorasick::new(functions) else {
+            return Vec::new();
+        };
+        quiet
+            .par_iter()
+            .copied()
+            .filter(|&id| {
+                let Ok(source) = read_source(project.path(id), self.max_file_size) else {
+                    return false;
+                };
+                let bytes = source.as_bytes();
+                let is_word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+                names.find_iter(&source).any(|hit| {
+                    !is_word(hit.start().checked_sub(1).and_then(|i| bytes.get(i))) && !is_word(bytes.get(hit.end()))
+                })
+            })
+            .collect()
     }
 
     /// Pass 1 for one file; a panic inside becomes an `internal-error` notice.
@@ -311,6 +348,7 @@ impl<'r> Linter<'r> {
             sources: BTreeMap::new(),
             secret_spans: BTreeMap::new(),
             bytes_parsed: 0,
+            open_functions: Vec::new(),
         };
         let loader = DiskLoader {
             max_file_size: self.max_file_size,
@@ -341,7 +379,14 @@ impl<'r> Linter<'r> {
             &mut result.secret_spans,
         );
         if !result.outcome.findings.is_empty() {
-            result.sources.insert(display, module.source.clone());
+            result.sources.insert(display.clone(), module.source.clone());
+        }
+        if !active.is_empty() {
+            let followed = self.enabled_rules(&display);
+            let policy = &self.settings.get(&display).policy;
+            // A failure here costs only the callers' findings of pass 3.
+            result.open_functions =
+                isolate(|| engine.open_functions(&resolver, id, &followed, policy)).unwrap_or_default();
         }
         result
     }
@@ -388,21 +433,25 @@ impl<'r> Linter<'r> {
     ) -> (Vec<RawFinding>, Vec<Notice>) {
         let path = &resolver.entry(module).path;
         let policy = &self.settings.get(path).policy;
-        let check = |rules: &[usize]| {
+        // Calls into the project's functions are followed for every rule the
+        // file's settings enable, whatever keywords the file itself holds.
+        let followed = self.enabled_rules(path);
+        let check = |rules: &[usize], followed: &[usize]| {
             isolate(|| {
                 let codes: Vec<&str> = rules.iter().map(|&i| self.rules[i].code.as_str()).collect();
                 injected_panic(Stage::Rule, path, &codes);
-                engine.check_module(resolver, module, rules, policy)
+                engine.check_module(resolver, module, rules, followed, policy)
             })
         };
-        let first_panic = match check(active) {
+        let first_panic = match check(active, &followed) {
             Ok(raw) => return (raw, Vec::new()),
             Err(message) => message,
         };
         let mut raw = Vec::new();
         let mut failed: Vec<(usize, String)> = Vec::new();
-        for &rule in active {
-            match check(&[rule]) {
+        for &rule in &followed {
+            let alone: &[usize] = if active.contains(&rule) { &[rule] } else { &[] };
+            match check(alone, &[rule]) {
                 Ok(found) => raw.extend(found),
                 Err(message) => failed.push((rule, message)),
             }
@@ -444,6 +493,14 @@ impl<'r> Linter<'r> {
         let mut active = self.prefilter.active_rules(language, source);
         active.retain(|&rule| settings.enabled.get(rule).copied().unwrap_or(true));
         active
+    }
+
+    /// The rules the file's settings enable.
+    fn enabled_rules(&self, path: &str) -> Vec<usize> {
+        let settings = self.settings.get(path);
+        (0..self.rules.len())
+            .filter(|&rule| settings.enabled.get(rule).copied().unwrap_or(true))
+            .collect()
     }
 
     /// Per-file settings after the rules ran: severity overrides,
@@ -644,6 +701,22 @@ impl<'r> Linter<'r> {
     }
 }
 
+impl RunOutcome {
+    /// Counts a checked file and keeps what its findings need; gives back
+    /// its outcome.
+    fn absorb(&mut self, result: Checked) -> FileOutcome {
+        if result.outcome.parsed {
+            self.files_parsed += 1;
+            self.bytes_parsed += result.bytes_parsed as u64;
+        }
+        self.sources.extend(result.sources);
+        for (path, spans) in result.secret_spans {
+            self.secret_spans.entry(path).or_default().extend(spans);
+        }
+        result.outcome
+    }
+}
+
 /// What checking one file produced.
 struct Checked {
     outcome: FileOutcome,
@@ -652,6 +725,9 @@ struct Checked {
     secret_spans: BTreeMap<String, Vec<Span>>,
     /// Its size if it was parsed.
     bytes_parsed: usize,
+    /// Its functions whose subjects their callers decide (see
+    /// `rules::engine::calls`).
+    open_functions: Vec<String>,
 }
 
 /// Reads and lowers the modules the project asks for, from disk, each in

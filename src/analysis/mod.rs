@@ -7,6 +7,7 @@
 //! subscripts to values (unknown when the code does not say); `values`
 //! folds integers, durations, expiries and key sizes.
 
+pub mod calls;
 pub mod index;
 pub mod module_names;
 pub mod project;

@@ -13,6 +13,7 @@
 //! Rust is lexical: the nearest `let` before the use (shadowing) wins, unless
 //! the name is reassigned.
 
+use crate::analysis::calls::{FrameId, Frames, NO_FRAME};
 use crate::analysis::index::ModuleIndex;
 use crate::analysis::module_names::{absolute_import, absolute_rust_path};
 use crate::analysis::project::{ModuleId, Project, ProjectModule};
@@ -33,11 +34,14 @@ pub static UNKNOWN: Value = Value {
     span: Span { start: 0, end: 0 },
 };
 
-/// Where a value lives: its module and the scope its names are looked up in.
+/// Where a value lives: its module, the scope its names are looked up in,
+/// and the call it is evaluated for (see `calls.rs`): inside a function
+/// entered from a call site, a parameter holds that call's argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Loc {
     pub module: ModuleId,
     pub scope: ScopeId,
+    pub frame: FrameId,
 }
 
 pub enum Lookup<'p> {
@@ -57,16 +61,22 @@ pub struct Resolved<'p> {
 }
 
 pub struct Resolver<'p> {
-    project: &'p Project,
+    pub(super) project: &'p Project,
     /// The module being checked, lowered by its checker rather than kept in
     /// the project (see `project.rs`).
     current: Option<(ModuleId, &'p ProjectModule)>,
+    /// The call sites values are evaluated for (see `calls.rs`).
+    pub(super) frames: Frames,
 }
 
 impl<'p> Resolver<'p> {
     /// A resolver over modules the project holds.
     pub fn new(project: &'p Project) -> Self {
-        Resolver { project, current: None }
+        Resolver {
+            project,
+            current: None,
+            frames: Frames::default(),
+        }
     }
 
     /// A resolver for checking `module`, which has the id `id` in the project.
@@ -74,6 +84,7 @@ impl<'p> Resolver<'p> {
         Resolver {
             project,
             current: Some((id, module)),
+            frames: Frames::default(),
         }
     }
 
@@ -171,7 +182,7 @@ impl<'p> Resolver<'p> {
         for _ in 0..budget {
             let next = match &current.value.kind {
                 ValueKind::Name(name) => match self.lookup(name, current.loc, current.value.span.start) {
-                    Lookup::Bound(binding) => Some(self.follow_binding(binding, current.loc.module, budget / 2)),
+                    Lookup::Bound(binding) => Some(self.follow_binding(binding, current.loc, budget / 2)),
                     Lookup::Ambiguous | Lookup::Unbound => None,
                 },
                 ValueKind::Attr(base, attribute) => {
@@ -211,13 +222,14 @@ impl<'p> Resolver<'p> {
     ///
     /// Every step that can lead back into another module spends `budget`:
     /// modules that import from each other must not recurse forever.
-    fn follow_binding(&self, binding: &'p Binding, module: ModuleId, budget: usize) -> Resolved<'p> {
+    fn follow_binding(&self, binding: &'p Binding, at: Loc, budget: usize) -> Resolved<'p> {
+        let module = at.module;
+        if let Some(argument) = self.parameter_value(binding, at) {
+            return argument;
+        }
         let here = Resolved {
             value: &binding.value,
-            loc: Loc {
-                module,
-                scope: binding.scope,
-            },
+            loc: at.with_scope(binding.scope),
             through_binding: true,
         };
         if let ValueKind::Imported(path) = &binding.value.kind
@@ -294,7 +306,7 @@ impl<'p> Resolver<'p> {
         let (module, def) = found?;
         Some(Resolved {
             value: &def.shape,
-            loc: Loc { module, scope: 0 },
+            loc: Loc::new(module, 0),
             through_binding: true,
         })
     }
@@ -329,10 +341,10 @@ impl<'p> Resolver<'p> {
                 return None;
             }
             let name = segments[split];
-            let Lookup::Bound(binding) = self.lookup(name, Loc { module, scope: 0 }, 0) else {
+            let Lookup::Bound(binding) = self.lookup(name, Loc::new(module, 0), 0) else {
                 return None;
             };
-            let mut resolved = self.follow_binding(binding, module, budget - 1);
+            let mut resolved = self.follow_binding(binding, Loc::new(module, 0), budget - 1);
             for attribute in &segments[split + 1..] {
                 resolved = self.attribute_of(resolved, attribute, budget - 1)?;
             }
@@ -387,7 +399,7 @@ impl<'p> Resolver<'p> {
             return None;
         }
         let only = index.bindings(entry, class_scope, attribute).next()?;
-        Some(self.follow_binding(only, module, budget))
+        Some(self.follow_binding(only, Loc::new(module, class_scope), budget))
     }
 
     /// `CONSTANT_DICT["key"]`, or `app.config["KEY"]` after `app.config["KEY"] = …`.
@@ -430,10 +442,7 @@ impl<'p> Resolver<'p> {
         match (found.next(), found.next()) {
             (Some(only), None) => Some(Resolved {
                 value: &only.value,
-                loc: Loc {
-                    module,
-                    scope: only.scope,
-                },
+                loc: Loc::new(module, only.scope),
                 through_binding: true,
             }),
             _ => None,
@@ -446,14 +455,7 @@ impl<'p> Resolver<'p> {
     /// A method on a receiver that does not resolve is `?.method`.
     /// Empty when nothing is known.
     pub fn callee_paths(&self, call: &'p Call, module: ModuleId) -> Vec<String> {
-        self.value_paths(
-            &call.callee,
-            Loc {
-                module,
-                scope: call.scope,
-            },
-            0,
-        )
+        self.value_paths(&call.callee, Loc::new(module, call.scope), 0)
     }
 
     /// The canonical paths of a reference (`jose.constants.ALGORITHMS.SUPPORTED`).
@@ -464,10 +466,10 @@ impl<'p> Resolver<'p> {
         match &value.kind {
             ValueKind::Name(name) => match self.lookup(name, loc, value.span.start) {
                 Lookup::Bound(binding) => {
-                    let loc = Loc {
-                        module: loc.module,
-                        scope: binding.scope,
-                    };
+                    if let Some(argument) = self.parameter_value(binding, loc) {
+                        return self.value_paths(argument.value, argument.loc, depth + 1);
+                    }
+                    let loc = loc.with_scope(binding.scope);
                     match &binding.value.kind {
                         ValueKind::Imported(path) => vec![self.canonical_import(path, loc.module, depth)],
                         ValueKind::Name(_) | ValueKind::Path(_) | ValueKind::Attr(..) | ValueKind::Call(_) => {
@@ -640,6 +642,15 @@ impl<'p> Resolver<'p> {
 }
 
 impl Loc {
+    /// A place outside any call context.
+    pub fn new(module: ModuleId, scope: ScopeId) -> Loc {
+        Loc {
+            module,
+            scope,
+            frame: NO_FRAME,
+        }
+    }
+
     pub fn with_scope(self, scope: ScopeId) -> Loc {
         Loc { scope, ..self }
     }
@@ -730,18 +741,7 @@ mod tests {
         let call = r.module(id).calls.last().unwrap();
         call.args
             .iter()
-            .map(|a| {
-                r.resolve(
-                    &a.value,
-                    Loc {
-                        module: id,
-                        scope: call.scope,
-                    },
-                )
-                .value
-                .kind
-                .clone()
-            })
+            .map(|a| r.resolve(&a.value, Loc::new(id, call.scope)).value.kind.clone())
             .collect()
     }
 
@@ -786,22 +786,10 @@ mod tests {
         let project = single("KEY = 'k'\ndef a():\n    use(KEY)\ndef b(KEY):\n    use(KEY)\n");
         let r = Resolver::new(&project);
         let calls = &r.module(0).calls;
-        let first = r.resolve(
-            &calls[0].args[0].value,
-            Loc {
-                module: 0,
-                scope: calls[0].scope,
-            },
-        );
+        let first = r.resolve(&calls[0].args[0].value, Loc::new(0, calls[0].scope));
         assert!(matches!(&first.value.kind, ValueKind::Str(s) if s == "k"));
         assert!(first.through_binding);
-        let second = r.resolve(
-            &calls[1].args[0].value,
-            Loc {
-                module: 0,
-                scope: calls[1].scope,
-            },
-        );
+        let second = r.resolve(&calls[1].args[0].value, Loc::new(0, calls[1].scope));
         assert!(second.value.is_unknown());
     }
 

@@ -60,6 +60,15 @@ fn fold_int(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -> Optio
     let resolved = resolver.resolve(value, loc);
     match &resolved.value.kind {
         ValueKind::Int(n) => Some(*n),
+        ValueKind::Or(first, second) => match falsy(resolver, first, resolved.loc) {
+            Some(true) => fold_int(resolver, second, resolved.loc, depth + 1),
+            Some(false) => fold_int(resolver, first, resolved.loc, depth + 1),
+            None => None,
+        },
+        ValueKind::Call(id) => {
+            let (inner, at) = number_behind_call(resolver, *id, resolved.loc)?;
+            fold_int(resolver, inner, at, depth + 1)
+        }
         ValueKind::BinOp(op, left, right) => {
             let a = fold_int(resolver, left, resolved.loc, depth + 1)?;
             let b = fold_int(resolver, right, resolved.loc, depth + 1)?;
@@ -74,6 +83,54 @@ fn fold_int(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -> Optio
             }
         }
         _ => None,
+    }
+}
+
+/// Reads of the environment with a default: the default is what ships
+/// when the variable is not set.
+const ENV_WITH_DEFAULT: &[&str] = &["os.getenv", "os.environ.get", "os.environ.setdefault"];
+
+/// The number a call stands for: `int(x)` is `x`, `os.getenv("X", 86400)`
+/// its default, and a function of the project what it returns for this call.
+fn number_behind_call<'p>(resolver: &Resolver<'p>, id: usize, loc: Loc) -> Option<(&'p Value, Loc)> {
+    let call = &resolver.module(loc.module).calls[id];
+    let at = loc.with_scope(call.scope);
+    if let Some(result) = resolver.call_result(id, loc) {
+        return Some((result.value, result.loc));
+    }
+    let paths = resolver.callee_paths(call, loc.module);
+    let is = |names: &[&str]| paths.iter().any(|p| names.contains(&p.as_str()));
+    if is(&["int", "float", "round"]) && call.args.len() == 1 && call.args[0].keyword.is_none() {
+        return Some((&call.args[0].value, at));
+    }
+    if is(ENV_WITH_DEFAULT) && !call.star_args && !call.star_kwargs {
+        let default = call
+            .args
+            .iter()
+            .find(|a| a.keyword.as_deref() == Some("default"))
+            .or_else(|| call.args.iter().filter(|a| a.keyword.is_none()).nth(1))?;
+        return Some((&default.value, at));
+    }
+    None
+}
+
+/// Whether a value is falsy (`None`, `False`, `0`, `""`, an empty
+/// display): `None` when that cannot be known.
+fn falsy(resolver: &Resolver, value: &Value, loc: Loc) -> Option<bool> {
+    let resolved = resolver.resolve(value, loc);
+    match &resolved.value.kind {
+        ValueKind::Null => Some(true),
+        ValueKind::Bool(b) => Some(!b),
+        ValueKind::Int(n) => Some(*n == 0),
+        ValueKind::Str(s) => Some(s.is_empty()),
+        ValueKind::Bytes(b) => Some(b.is_empty()),
+        ValueKind::List(items) => Some(items.is_empty()),
+        ValueKind::Dict { entries, open } => (!open || !entries.is_empty()).then_some(entries.is_empty()),
+        // A duration known to be longer than nothing is truthy.
+        _ => match duration_seconds(resolver, resolved.value, resolved.loc) {
+            Some(seconds) if seconds > 0 => Some(false),
+            _ => None,
+        },
     }
 }
 
@@ -103,7 +160,23 @@ fn fold_duration(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -> 
     let resolved = resolver.resolve(value, loc);
     match &resolved.value.kind {
         ValueKind::Int(n) => Some(*n),
+        // `expires_delta or timedelta(minutes=15)`: the default only when
+        // what is passed is falsy (`None`).
+        ValueKind::Or(first, second) => match falsy(resolver, first, resolved.loc) {
+            Some(true) => fold_duration(resolver, second, resolved.loc, depth + 1),
+            Some(false) => fold_duration(resolver, first, resolved.loc, depth + 1),
+            None => None,
+        },
+        // A lifetime over a limit on every branch is over it: the shortest.
+        ValueKind::Choice(alternatives) => alternatives
+            .iter()
+            .map(|a| fold_duration(resolver, a, resolved.loc, depth + 1))
+            .try_fold(i128::MAX, |shortest, d| d.map(|d| shortest.min(d))),
         ValueKind::Call(id) => {
+            // A helper's result, `int(x)`, an environment default.
+            if let Some((inner, at)) = number_behind_call(resolver, *id, resolved.loc) {
+                return fold_duration(resolver, inner, at, depth + 1);
+            }
             let module = resolver.module(resolved.loc.module);
             let call = &module.calls[*id];
             let paths = resolver.callee_paths(call, resolved.loc.module);
@@ -208,6 +281,15 @@ fn expiry(resolver: &Resolver, value: &Value, loc: Loc, now_calls: &[&str], dept
                 None
             }
         }
+        ValueKind::Choice(alternatives) => alternatives
+            .iter()
+            .map(|a| expiry(resolver, a, resolved.loc, now_calls, depth + 1))
+            .try_fold(i128::MAX, |shortest, d| d.map(|d| shortest.min(d))),
+        // `"exp": make_expiry()`, a helper of the project.
+        ValueKind::Call(id) if resolver.call_result(*id, resolved.loc).is_some() => {
+            let result = resolver.call_result(*id, resolved.loc)?;
+            expiry(resolver, result.value, result.loc, now_calls, depth + 1)
+        }
         ValueKind::Call(id) => {
             let call = &resolver.module(resolved.loc.module).calls[*id];
             let at = resolved.loc.with_scope(call.scope);
@@ -247,6 +329,10 @@ fn is_now(resolver: &Resolver, value: &Value, loc: Loc, now_calls: &[&str], dept
     let paths = resolver.callee_paths(call, resolved.loc.module);
     if paths.iter().any(|p| now_calls.contains(&p.as_str())) {
         return true;
+    }
+    // `def utcnow(): return datetime.now(timezone.utc)`, a helper of the project.
+    if let Some(result) = resolver.call_result(*id, resolved.loc) {
+        return is_now(resolver, result.value, result.loc, now_calls, depth + 1);
     }
     match pass_through_operand(resolver, call, resolved.loc) {
         Some(inner) => is_now(

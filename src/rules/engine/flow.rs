@@ -147,10 +147,7 @@ impl<'p> Ctx<'_, 'p> {
         let module = self.resolver.module(original_loc.module);
         let refers_to_binding = |value: &Value, scope| match &value.kind {
             ValueKind::Name(n) if n == name => {
-                let loc = Loc {
-                    module: original_loc.module,
-                    scope,
-                };
+                let loc = original_loc.with_scope(scope);
                 matches!(self.resolver.lookup(n, loc, value.span.start), Lookup::Bound(b) if std::ptr::eq(b, binding))
             }
             _ => false,
@@ -207,10 +204,7 @@ impl<'p> Ctx<'_, 'p> {
         match &value.kind {
             ValueKind::Name(name) => match self.resolver.lookup(name, loc, value.span.start) {
                 Lookup::Bound(binding) if !binding.value.is_unknown() => {
-                    let inner = Loc {
-                        module: loc.module,
-                        scope: binding.scope,
-                    };
+                    let inner = loc.with_scope(binding.scope);
                     self.derived_from(&binding.value, inner, is_target, depth + 1)
                 }
                 _ => None,
@@ -273,10 +267,7 @@ impl<'p> Ctx<'_, 'p> {
                 }
                 match self.resolver.lookup(name, loc, value.span.start) {
                     Lookup::Bound(binding) if !binding.value.is_unknown() => {
-                        let inner = Loc {
-                            module: loc.module,
-                            scope: binding.scope,
-                        };
+                        let inner = loc.with_scope(binding.scope);
                         self.untrusted_key_id(&binding.value, inner, depth + 1)
                             .map(|_| value.span)
                     }

@@ -16,6 +16,7 @@
 //!   and bearer tokens), `flow` (where a value came from, what configures it);
 //! - `evidence`: what the conditions found, and the finding it becomes.
 
+mod calls;
 mod evidence;
 mod flow;
 mod names;
@@ -28,7 +29,7 @@ mod values;
 
 use crate::analysis::project::ModuleId;
 use crate::analysis::resolve::{Loc, Resolver};
-use crate::model::{Call, Span, Value};
+use crate::model::{Call, Language, Span, Value};
 use crate::rules::policy::Policy;
 use crate::rules::{Clause, Condition, Rule, Severity};
 
@@ -85,6 +86,7 @@ fn any_of<'p>(outcomes: impl Iterator<Item = Outcome<'p>>, open: bool) -> Outcom
 }
 
 /// What a clause is being tried on.
+#[derive(Clone)]
 struct Target<'p> {
     call: Option<&'p Call>,
     /// The subject value for settings, templates, subscripts (index) and parameters.
@@ -96,6 +98,24 @@ struct Target<'p> {
     name: Option<String>,
 }
 
+/// What a clause says of a target.
+enum Judged {
+    Found(RawFinding),
+    No,
+    /// Something it depends on cannot be known here (perhaps a parameter
+    /// whose call site would tell: see `calls`).
+    Unknown,
+}
+
+/// What a clause's `checks` found.
+enum Checks<'c> {
+    /// Those definitely not made (empty for a clause without checks).
+    Missing(Vec<&'c str>),
+    AllMade,
+    Unknown,
+}
+
+#[derive(Clone, Copy)]
 pub struct Engine<'a> {
     rules: &'a [Rule],
 }
@@ -107,31 +127,34 @@ impl<'a> Engine<'a> {
 
     /// Runs the rules whose indices are in `active` over one module, with
     /// the thresholds and name patterns of the configuration governing it.
+    /// `followed` are the rules (enabled for this file, whatever its
+    /// keywords) whose subjects inside a function of the project are also
+    /// tried for each of this module's calls to that function, with the
+    /// call's arguments (see `calls`).
     pub fn check_module<'p>(
         &self,
         resolver: &Resolver<'p>,
         module_id: ModuleId,
         active: &[usize],
+        followed: &[usize],
         policy: &Policy,
     ) -> Vec<RawFinding> {
         let module = resolver.module(module_id);
-        let clauses: Vec<(usize, &Clause)> = active
-            .iter()
-            .flat_map(|&i| self.rules[i].clauses.iter().map(move |c| (i, c)))
-            .filter(|(_, c)| c.language == module.language)
-            .collect();
-        let mut findings = Vec::new();
-        if clauses.is_empty() {
-            return findings;
-        }
+        let clauses = self.clauses(active, module.language);
         let ctx = Ctx {
             resolver,
             policy,
             module: module_id,
         };
-        subjects::each_target(&ctx, &clauses, &mut |rule, clause, target| {
-            findings.extend(self.try_clause(&ctx, rule, clause, target));
-        });
+        let mut findings = Vec::new();
+        if !clauses.is_empty() {
+            subjects::each_target(&ctx, &clauses, &mut |rule, clause, target| {
+                if let Judged::Found(finding) = self.judge(&ctx, rule, clause, target) {
+                    findings.push(finding);
+                }
+            });
+        }
+        calls::follow_calls(self, &ctx, followed, &mut findings);
         // Two clauses (or a template and the template inside it) may reach
         // the same evidence: report it once.
         findings.sort_by_key(|f| (f.primary, f.rule));
@@ -139,39 +162,66 @@ impl<'a> Engine<'a> {
         findings
     }
 
+    /// The names of the module's functions whose subjects their callers
+    /// decide (a parameter holds the value): see `calls`.
+    pub fn open_functions(
+        &self,
+        resolver: &Resolver,
+        module_id: ModuleId,
+        followed: &[usize],
+        policy: &Policy,
+    ) -> Vec<String> {
+        let ctx = Ctx {
+            resolver,
+            policy,
+            module: module_id,
+        };
+        calls::open_functions(self, &ctx, followed)
+    }
+
+    /// The clauses of these rules for one language.
+    fn clauses(&self, rules: &[usize], language: Language) -> Vec<(usize, &'a Clause)> {
+        rules
+            .iter()
+            .flat_map(|&i| self.rules[i].clauses.iter().map(move |c| (i, c)))
+            .filter(|(_, c)| c.language == language)
+            .collect()
+    }
+
     /// The clause on one target: every `where` yes, every `unless` no, and
     /// (when it lists `checks`) at least one check definitely not made.
-    fn try_clause<'p>(
-        &self,
-        ctx: &Ctx<'_, 'p>,
-        rule_index: usize,
-        clause: &Clause,
-        target: &Target<'p>,
-    ) -> Option<RawFinding> {
+    fn judge<'p>(&self, ctx: &Ctx<'_, 'p>, rule_index: usize, clause: &Clause, target: &Target<'p>) -> Judged {
         let mut witnesses: Vec<(&Condition, Witness<'p>)> = Vec::new();
         for condition in &clause.conditions {
             match ctx.evaluate(target, condition) {
                 Outcome::Yes(w) => witnesses.push((condition, w)),
-                Outcome::No | Outcome::Unknown => return None,
+                Outcome::No => return Judged::No,
+                Outcome::Unknown => return Judged::Unknown,
             }
         }
         for condition in &clause.unless {
-            if !matches!(ctx.evaluate(target, condition), Outcome::No) {
-                return None;
+            match ctx.evaluate(target, condition) {
+                Outcome::No => {}
+                Outcome::Yes(_) => return Judged::No,
+                Outcome::Unknown => return Judged::Unknown,
             }
         }
-        let missing = missing_checks(ctx, clause, target)?;
+        let missing = match missing_checks(ctx, clause, target) {
+            Checks::Missing(missing) => missing,
+            Checks::AllMade => return Judged::No,
+            Checks::Unknown => return Judged::Unknown,
+        };
         let rule = &self.rules[rule_index];
-        Some(evidence::finding(
+        Judged::Found(evidence::finding(
             ctx, rule_index, rule, clause, target, &witnesses, &missing,
         ))
     }
 }
 
 /// The `checks` a clause lists (those the policy requires, for
-/// `checks-from`) that are definitely not made. `None` silences the clause:
-/// a check that cannot be known, or a clause with checks that are all made.
-fn missing_checks<'c>(ctx: &Ctx, clause: &'c Clause, target: &Target) -> Option<Vec<&'c str>> {
+/// `checks-from`) that are definitely not made. A check that cannot be
+/// known, or checks all made, silence the clause.
+fn missing_checks<'c>(ctx: &Ctx, clause: &'c Clause, target: &Target) -> Checks<'c> {
     let mut missing = Vec::new();
     for check in &clause.checks {
         if clause.checks_from.is_some() && !ctx.policy.required_claims.contains(&check.name) {
@@ -180,17 +230,18 @@ fn missing_checks<'c>(ctx: &Ctx, clause: &'c Clause, target: &Target) -> Option<
         match ctx.evaluate(target, &check.condition) {
             Outcome::Yes(_) => {}
             Outcome::No => missing.push(check.name.as_str()),
-            Outcome::Unknown => return None,
+            Outcome::Unknown => return Checks::Unknown,
         }
     }
     if !clause.checks.is_empty() && missing.is_empty() {
-        return None;
+        return Checks::AllMade;
     }
-    Some(missing)
+    Checks::Missing(missing)
 }
 
 /// What every evaluation needs: the resolver, the policy, and the module
 /// the subject is in.
+#[derive(Clone, Copy)]
 struct Ctx<'r, 'p> {
     resolver: &'r Resolver<'p>,
     policy: &'r Policy,

@@ -135,10 +135,7 @@ impl<'p> Ctx<'_, 'p> {
                 let on_this = match &receiver.kind {
                     ValueKind::Call(r) => *r == id,
                     ValueKind::Name(_) => {
-                        let loc = Loc {
-                            module: self.module,
-                            scope: other.scope,
-                        };
+                        let loc = Loc::new(self.module, other.scope);
                         matches!(self.resolver.resolve(receiver, loc).value.kind, ValueKind::Call(r) if r == id)
                     }
                     _ => false,
@@ -164,10 +161,7 @@ impl<'p> Ctx<'_, 'p> {
             let ValueKind::Attr(receiver, _) = &current.callee.kind else {
                 return None;
             };
-            let loc = Loc {
-                module: self.module,
-                scope: current.scope,
-            };
+            let loc = Loc::new(self.module, current.scope);
             let ValueKind::Call(id) = self.resolver.resolve(receiver, loc).value.kind else {
                 return None;
             };

@@ -10,11 +10,11 @@ use crate::rules::{Clause, Subject};
 use super::{Ctx, Target};
 
 /// Called with each (rule, clause, target) to try.
-type Visit<'v, 'p> = dyn FnMut(usize, &Clause, &Target<'p>) + 'v;
+type Visit<'v, 'c, 'p> = dyn FnMut(usize, &'c Clause, &Target<'p>) + 'v;
 
 /// Every target of every clause in the module, kind by kind; a kind no
 /// clause names is not looked at.
-pub(super) fn each_target<'p>(ctx: &Ctx<'_, 'p>, clauses: &[(usize, &Clause)], visit: &mut Visit<'_, 'p>) {
+pub(super) fn each_target<'c, 'p>(ctx: &Ctx<'_, 'p>, clauses: &[(usize, &'c Clause)], visit: &mut Visit<'_, 'c, 'p>) {
     let has = |f: fn(&Subject) -> bool| clauses.iter().any(|(_, c)| f(&c.subject));
     let module = ctx.resolver.module(ctx.module);
     if has(|s| matches!(s, Subject::Call { .. })) {
@@ -43,14 +43,16 @@ pub(super) fn each_target<'p>(ctx: &Ctx<'_, 'p>, clauses: &[(usize, &Clause)], v
 impl Ctx<'_, '_> {
     /// Where a subject in the checked module is, by its scope.
     fn here(&self, scope: usize) -> Loc {
-        Loc {
-            module: self.module,
-            scope,
-        }
+        Loc::new(self.module, scope)
     }
 }
 
-fn calls<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Clause)], visit: &mut Visit<'_, 'p>) {
+fn calls<'c, 'p>(
+    ctx: &Ctx<'_, 'p>,
+    module: &'p Module,
+    clauses: &[(usize, &'c Clause)],
+    visit: &mut Visit<'_, 'c, 'p>,
+) {
     for call in &module.calls {
         let paths = ctx.resolver.callee_paths(call, ctx.module);
         if paths.is_empty() {
@@ -75,7 +77,12 @@ fn calls<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Clause)]
     }
 }
 
-fn settings<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Clause)], visit: &mut Visit<'_, 'p>) {
+fn settings<'c, 'p>(
+    ctx: &Ctx<'_, 'p>,
+    module: &'p Module,
+    clauses: &[(usize, &'c Clause)],
+    visit: &mut Visit<'_, 'c, 'p>,
+) {
     for setting in &module.settings {
         for &(rule, clause) in clauses {
             if !ctx.setting_matches(&clause.subject, setting) {
@@ -93,7 +100,12 @@ fn settings<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Claus
     }
 }
 
-fn templates<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Clause)], visit: &mut Visit<'_, 'p>) {
+fn templates<'c, 'p>(
+    ctx: &Ctx<'_, 'p>,
+    module: &'p Module,
+    clauses: &[(usize, &'c Clause)],
+    visit: &mut Visit<'_, 'c, 'p>,
+) {
     for (template, scope) in &module.templates {
         for &(rule, clause) in clauses {
             if !matches!(clause.subject, Subject::Template) {
@@ -111,7 +123,12 @@ fn templates<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Clau
     }
 }
 
-fn subscripts<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Clause)], visit: &mut Visit<'_, 'p>) {
+fn subscripts<'c, 'p>(
+    ctx: &Ctx<'_, 'p>,
+    module: &'p Module,
+    clauses: &[(usize, &'c Clause)],
+    visit: &mut Visit<'_, 'c, 'p>,
+) {
     for subscript in &module.subscripts {
         for &(rule, clause) in clauses {
             if !ctx.subscript_matches(&clause.subject, subscript) {
@@ -129,7 +146,12 @@ fn subscripts<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Cla
     }
 }
 
-fn parameters<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Clause)], visit: &mut Visit<'_, 'p>) {
+fn parameters<'c, 'p>(
+    ctx: &Ctx<'_, 'p>,
+    module: &'p Module,
+    clauses: &[(usize, &'c Clause)],
+    visit: &mut Visit<'_, 'c, 'p>,
+) {
     for parameter in &module.parameters {
         for &(rule, clause) in clauses {
             if !ctx.parameter_matches(&clause.subject, parameter) {
@@ -149,7 +171,12 @@ fn parameters<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Cla
 
 /// A parameter whose annotation is `Outer[Inner]` with `Outer` one of the
 /// clause's `types`: the target is `Inner`.
-fn parameter_types<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Clause)], visit: &mut Visit<'_, 'p>) {
+fn parameter_types<'c, 'p>(
+    ctx: &Ctx<'_, 'p>,
+    module: &'p Module,
+    clauses: &[(usize, &'c Clause)],
+    visit: &mut Visit<'_, 'c, 'p>,
+) {
     for parameter in &module.parameters {
         let Some(ValueKind::Index(outer, inner)) = parameter.annotation.as_ref().map(|a| &a.kind) else {
             continue;
@@ -175,7 +202,12 @@ fn parameter_types<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize,
     }
 }
 
-fn structs<'p>(ctx: &Ctx<'_, 'p>, module: &'p Module, clauses: &[(usize, &Clause)], visit: &mut Visit<'_, 'p>) {
+fn structs<'c, 'p>(
+    ctx: &Ctx<'_, 'p>,
+    module: &'p Module,
+    clauses: &[(usize, &'c Clause)],
+    visit: &mut Visit<'_, 'c, 'p>,
+) {
     for def in &module.structs {
         for &(rule, clause) in clauses {
             let Subject::Struct { names, derives } = &clause.subject else {
@@ -231,10 +263,7 @@ impl<'p> Ctx<'_, 'p> {
         let Some(container) = &setting.container_value else {
             return false;
         };
-        let loc = Loc {
-            module: self.module,
-            scope: setting.scope,
-        };
+        let loc = Loc::new(self.module, setting.scope);
         self.resolver
             .value_paths(container, loc, 0)
             .iter()
@@ -245,10 +274,7 @@ impl<'p> Ctx<'_, 'p> {
         let Subject::Subscript { bases } = subject else {
             return false;
         };
-        let loc = Loc {
-            module: self.module,
-            scope: subscript.scope,
-        };
+        let loc = Loc::new(self.module, subscript.scope);
         self.resolver
             .value_paths(&subscript.base, loc, 0)
             .iter()
@@ -266,10 +292,7 @@ impl<'p> Ctx<'_, 'p> {
         {
             return false;
         }
-        let loc = Loc {
-            module: self.module,
-            scope: parameter.scope,
-        };
+        let loc = Loc::new(self.module, parameter.scope);
         parameter
             .default
             .iter()

@@ -123,10 +123,7 @@ impl<'p> Ctx<'_, 'p> {
                 // A local holding `jwt.encode(…)` or a header value.
                 match self.resolver.lookup(name, loc, value.span.start) {
                     Lookup::Bound(binding) if !binding.value.is_unknown() => {
-                        let inner = Loc {
-                            module: loc.module,
-                            scope: binding.scope,
-                        };
+                        let inner = loc.with_scope(binding.scope);
                         self.bearer_token(&binding.value, inner, depth + 1).map(|_| value.span)
                     }
                     _ => None,
