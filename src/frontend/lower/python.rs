@@ -1505,11 +1505,10 @@ fn is_static_method(function: Node, src: &str) -> bool {
         return false;
     };
     let mut cursor = parent.walk();
-    let found = parent
+    parent
         .named_children(&mut cursor)
         .filter(|c| c.kind() == "decorator")
-        .any(|d| src[d.byte_range()].trim_start_matches('@').trim() == "staticmethod");
-    found
+        .any(|d| src[d.byte_range()].trim_start_matches('@').trim() == "staticmethod")
 }
 
 #[cfg(test)]
