@@ -390,7 +390,19 @@ pub struct Module {
     pub membership_tests: Vec<(ScopeId, String)>,
     pub structs: Vec<StructDef>,
     pub functions: Vec<FunctionDef>,
+    /// Uses of a name bound more than once in its scope that exactly one of
+    /// those bindings reaches, in statement order, sorted by offset (Python;
+    /// see `frontend::lower::flow`).
+    pub reaching: Vec<ReachingUse>,
     pub notes: Vec<LowerNote>,
+}
+
+/// A use of a name (by the offset of its first byte) and the one binding
+/// (an index into `Module::bindings`) that reaches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReachingUse {
+    pub at: usize,
+    pub binding: u32,
 }
 
 impl Module {
@@ -413,6 +425,7 @@ impl Module {
             membership_tests: Vec::new(),
             structs: Vec::new(),
             functions: Vec::new(),
+            reaching: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -436,6 +449,7 @@ impl Module {
         self.membership_tests.shrink_to_fit();
         self.structs.shrink_to_fit();
         self.functions.shrink_to_fit();
+        self.reaching.shrink_to_fit();
         self.notes.shrink_to_fit();
     }
 
@@ -451,6 +465,13 @@ impl Module {
     pub fn push_call(&mut self, call: Call) -> CallId {
         self.calls.push(call);
         self.calls.len() - 1
+    }
+
+    /// The binding that reaches the use of a name at `at`, when the
+    /// lowering recorded one.
+    pub fn reaching_at(&self, at: usize) -> Option<&Binding> {
+        let index = self.reaching.binary_search_by_key(&at, |u| u.at).ok()?;
+        self.bindings.get(self.reaching[index].binding as usize)
     }
 
     pub fn bind(&mut self, name: impl Into<String>, scope: ScopeId, value: Value, span: Span, visible: Span) {

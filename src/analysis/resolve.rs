@@ -114,12 +114,12 @@ impl<'p> Resolver<'p> {
     /// The binding a name refers to at byte offset `at`.
     pub fn lookup(&self, name: &str, loc: Loc, at: usize) -> Lookup<'p> {
         match self.module(loc.module).language {
-            Language::Python => self.lookup_python(name, loc),
+            Language::Python => self.lookup_python(name, loc, at),
             Language::Rust => self.lookup_rust(name, loc, at),
         }
     }
 
-    fn lookup_python(&self, name: &str, loc: Loc) -> Lookup<'p> {
+    fn lookup_python(&self, name: &str, loc: Loc, at: usize) -> Lookup<'p> {
         // A mutation in any scope (`d["k"] = v`, `global x`) may reach the
         // object a name holds, so such a name is never treated as constant.
         let module = self.module(loc.module);
@@ -131,6 +131,14 @@ impl<'p> Resolver<'p> {
             let mut bound = index.bindings(module, scope, name);
             match (bound.next(), bound.next()) {
                 (Some(only), None) if !mutated => return Lookup::Bound(only),
+                // Bound more than once: the one binding that reaches this
+                // use in statement order, when there is one.
+                (Some(_), Some(_)) if !mutated => {
+                    return match module.reaching_at(at) {
+                        Some(binding) if binding.scope == scope && binding.name == name => Lookup::Bound(binding),
+                        _ => Lookup::Ambiguous,
+                    };
+                }
                 (Some(_), _) => return Lookup::Ambiguous,
                 _ => {}
             }

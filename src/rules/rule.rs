@@ -152,6 +152,17 @@ pub struct Condition {
     pub predicate: Predicate,
 }
 
+impl Condition {
+    /// The same test on a value already narrowed to its element and entry.
+    pub fn without_narrowing(&self) -> Condition {
+        Condition {
+            keys: Vec::new(),
+            element: None,
+            ..self.clone()
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Predicate {
     Missing,

@@ -1,5 +1,6 @@
 //! Frontends: each turns one language's syntax tree into the shared model.
 
+mod flow;
 mod nesting;
 pub mod python;
 pub mod rust;

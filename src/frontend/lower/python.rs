@@ -11,6 +11,7 @@ use tree_sitter::{Node, Parser};
 
 use std::collections::HashMap;
 
+use super::flow::{Branch, Reaching};
 use crate::model::{
     Arg, BinOp, Call, FunctionDef, FunctionId, Language, LowerNote, Module, NoteKind, ParamDef, ParamKind, Parameter,
     ScopeId, ScopeKind, Setting, Span, Subscript, TemplatePart, Value, ValueKind,
@@ -46,6 +47,7 @@ pub fn lower_python(source: &str) -> Module {
         depth_noted: false,
         class_names: HashMap::new(),
         function: None,
+        flow: Reaching::default(),
     };
     let Some(tree) = tree else {
         lowerer.module.notes.push(LowerNote {
@@ -62,7 +64,9 @@ pub fn lower_python(source: &str) -> Module {
         lowerer.module.notes.push(note);
     }
     lowerer.lower(root, 0);
-    lowerer.module
+    let mut module = lowerer.module;
+    lowerer.flow.finish(&mut module);
+    module
 }
 
 /// The first `ERROR` or `MISSING` node in document order, found without recursion.
@@ -118,6 +122,8 @@ struct PythonLowerer<'s> {
     class_names: HashMap<ScopeId, String>,
     /// The function whose body is being lowered: `return` adds to its returns.
     function: Option<FunctionId>,
+    /// Which binding of a name reaches each use.
+    flow: Reaching,
 }
 
 impl<'s> PythonLowerer<'s> {
@@ -169,7 +175,11 @@ impl<'s> PythonLowerer<'s> {
     fn lower_node(&mut self, node: Node, scope: ScopeId) -> Value {
         let span = span_of(node);
         match node.kind() {
-            "identifier" => Value::new(ValueKind::Name(self.text(node).to_string()), span),
+            "identifier" => {
+                let name = self.text(node);
+                self.flow.use_name(span.start, scope, name);
+                Value::new(ValueKind::Name(name.to_string()), span)
+            }
             "string" => {
                 let value = self.lower_string(node, scope);
                 self.register_template(&value, scope);
@@ -275,6 +285,7 @@ impl<'s> PythonLowerer<'s> {
                 if let Some(function) = self.function {
                     self.module.functions[function].returns.push(value);
                 }
+                self.flow.terminate();
                 self.unknown(node)
             }
             "conditional_expression" => {
@@ -309,7 +320,28 @@ impl<'s> PythonLowerer<'s> {
                 self.lower_lambda(node, scope);
                 self.unknown(node)
             }
-            "for_statement" | "for_in_clause" => {
+            "if_statement" => {
+                self.lower_if(node, scope);
+                self.unknown(node)
+            }
+            "while_statement" | "for_statement" => {
+                self.lower_loop(node, scope);
+                self.unknown(node)
+            }
+            "try_statement" => {
+                self.lower_try(node, scope);
+                self.unknown(node)
+            }
+            "match_statement" => {
+                self.lower_match(node, scope);
+                self.unknown(node)
+            }
+            "raise_statement" | "break_statement" | "continue_statement" => {
+                self.lower_generic(node, scope);
+                self.flow.terminate();
+                self.unknown(node)
+            }
+            "for_in_clause" => {
                 if let Some(left) = node.child_by_field_name("left") {
                     self.bind_targets_unknown(left, scope);
                 }
@@ -754,7 +786,7 @@ impl<'s> PythonLowerer<'s> {
             "identifier" => {
                 let name = self.text(target).to_string();
                 let visible = self.module.scopes[scope].span;
-                self.module.bind(name, scope, value.clone(), span_of(target), visible);
+                self.bind_name(name, scope, value.clone(), span_of(target), visible);
             }
             "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
                 let mut cursor = target.walk();
@@ -829,9 +861,15 @@ impl<'s> PythonLowerer<'s> {
         }
     }
 
+    /// Binds a name and tells the flow tracker.
+    fn bind_name(&mut self, name: String, scope: ScopeId, value: Value, span: Span, visible: Span) {
+        self.flow.bind(scope, &name, self.module.bindings.len());
+        self.module.bind(name, scope, value, span, visible);
+    }
+
     fn bind_unknown(&mut self, name: Node, scope: ScopeId) {
         let visible = self.module.scopes[scope].span;
-        self.module.bind(
+        self.bind_name(
             self.text(name).to_string(),
             scope,
             Value::unknown(span_of(name)),
@@ -938,8 +976,13 @@ impl<'s> PythonLowerer<'s> {
     fn bind_import(&mut self, local: &str, path: String, node: Node, scope: ScopeId) {
         let visible = self.module.scopes[scope].span;
         let span = span_of(node);
-        self.module
-            .bind(local, scope, Value::new(ValueKind::Imported(path), span), span, visible);
+        self.bind_name(
+            local.to_string(),
+            scope,
+            Value::new(ValueKind::Imported(path), span),
+            span,
+            visible,
+        );
     }
 
     /// The text of a dotted or relative module name with whitespace removed.
@@ -982,17 +1025,105 @@ impl<'s> PythonLowerer<'s> {
         if let Some(name) = name {
             let visible = self.module.scopes[scope].span;
             let function = Value::new(ValueKind::Function(id), span_of(name));
-            self.module
-                .bind(self.text(name).to_string(), scope, function, span_of(name), visible);
+            self.bind_name(self.text(name).to_string(), scope, function, span_of(name), visible);
         }
         if let Some(ret) = node.child_by_field_name("return_type") {
             self.lower(ret, scope);
         }
         if let Some(body) = node.child_by_field_name("body") {
+            // The body runs later: its flow is its own.
             let outer = self.function.replace(id);
+            let mark = self.flow.start();
             self.lower(body, inner);
+            self.flow.end(mark);
             self.function = outer;
         }
+    }
+
+    /// `if`/`elif`/`else`: one branch runs, or none without an `else`.
+    fn lower_if(&mut self, node: Node, scope: ScopeId) {
+        if let Some(condition) = node.child_by_field_name("condition") {
+            self.lower(condition, scope);
+        }
+        let mut branches = vec![self.branch(node.child_by_field_name("consequence"), scope)];
+        let mut cursor = node.walk();
+        let alternatives: Vec<Node> = node.children_by_field_name("alternative", &mut cursor).collect();
+        let mut has_else = false;
+        for alternative in alternatives {
+            has_else |= alternative.kind() == "else_clause";
+            // An `elif` condition runs only when the conditions before failed.
+            branches.push(self.branch(Some(alternative), scope));
+        }
+        self.flow.join(branches, !has_else);
+    }
+
+    /// Lowers `node` as a branch of the flow and undoes it, for a join.
+    fn branch(&mut self, node: Option<Node>, scope: ScopeId) -> Branch {
+        let mark = self.flow.start();
+        if let Some(node) = node {
+            self.lower(node, scope);
+        }
+        self.flow.end(mark)
+    }
+
+    /// `for`/`while`: the body runs any number of times; an `else` after.
+    fn lower_loop(&mut self, node: Node, scope: ScopeId) {
+        let fields = ["condition", "right"];
+        for field in fields {
+            if let Some(child) = node.child_by_field_name(field) {
+                self.lower(child, scope);
+            }
+        }
+        let mark = self.flow.start();
+        if let Some(left) = node.child_by_field_name("left") {
+            self.bind_targets_unknown(left, scope);
+        }
+        if let Some(body) = node.child_by_field_name("body") {
+            self.lower(body, scope);
+        }
+        let body = self.flow.end(mark);
+        self.flow.join_loop(mark, body);
+        if let Some(alternative) = node.child_by_field_name("alternative") {
+            self.lower(alternative, scope);
+        }
+    }
+
+    /// `try`: a handler may run after any part of the body.
+    fn lower_try(&mut self, node: Node, scope: ScopeId) {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let body = self.branch(node.child_by_field_name("body"), scope);
+        self.flow.join(vec![body], true);
+        let mut handlers = Vec::new();
+        for child in &children {
+            match child.kind() {
+                "except_clause" | "except_group_clause" => handlers.push(self.branch(Some(*child), scope)),
+                "else_clause" => handlers.push(self.branch(Some(*child), scope)),
+                _ => {}
+            }
+        }
+        self.flow.join(handlers, true);
+        for child in children {
+            if child.kind() == "finally_clause" {
+                self.lower(child, scope);
+            }
+        }
+    }
+
+    /// `match`: one case runs, or none.
+    fn lower_match(&mut self, node: Node, scope: ScopeId) {
+        if let Some(subject) = node.child_by_field_name("subject") {
+            self.lower(subject, scope);
+        }
+        let mut branches = Vec::new();
+        if let Some(body) = node.child_by_field_name("body") {
+            let mut cursor = body.walk();
+            let cases: Vec<Node> = body.named_children(&mut cursor).collect();
+            for case in cases {
+                branches.push(self.branch(Some(case), scope));
+            }
+        }
+        self.flow.join(branches, true);
     }
 
     fn lower_lambda(&mut self, node: Node, scope: ScopeId) {
@@ -1147,8 +1278,7 @@ impl<'s> PythonLowerer<'s> {
         if let Some(name) = node.child_by_field_name("name") {
             let visible = self.module.scopes[scope].span;
             let class = Value::new(ValueKind::ClassDef(inner), span_of(name));
-            self.module
-                .bind(self.text(name).to_string(), scope, class, span_of(name), visible);
+            self.bind_name(self.text(name).to_string(), scope, class, span_of(name), visible);
         }
         if let Some(name) = node.child_by_field_name("name") {
             self.class_names.insert(inner, self.text(name).to_string());
@@ -1602,6 +1732,68 @@ mod tests {
                 .filter(|b| b.scope == f_scope)
                 .all(|b| b.value.is_unknown())
         );
+    }
+
+    #[test]
+    fn a_function_keeps_its_parameters_in_order_and_what_it_returns() {
+        let src = "class C:\n    def m(self, a):\n        return a\n    @staticmethod\n    def s(a):\n        return a\n\n\
+                   def f(a, /, b, c=3, *rest, d, e=5, **extra):\n    if a:\n        return b\n    return c\n\n\
+                   g = lambda x: x\n";
+        let m = lower_python(src);
+        let names: Vec<&str> = m.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["m", "s", "f"]);
+        assert!(m.functions[0].is_method);
+        assert!(!m.functions[1].is_method, "a static method takes no receiver");
+        let f = &m.functions[2];
+        let params: Vec<(&str, ParamKind)> = f.params.iter().map(|p| (p.name.as_str(), p.kind)).collect();
+        assert_eq!(
+            params,
+            [
+                ("a", ParamKind::PositionalOnly),
+                ("b", ParamKind::Positional),
+                ("c", ParamKind::Positional),
+                ("rest", ParamKind::VarArgs),
+                ("d", ParamKind::KeywordOnly),
+                ("e", ParamKind::KeywordOnly),
+                ("extra", ParamKind::VarKeywords),
+            ]
+        );
+        assert!(matches!(
+            f.params[2].default.as_ref().map(|v| &v.kind),
+            Some(ValueKind::Int(3))
+        ));
+        let returned: Vec<&str> = f.returns.iter().map(|v| &src[v.span.start..v.span.end]).collect();
+        assert_eq!(returned, ["b", "c"]);
+        // Each parameter's span is where its name is bound.
+        for param in &f.params {
+            assert!(m.bindings.iter().any(|b| b.span == param.span && b.name == param.name));
+        }
+        let bound = m.bindings.iter().find(|b| b.name == "f").expect("f is bound");
+        assert!(matches!(bound.value.kind, ValueKind::Function(2)));
+        assert_eq!(m.functions.len(), 3, "a lambda is not a function definition");
+    }
+
+    #[test]
+    fn the_binding_that_reaches_a_use_is_recorded_in_statement_order() {
+        let src = "def f(c, items):\n    x = 1\n    x = 2\n    use(x)\n    if c:\n        x = 3\n    use(x)\n\
+                   \x20   if c:\n        x = 4\n    else:\n        return\n    use(x)\n\
+                   \x20   for i in items:\n        use(x)\n        x = 5\n    y = 1\n    use(y)\n";
+        let m = lower_python(src);
+        let reached = |nth: usize| {
+            let at = src.match_indices("use(").nth(nth).expect("a use").0 + 4;
+            m.reaching_at(at).map(|b| &src[b.value.span.start..b.value.span.end])
+        };
+        assert_eq!(reached(0), Some("2"), "the later binding wins");
+        assert!(
+            matches!(m.reaching_at(src.match_indices("use(").nth(1).unwrap().0 + 4).map(|b| &b.value.kind), Some(ValueKind::Choice(c)) if c.len() == 2),
+            "after an `if` without `else`, both reach"
+        );
+        assert_eq!(reached(2), Some("4"), "the `else` returns");
+        assert!(
+            matches!(m.reaching_at(src.match_indices("use(").nth(3).unwrap().0 + 4).map(|b| &b.value.kind), Some(ValueKind::Choice(c)) if c.len() == 2),
+            "a loop body sees the binding after it, from the iteration before"
+        );
+        assert_eq!(reached(4), None, "a name bound once needs no record");
     }
 
     #[test]

@@ -233,6 +233,15 @@ impl<'p> Ctx<'_, 'p> {
         witness: Witness<'p>,
     ) -> Outcome<'p> {
         let resolved = self.resolver.resolve(value, loc);
+        // One of several values: judged on each.
+        if let ValueKind::Choice(alternatives) = &resolved.value.kind {
+            return all_of(alternatives.iter().map(|alternative| {
+                let witness = witness
+                    .clone()
+                    .narrow(alternative, resolved.loc.module, resolved.through_binding);
+                self.evaluate_value(alternative, resolved.loc, condition, witness)
+            }));
+        }
         let mut at = Narrowed {
             original: value,
             original_loc: loc,
@@ -250,6 +259,13 @@ impl<'p> Ctx<'_, 'p> {
                 Ok(at) => at,
                 Err(outcome) => return outcome,
             };
+            if let ValueKind::Choice(alternatives) = &at.resolved.value.kind {
+                let narrowed = condition.without_narrowing();
+                return all_of(alternatives.iter().map(|alternative| {
+                    let witness = at.witness.clone().narrow(alternative, at.resolved.loc.module, false);
+                    self.evaluate_value(alternative, at.resolved.loc, &narrowed, witness)
+                }));
+            }
         }
         self.test(
             &condition.predicate,
@@ -321,6 +337,28 @@ impl<'p> Ctx<'_, 'p> {
             witness: witness.narrow_resolved(&resolved),
             resolved,
         })
+    }
+}
+
+/// Yes when every outcome is yes (the evidence of the first), no when every
+/// one is no, unknown otherwise: a choice of values is judged on each.
+fn all_of<'p>(outcomes: impl Iterator<Item = Outcome<'p>>) -> Outcome<'p> {
+    let (mut first_yes, mut yes, mut no, mut total) = (None, 0, 0, 0);
+    for outcome in outcomes {
+        total += 1;
+        match outcome {
+            Outcome::Yes(witness) => {
+                yes += 1;
+                first_yes.get_or_insert(witness);
+            }
+            Outcome::No => no += 1,
+            Outcome::Unknown => {}
+        }
+    }
+    match first_yes {
+        Some(witness) if yes == total => Outcome::Yes(witness),
+        _ if no == total && total > 0 => Outcome::No,
+        _ => Outcome::Unknown,
     }
 }
 
