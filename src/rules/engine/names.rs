@@ -118,7 +118,9 @@ impl<'p> Ctx<'_, 'p> {
 
 /// `AWS_SECRET_ACCESS_KEY`, `aws_secret_access_key`, `AWSSecretKey`: the
 /// name of where a secret is kept, not a secret. `supersecret`,
-/// `super_secret` and `change-me` do not read as names.
+/// `super_secret` and `change-me` do not read as names, and neither does a
+/// random key (`a8Fk29LmQz7Rt4Wp`, `QzRtWpXkLm`): the words of a real
+/// identifier are words, with digits only at their end.
 fn names_a_variable(text: &str) -> bool {
     let identifier = !text.is_empty()
         && text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -132,5 +134,81 @@ fn names_a_variable(text: &str) -> bool {
     let screaming = lower == 0 && underscores >= 1;
     let snake = upper == 0 && underscores >= 2;
     let camel = underscores == 0 && lower > 0 && text.chars().skip(1).filter(|c| c.is_ascii_uppercase()).count() >= 2;
-    screaming || snake || camel
+    (screaming || snake || camel) && reads_as_words(text)
+}
+
+/// Whether an identifier reads as words: at most one run of digits, and a
+/// vowel in at least half of its words (`jwt_signing_key`, `AWSSecretKey`),
+/// where a random run cut at its case changes gives `Qz`, `Rt`, `Wp`.
+fn reads_as_words(text: &str) -> bool {
+    let digit_runs = text
+        .as_bytes()
+        .windows(2)
+        .filter(|pair| !pair[0].is_ascii_digit() && pair[1].is_ascii_digit())
+        .count();
+    if digit_runs > 1 {
+        return false;
+    }
+    let words = identifier_words(text);
+    let with_vowel = words
+        .iter()
+        .filter(|word| word.chars().any(|c| "aeiouyAEIOUY".contains(c)))
+        .count();
+    !words.is_empty() && with_vowel * 2 >= words.len()
+}
+
+/// An identifier cut into words at underscores and case changes
+/// (`AWSSecretKey` is `AWS`, `Secret`, `Key`); digits stay with the word
+/// before them.
+fn identifier_words(text: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    for part in text.split('_').filter(|p| !p.is_empty()) {
+        let bytes = part.as_bytes();
+        let mut start = 0;
+        for i in 1..bytes.len() {
+            let (before, here) = (bytes[i - 1], bytes[i]);
+            let next_lower = bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+            let boundary = (before.is_ascii_lowercase() && here.is_ascii_uppercase())
+                || (before.is_ascii_uppercase() && here.is_ascii_uppercase() && next_lower)
+                || (before.is_ascii_digit() && here.is_ascii_alphabetic());
+            if boundary {
+                words.push(&part[start..i]);
+                start = i;
+            }
+        }
+        words.push(&part[start..]);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_a_variable;
+
+    #[test]
+    fn names_of_variables_are_told_from_random_keys() {
+        for name in [
+            "AWS_SECRET_ACCESS_KEY",
+            "aws_secret_access_key",
+            "AWSSecretKey",
+            "jwtSigningKey",
+            "APP_SECRET_KEY2",
+            "HMAC_KEY",
+            "myAppSecretValue",
+        ] {
+            assert!(names_a_variable(name), "{name} names a variable");
+        }
+        for key in [
+            "a8Fk29LmQz7Rt4Wp",
+            "QzRtWpXkLmNbVc",
+            "k9XmPq2RtYw7ZnLb4HsJ8dGf",
+            "xK3_mP9_qR2_tY7",
+            "Zx8vQm3Tn5Wp1Ly6Rk4Hb9Jd2Gf7Cs0Ae",
+            "supersecret",
+            "super_secret",
+            "change-me",
+        ] {
+            assert!(!names_a_variable(key), "{key} does not name a variable");
+        }
+    }
 }
