@@ -209,6 +209,13 @@ impl<'p> Resolver<'p> {
                     Some(shape) => Some(shape),
                     None => return current,
                 },
+                // A class body's `x: int = Field(default=60)` declares 60.
+                ValueKind::Call(id) if self.in_class_body(current.loc.module, *id) => {
+                    match self.declared_default(current) {
+                        Some(default) => Some(default),
+                        None => return current,
+                    }
+                }
                 _ => return current,
             };
             match next {
@@ -376,6 +383,12 @@ impl<'p> Resolver<'p> {
             ValueKind::Call(id) => {
                 let call = &self.module(base.loc.module).calls[*id];
                 let class = self.resolve_with_budget(&call.callee, base.loc.with_scope(call.scope), budget);
+                // `settings = get_settings()`: what the project's function returns.
+                if let ValueKind::Function(_) = class.value.kind {
+                    let returned = self.call_result(*id, base.loc)?;
+                    let instance = self.resolve_with_budget(returned.value, returned.loc, budget / 2);
+                    return self.attribute_of(instance, attribute, budget - 1);
+                }
                 let ValueKind::ClassDef(scope) = class.value.kind else {
                     return None;
                 };
@@ -407,7 +420,63 @@ impl<'p> Resolver<'p> {
             return None;
         }
         let only = index.bindings(entry, class_scope, attribute).next()?;
-        Some(self.follow_binding(only, Loc::new(module, class_scope), budget))
+        let value = self.follow_binding(only, Loc::new(module, class_scope), budget);
+        Some(self.declared_default(value).unwrap_or(value))
+    }
+
+    fn in_class_body(&self, module: ModuleId, call: usize) -> bool {
+        let module = self.module(module);
+        module.scopes[module.calls[call].scope].kind == crate::model::ScopeKind::Class
+    }
+
+    /// A field declared with its default (`x: int = Field(default=60)`,
+    /// `dataclasses.field(default=…)`, `attrs.field(default=…)`): the default.
+    fn declared_default(&self, field: Resolved<'p>) -> Option<Resolved<'p>> {
+        let ValueKind::Call(id) = field.value.kind else {
+            return None;
+        };
+        let call = &self.module(field.loc.module).calls[id];
+        let named = match &call.callee.kind {
+            ValueKind::Name(name) | ValueKind::Attr(_, name) => name.as_str(),
+            _ => return None,
+        };
+        if !matches!(named, "Field" | "field" | "ib" | "attrib") {
+            return None;
+        }
+        let paths = self.callee_paths(call, field.loc.module);
+        let declares = paths.iter().any(|p| {
+            matches!(
+                p.as_str(),
+                "pydantic.Field"
+                    | "pydantic.fields.Field"
+                    | "pydantic_settings.Field"
+                    | "sqlmodel.Field"
+                    | "dataclasses.field"
+                    | "attr.ib"
+                    | "attr.attrib"
+                    | "attr.field"
+                    | "attrs.field"
+            )
+        });
+        if !declares || call.star_args || call.star_kwargs {
+            return None;
+        }
+        // pydantic takes the default first; the others by keyword only.
+        let positional = paths
+            .iter()
+            .any(|p| p.contains("Field"))
+            .then(|| call.args.first())
+            .flatten();
+        let default = call
+            .args
+            .iter()
+            .find(|a| a.keyword.as_deref() == Some("default"))
+            .or(positional.filter(|a| a.keyword.is_none()))?;
+        Some(Resolved {
+            value: &default.value,
+            loc: field.loc.with_scope(call.scope),
+            through_binding: true,
+        })
     }
 
     /// `CONSTANT_DICT["key"]`, or `app.config["KEY"]` after `app.config["KEY"] = …`.

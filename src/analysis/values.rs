@@ -189,6 +189,13 @@ fn fold_duration(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -> 
                     RustUnit::Millis => Some(n / 1000),
                 };
             }
+            // `TimeDelta::try_hours(2).unwrap()`: the duration it holds.
+            if let ValueKind::Attr(receiver, method) = &call.callee.kind
+                && matches!(method.as_str(), "unwrap" | "expect" | "unwrap_or_default")
+            {
+                let at = resolved.loc.with_scope(call.scope);
+                return fold_duration(resolver, receiver, at, depth + 1);
+            }
             // `Some(Duration::from_hours(2))`: an optional duration that is set.
             if paths.iter().any(|p| p == "Some") && call.args.len() == 1 {
                 return fold_duration(
@@ -355,6 +362,14 @@ fn pass_through_operand<'p>(resolver: &Resolver<'p>, call: &'p crate::model::Cal
             method.as_str(),
             "timestamp" | "unix_timestamp" | "unwrap" | "expect" | "as_secs" | "duration_since" | "elapsed"
         )
+    {
+        return Some(receiver);
+    }
+    // `int(dt.strftime("%s"))`: seconds since the epoch, as text.
+    if let ValueKind::Attr(receiver, method) = &call.callee.kind
+        && method == "strftime"
+        && let [format] = call.args.as_slice()
+        && matches!(&resolver.resolve(&format.value, loc.with_scope(call.scope)).value.kind, ValueKind::Str(f) if f == "%s")
     {
         return Some(receiver);
     }

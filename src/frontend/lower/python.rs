@@ -655,31 +655,59 @@ impl<'s> PythonLowerer<'s> {
             return;
         }
         for arg in args {
-            match (&arg.keyword, &arg.value.kind) {
-                (Some(name), _) => self.module.settings.push(Setting {
-                    name: name.clone(),
+            let entries = match &arg.keyword {
+                Some(name) => vec![(name.clone(), arg.value.clone(), arg.value.span)],
+                None => self.mapping_entries(&arg.value, scope, 0),
+            };
+            for (name, value, name_span) in entries {
+                self.module.settings.push(Setting {
+                    name,
                     container: Some(container.clone()),
                     container_value: None,
-                    value: arg.value.clone(),
-                    name_span: arg.value.span,
+                    value,
+                    name_span,
                     scope,
-                }),
-                (None, ValueKind::Dict { entries, .. }) => {
-                    for (key, value) in entries {
-                        if let ValueKind::Str(name) = &key.kind {
-                            self.module.settings.push(Setting {
-                                name: name.clone(),
-                                container: Some(container.clone()),
-                                container_value: None,
-                                value: value.clone(),
-                                name_span: key.span,
-                                scope,
-                            });
-                        }
-                    }
-                }
-                _ => {}
+                });
             }
+        }
+    }
+
+    /// The entries of a mapping handed to a configuration: a dict display,
+    /// `dict(K=v)`, or a name bound to one of those earlier in this scope or
+    /// the module (`settings = {...}` then `app.config.update(settings)`).
+    /// Each entry: its key, its value, and where the key is written.
+    fn mapping_entries(&self, value: &Value, scope: ScopeId, depth: usize) -> Vec<(String, Value, Span)> {
+        match &value.kind {
+            ValueKind::Dict { entries, .. } => entries
+                .iter()
+                .filter_map(|(key, value)| match &key.kind {
+                    ValueKind::Str(name) => Some((name.clone(), value.clone(), key.span)),
+                    _ => None,
+                })
+                .collect(),
+            ValueKind::Call(id) => {
+                let call = &self.module.calls[*id];
+                if !matches!(&call.callee.kind, ValueKind::Name(n) if n == "dict") {
+                    return Vec::new();
+                }
+                call.args
+                    .iter()
+                    .filter_map(|a| Some((a.keyword.clone()?, a.value.clone(), a.value.span)))
+                    .collect()
+            }
+            ValueKind::Name(name) if depth == 0 => {
+                let bound = self
+                    .module
+                    .bindings
+                    .iter()
+                    .rev()
+                    .find(|b| b.name == *name && (b.scope == scope || b.scope == 0));
+                match bound {
+                    Some(binding) => self.mapping_entries(&binding.value.clone(), scope, depth + 1),
+                    None => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -744,6 +772,27 @@ impl<'s> PythonLowerer<'s> {
                     container_value: None,
                     value: value.clone(),
                     name_span: span_of(target),
+                    scope,
+                });
+            }
+            // Flask's `app.secret_key = …`: the `SECRET_KEY` setting.
+            "attribute" => {
+                let (Some(object), Some(attribute)) = (
+                    target.child_by_field_name("object"),
+                    target.child_by_field_name("attribute"),
+                ) else {
+                    return;
+                };
+                let container: String = self.text(object).chars().filter(|c| !c.is_whitespace()).collect();
+                if self.text(attribute) != "secret_key" || matches!(container.as_str(), "self" | "cls") {
+                    return;
+                }
+                self.module.settings.push(Setting {
+                    name: self.text(attribute).to_string(),
+                    container: Some(container),
+                    container_value: None,
+                    value: value.clone(),
+                    name_span: span_of(attribute),
                     scope,
                 });
             }

@@ -25,6 +25,8 @@ const NOW_CALLS: &[&str] = &[
     "chrono::Local::now",
     "chrono::offset::Utc::now",
     "chrono::offset::Local::now",
+    "chrono::prelude::Utc::now",
+    "chrono::prelude::Local::now",
     "std::time::SystemTime::now",
     "jsonwebtoken::get_current_timestamp",
     "time::OffsetDateTime::now_utc",
