@@ -187,6 +187,9 @@ pub struct Call {
     pub star_args: bool,
     /// The call unpacks a mapping (`**kwargs`): any keyword may be present.
     pub star_kwargs: bool,
+    /// The mapping unpacked, when there is exactly one (`**options`): its
+    /// keys are keyword arguments, if it resolves to a dict display.
+    pub unpacked: Option<Box<Value>>,
     /// The whole call expression.
     pub span: Span,
     pub scope: ScopeId,

@@ -59,6 +59,15 @@ impl Reaching {
         self.set((scope, name.to_string()), Some(vec![binding as u32]));
     }
 
+    /// The one binding of `name` in `scope` that reaches this point, if
+    /// exactly one does.
+    pub fn only(&self, scope: ScopeId, name: &str) -> Option<usize> {
+        match self.reaching.get(&(scope, name.to_string()))?.as_slice() {
+            [one] if !self.terminated => Some(*one as usize),
+            _ => None,
+        }
+    }
+
     /// A use of `name` at byte offset `at`, looked up from `scope`.
     pub fn use_name(&mut self, at: usize, scope: ScopeId, name: &str) {
         if self.terminated {

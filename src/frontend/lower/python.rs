@@ -463,6 +463,7 @@ impl<'s> PythonLowerer<'s> {
         let callee = self.lower(function, scope);
         let mut args = Vec::new();
         let (mut star_args, mut star_kwargs) = (false, false);
+        let (mut splats, mut unpacked) = (0, None);
         if let Some(arguments) = node.child_by_field_name("arguments") {
             if arguments.kind() == "argument_list" {
                 let mut cursor = arguments.walk();
@@ -487,7 +488,14 @@ impl<'s> PythonLowerer<'s> {
                         }
                         "dictionary_splat" => {
                             star_kwargs = true;
-                            self.lower(child, scope);
+                            splats += 1;
+                            unpacked = match child.named_child(0) {
+                                Some(inner) => Some(Box::new(self.lower(inner, scope))),
+                                None => {
+                                    self.lower(child, scope);
+                                    None
+                                }
+                            };
                         }
                         "comment" => {}
                         _ => {
@@ -503,22 +511,65 @@ impl<'s> PythonLowerer<'s> {
             }
         }
         self.record_config_update(&callee, &args, scope);
+        self.record_dict_update(node, &callee, &args, star_args || star_kwargs, scope);
         let format_template = format_call_template(&callee, &args, star_args || star_kwargs, span);
+        let keywords_dict = dict_of_keywords(&callee, &args, star_args, star_kwargs, span);
         let id = self.module.push_call(Call {
             callee,
             args,
             star_args,
             star_kwargs,
+            unpacked: if splats == 1 { unpacked } else { None },
             span,
             scope,
             is_macro: false,
         });
-        match format_template {
-            Some(template) => {
+        match (format_template, keywords_dict) {
+            (Some(template), _) => {
                 self.register_template(&template, scope);
                 template
             }
-            None => Value::new(ValueKind::Call(id), span),
+            (None, Some(dict)) => dict,
+            (None, None) => Value::new(ValueKind::Call(id), span),
+        }
+    }
+
+    /// `opts.update({...})` / `opts.update(key=value)` on a dict bound just
+    /// before: the dict with those entries set.
+    fn record_dict_update(&mut self, node: Node, callee: &Value, args: &[Arg], star: bool, scope: ScopeId) {
+        let ValueKind::Attr(base, method) = &callee.kind else {
+            return;
+        };
+        if method != "update" || star || !matches!(base.kind, ValueKind::Name(_)) {
+            return;
+        }
+        let entries: Option<Vec<(Value, Value)>> = match args {
+            [one] if one.keyword.is_none() => match &one.value.kind {
+                ValueKind::Dict { entries, open: false } => Some(entries.clone()),
+                _ => None,
+            },
+            keywords if keywords.iter().all(|a| a.keyword.is_some()) => Some(
+                keywords
+                    .iter()
+                    .map(|a| {
+                        let key = a.keyword.clone().unwrap_or_default();
+                        (Value::new(ValueKind::Str(key), a.value.span), a.value.clone())
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let name = node
+            .child_by_field_name("function")
+            .and_then(|f| f.child_by_field_name("object"))
+            .filter(|o| o.kind() == "identifier");
+        let updated = match (entries, name) {
+            (Some(entries), Some(name)) => self.update_dict(name, entries, scope),
+            _ => false,
+        };
+        if !updated && let Some(name) = name {
+            // An update we cannot follow changes the dict: unknown after.
+            self.mark_mutated(name, scope);
         }
     }
 
@@ -864,8 +915,61 @@ impl<'s> PythonLowerer<'s> {
                     self.bind_targets(inner, value, scope)
                 }
             }
+            // `opts["verify_aud"] = False` on a dict bound just before.
+            "subscript" if self.set_entry(target, value, scope) => {}
             _ => self.bind_targets_unknown(target, scope),
         }
+    }
+
+    /// `name[key] = value` where `name` holds a dict display that reaches
+    /// this statement and `key` is a string: `name` is rebound to that dict
+    /// with the entry set. Anything else mutates `name` (unknown after).
+    fn set_entry(&mut self, target: Node, value: &Value, scope: ScopeId) -> bool {
+        let (Some(base), Some(index)) = (
+            target.child_by_field_name("value"),
+            target.child_by_field_name("subscript"),
+        ) else {
+            return false;
+        };
+        if base.kind() != "identifier" {
+            return false;
+        }
+        let key = self.lower(index, scope);
+        if !matches!(key.kind, ValueKind::Str(_)) {
+            return false;
+        }
+        self.lower(base, scope);
+        self.update_dict(base, vec![(key, value.clone())], scope)
+    }
+
+    /// Rebinds the dict `name` holds (the one binding of it that reaches
+    /// here, a dict display) with `entries` set, later ones winning.
+    fn update_dict(&mut self, name: Node, entries: Vec<(Value, Value)>, scope: ScopeId) -> bool {
+        let text = self.text(name).to_string();
+        let Some(binding) = self.flow.only(scope, &text) else {
+            return false;
+        };
+        let ValueKind::Dict { entries: old, open } = &self.module.bindings[binding].value.kind else {
+            return false;
+        };
+        let mut merged = old.clone();
+        for (key, value) in entries {
+            let ValueKind::Str(wanted) = &key.kind else {
+                return false;
+            };
+            merged.retain(|(k, _)| !matches!(&k.kind, ValueKind::Str(s) if s == wanted));
+            merged.push((key, value));
+        }
+        let dict = Value::new(
+            ValueKind::Dict {
+                entries: merged,
+                open: *open,
+            },
+            span_of(name),
+        );
+        let visible = self.module.scopes[scope].span;
+        self.bind_name(text, scope, dict, span_of(name), visible);
+        true
     }
 
     /// Binds every name a target introduces to an unknown value; attribute
@@ -1675,6 +1779,30 @@ fn parse_python_int(text: &str) -> Option<i128> {
     } else {
         lower.parse().ok()
     }
+}
+
+/// `dict(verify_signature=False)`: a dict display written as a call.
+fn dict_of_keywords(callee: &Value, args: &[Arg], star_args: bool, star_kwargs: bool, span: Span) -> Option<Value> {
+    if !matches!(&callee.kind, ValueKind::Name(n) if n == "dict")
+        || star_args
+        || args.iter().any(|a| a.keyword.is_none())
+    {
+        return None;
+    }
+    let entries = args
+        .iter()
+        .map(|a| {
+            let key = a.keyword.clone().unwrap_or_default();
+            (Value::new(ValueKind::Str(key), a.value.span), a.value.clone())
+        })
+        .collect();
+    Some(Value::new(
+        ValueKind::Dict {
+            entries,
+            open: star_kwargs,
+        },
+        span,
+    ))
 }
 
 /// A function decorated `@staticmethod`: in a class body, yet it takes no

@@ -356,6 +356,7 @@ impl<'a> Lowerer<'a> {
             args,
             star_args: false,
             star_kwargs: false,
+            unpacked: None,
             span,
             scope: self.scope,
             is_macro,

@@ -12,7 +12,9 @@ use crate::rules::{Condition, Predicate, Selector};
 use super::{Ctx, Outcome, Target, Witness, any_of};
 
 enum ArgState<'p> {
-    Found(&'p Value),
+    /// The argument, and where it is when not at the call (an entry of an
+    /// unpacked dict).
+    Found(&'p Value, Option<Loc>),
     Missing,
     Unknown,
 }
@@ -35,9 +37,12 @@ impl<'p> Ctx<'_, 'p> {
         match (&condition.selector, target.call) {
             (Selector::Subject, _) => target.value.map_or(Outcome::Unknown, whole),
             (Selector::Argument { keyword, position }, Some(call)) => {
-                match find_argument(call, keyword.as_deref(), *position) {
-                    ArgState::Found(_) if missing => Outcome::No,
-                    ArgState::Found(value) => whole(value),
+                match self.find_argument(call, keyword.as_deref(), *position, loc) {
+                    ArgState::Found(..) if missing => Outcome::No,
+                    ArgState::Found(value, None) => whole(value),
+                    ArgState::Found(value, Some(at)) => {
+                        self.evaluate_value(value, at, condition, Witness::at(value.span, Some(value)))
+                    }
                     ArgState::Missing if missing => Outcome::Yes(Witness::at(target.anchor, None)),
                     ArgState::Missing => Outcome::No,
                     ArgState::Unknown => Outcome::Unknown,
@@ -103,8 +108,8 @@ impl<'p> Ctx<'_, 'p> {
         };
         let inner = &self.resolver.module(receiver.loc.module).calls[*id];
         let inner_loc = receiver.loc.with_scope(inner.scope);
-        match find_argument(inner, None, Some(position)) {
-            ArgState::Found(value) if receiver.loc.module == self.module => {
+        match self.find_argument(inner, None, Some(position), inner_loc) {
+            ArgState::Found(value, _) if receiver.loc.module == self.module => {
                 self.evaluate_value(value, inner_loc, condition, Witness::at(value.span, Some(value)))
             }
             ArgState::Missing if matches!(condition.predicate, Predicate::Missing) => {
@@ -300,7 +305,7 @@ impl<'p> Ctx<'_, 'p> {
     /// The entry of a dict under one of the condition's `keys`: unknown
     /// when the dict is open (`**base`) or has a key that does not resolve.
     fn entry(&self, at: Narrowed<'p>, condition: &Condition) -> Result<Narrowed<'p>, Outcome<'p>> {
-        let ValueKind::Dict { entries, open } = &at.resolved.value.kind else {
+        let Some((entries, open)) = self.mapping(at.resolved) else {
             return Err(not_a(at.resolved.value));
         };
         let dict_loc = at.resolved.loc;
@@ -323,7 +328,7 @@ impl<'p> Ctx<'_, 'p> {
             }
         }
         let Some((key, entry)) = found else {
-            return Err(if *open || unknown_key {
+            return Err(if open || unknown_key {
                 Outcome::Unknown
             } else {
                 Outcome::No
@@ -337,6 +342,32 @@ impl<'p> Ctx<'_, 'p> {
             witness: witness.narrow_resolved(&resolved),
             resolved,
         })
+    }
+}
+
+impl<'p> Ctx<'_, 'p> {
+    /// The entries of a mapping: a dict display, or a list of `(key,
+    /// value)` pairs (python-jose merges options with `dict.update`, which
+    /// takes those too); with whether more keys may be present.
+    fn mapping(&self, value: Resolved<'p>) -> Option<(Vec<(&'p Value, &'p Value)>, bool)> {
+        match &value.value.kind {
+            ValueKind::Dict { entries, open } => Some((entries.iter().map(|(k, v)| (k, v)).collect(), *open)),
+            ValueKind::List(pairs) if !pairs.is_empty() => {
+                let mut entries = Vec::new();
+                for pair in pairs {
+                    // Pairs written in place; a named pair would need its own place.
+                    let ValueKind::List(parts) = &pair.kind else {
+                        return None;
+                    };
+                    let [key, entry] = parts.as_slice() else {
+                        return None;
+                    };
+                    entries.push((key, entry));
+                }
+                Some((entries, false))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -372,23 +403,51 @@ fn not_a<'p>(value: &Value) -> Outcome<'p> {
     }
 }
 
-fn find_argument<'p>(call: &'p Call, keyword: Option<&str>, position: Option<usize>) -> ArgState<'p> {
-    if let Some(keyword) = keyword
-        && let Some(arg) = call.args.iter().find(|a| a.keyword.as_deref() == Some(keyword))
-    {
-        return ArgState::Found(&arg.value);
-    }
-    if let Some(position) = position {
-        let positional: Vec<&Arg> = call.args.iter().filter(|a| a.keyword.is_none()).collect();
-        if let Some(arg) = positional.get(position) {
-            return ArgState::Found(&arg.value);
+impl<'p> Ctx<'_, 'p> {
+    /// A call's argument by keyword and/or position; a keyword may also come
+    /// from a dict display the call unpacks (`**options`).
+    fn find_argument(&self, call: &'p Call, keyword: Option<&str>, position: Option<usize>, loc: Loc) -> ArgState<'p> {
+        if let Some(keyword) = keyword
+            && let Some(arg) = call.args.iter().find(|a| a.keyword.as_deref() == Some(keyword))
+        {
+            return ArgState::Found(&arg.value, None);
         }
-        if call.star_args {
+        if let Some(position) = position {
+            let positional: Vec<&Arg> = call.args.iter().filter(|a| a.keyword.is_none()).collect();
+            if let Some(arg) = positional.get(position) {
+                return ArgState::Found(&arg.value, None);
+            }
+            if call.star_args {
+                return ArgState::Unknown;
+            }
+        }
+        match (keyword, call.star_kwargs) {
+            (Some(keyword), true) => self.unpacked_argument(call, keyword, loc),
+            _ => ArgState::Missing,
+        }
+    }
+
+    /// `f(**{"algorithms": [...]})`, or `**kwargs` bound to a dict display:
+    /// the entry for `keyword`, missing when the dict is closed and lacks it.
+    fn unpacked_argument(&self, call: &'p Call, keyword: &str, loc: Loc) -> ArgState<'p> {
+        let Some(unpacked) = &call.unpacked else {
             return ArgState::Unknown;
+        };
+        let mapping = self.resolver.resolve(unpacked, loc.with_scope(call.scope));
+        let ValueKind::Dict { entries, open: false } = &mapping.value.kind else {
+            return ArgState::Unknown;
+        };
+        let mut found = None;
+        for (key, value) in entries {
+            match &self.resolver.resolve(key, mapping.loc).value.kind {
+                ValueKind::Str(name) if name == keyword => found = Some(value),
+                ValueKind::Str(_) => {}
+                _ => return ArgState::Unknown,
+            }
+        }
+        match found {
+            Some(value) => ArgState::Found(value, Some(mapping.loc)),
+            None => ArgState::Missing,
         }
     }
-    if call.star_kwargs && keyword.is_some() {
-        return ArgState::Unknown;
-    }
-    ArgState::Missing
 }
