@@ -191,7 +191,8 @@ impl<'p> Resolver<'p> {
             let next = match &current.value.kind {
                 ValueKind::Name(name) => match self.lookup(name, current.loc, current.value.span.start) {
                     Lookup::Bound(binding) => Some(self.follow_binding(binding, current.loc, budget / 2)),
-                    Lookup::Ambiguous | Lookup::Unbound => None,
+                    Lookup::Unbound => self.glob_target(name, current.loc, budget / 2),
+                    Lookup::Ambiguous => None,
                 },
                 ValueKind::Attr(base, attribute) => {
                     let base = self.resolve_with_budget(base, current.loc, budget / 2);
@@ -230,6 +231,28 @@ impl<'p> Resolver<'p> {
             }
         }
         unknown_from(current)
+    }
+
+    /// A name nothing binds, from the one glob import of a project module
+    /// that defines it (`use crate::config::*`, `use super::*`,
+    /// `from .settings import *`). Two that do: unknown.
+    fn glob_target(&self, name: &str, loc: Loc, budget: usize) -> Option<Resolved<'p>> {
+        let module = self.module(loc.module);
+        if module.glob_imports.is_empty() || budget == 0 {
+            return None;
+        }
+        let separator = module.language.path_separator();
+        let mut found = None;
+        for glob in &module.glob_imports {
+            let Some(target) = self.resolve_import(&format!("{glob}{separator}{name}"), loc.module, budget) else {
+                continue;
+            };
+            if found.is_some() {
+                return None;
+            }
+            found = Some(with_binding(target, true));
+        }
+        found
     }
 
     /// What a binding holds; an import of a project module's name continues

@@ -272,6 +272,8 @@ struct Lowerer<'a> {
     depth: usize,
     /// The function whose body is being lowered: `return` adds to its returns.
     function: Option<FunctionId>,
+    /// How many inline `mod { … }` the lowering is inside.
+    inline_depth: usize,
 }
 
 impl<'a> Lowerer<'a> {
@@ -286,6 +288,7 @@ impl<'a> Lowerer<'a> {
             scope: 0,
             depth: 0,
             function: None,
+            inline_depth: 0,
         }
     }
 
@@ -414,6 +417,7 @@ impl<'a> Lowerer<'a> {
         }
         // A module inside a function sees none of the function's locals.
         let outer = std::mem::replace(&mut self.scope, 0);
+        self.inline_depth += 1;
         self.lower_items(
             items,
             ItemPlace {
@@ -421,8 +425,29 @@ impl<'a> Lowerer<'a> {
                 visible: span,
             },
         );
+        self.inline_depth -= 1;
         self.scope = outer;
         self.leave();
+    }
+
+    /// A glob import's path as the file's module sees it: `super::*` in an
+    /// inline `mod tests` names the file's own module (`self`). `None` for
+    /// a glob of an inline module, which the file does not name.
+    fn glob_from_file(&self, prefix: &[String]) -> Option<String> {
+        if prefix.is_empty() {
+            return None;
+        }
+        let supers = prefix.iter().take_while(|s| *s == "super").count();
+        if self.inline_depth == 0 || supers == 0 {
+            return Some(prefix.join("::"));
+        }
+        let rest = &prefix[supers..];
+        let head: Vec<String> = match supers.cmp(&self.inline_depth) {
+            std::cmp::Ordering::Less => return None,
+            std::cmp::Ordering::Equal => vec!["self".to_string()],
+            std::cmp::Ordering::Greater => vec!["super".to_string(); supers - self.inline_depth],
+        };
+        Some(head.iter().chain(rest).cloned().collect::<Vec<_>>().join("::"))
     }
 
     fn lower_impl_item(&mut self, item: &ImplItem) {
@@ -579,8 +604,8 @@ impl<'a> Lowerer<'a> {
             UseTree::Name(n) => self.bind_use_leaf(&n.ident, &n.ident, prefix, place),
             UseTree::Rename(r) => self.bind_use_leaf(&r.ident, &r.rename, prefix, place),
             UseTree::Glob(_) => {
-                if !prefix.is_empty() {
-                    self.module.glob_imports.push(prefix.join("::"));
+                if let Some(glob) = self.glob_from_file(prefix) {
+                    self.module.glob_imports.push(glob);
                 }
             }
             UseTree::Group(g) => {
