@@ -871,14 +871,22 @@ mod tests {
     }
 
     #[test]
-    fn python_values_resolve_only_when_bound_once_and_unmutated() {
-        let src =
-            "K = 'k1'\nJ = K\nM = 'a'\nM = 'b'\nD = {'x': False}\nE = {'x': 1}\nE['x'] = 2\nuse(J, M, D['x'], E)\n";
+    fn python_values_resolve_to_the_binding_that_reaches_them() {
+        let src = "K = 'k1'\nJ = K\nM = 'a'\nM = 'b'\nD = {'x': False}\nE = {'x': 1}\nE['x'] = 2\n\
+                   F = {'x': 1}\nF[k] = 2\nif c:\n    G = 'g1'\nelse:\n    G = 'g2'\nuse(J, M, D['x'], E, F, G)\n";
         let resolved = last_call_args(&single(src), 0);
         assert!(matches!(&resolved[0], ValueKind::Str(s) if s == "k1"));
-        assert!(matches!(resolved[1], ValueKind::Unknown), "bound twice");
+        assert!(matches!(&resolved[1], ValueKind::Str(s) if s == "b"), "the later binding");
         assert!(matches!(resolved[2], ValueKind::Bool(false)));
-        assert!(matches!(resolved[3], ValueKind::Unknown), "mutated");
+        assert!(
+            matches!(&resolved[3], ValueKind::Dict { entries, .. } if matches!(entries[0].1.kind, ValueKind::Int(2))),
+            "the entry set after the display"
+        );
+        assert!(matches!(resolved[4], ValueKind::Unknown), "mutated under a key we cannot read");
+        assert!(
+            matches!(&resolved[5], ValueKind::Choice(values) if values.len() == 2),
+            "either branch's value"
+        );
     }
 
     #[test]

@@ -1821,6 +1821,7 @@ fn is_static_method(function: Node, src: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Binding;
 
     fn call_with_callee<'m>(module: &'m Module, src: &str, callee_text: &str) -> &'m Call {
         module
@@ -1974,11 +1975,18 @@ mod tests {
     }
 
     #[test]
-    fn subscript_assignment_marks_the_base_mutated() {
-        let src = "opts = {'verify_signature': True}\nopts['verify_signature'] = False\nx = 1\nx += 1\n";
+    fn an_entry_set_on_a_dict_rebinds_it_and_other_subscripts_mutate() {
+        let src = "opts = {'verify_signature': True}\nopts['verify_signature'] = False\nx = 1\nx += 1\n\
+                   d = make()\nd['k'] = 1\ne = {}\ne[key] = 2\n";
         let m = lower_python(src);
         let mutated: Vec<&str> = m.reassigned.iter().map(|(_, n)| n.as_str()).collect();
-        assert_eq!(mutated, vec!["opts", "x"]);
+        assert_eq!(mutated, vec!["x", "d", "e"]);
+        let opts: Vec<&Binding> = m.bindings.iter().filter(|b| b.name == "opts").collect();
+        assert_eq!(opts.len(), 2);
+        assert!(matches!(
+            &opts[1].value.kind,
+            ValueKind::Dict { entries, open: false } if entries.len() == 1 && matches!(entries[0].1.kind, ValueKind::Bool(false))
+        ));
     }
 
     #[test]

@@ -835,6 +835,11 @@ impl<'a> Lowerer<'a> {
                 self.lower_expr(&l.expr);
                 ValueKind::Unknown
             }
+            // `{ …; value }` is its tail's value; a labelled block may break out early.
+            Expr::Block(b) if b.label.is_none() => match self.lower_block(&b.block) {
+                Some(tail) => tail.kind,
+                None => ValueKind::Unknown,
+            },
             Expr::Block(b) => self.lower_block_expr(&b.block),
             Expr::Async(b) => self.lower_block_expr(&b.block),
             Expr::Const(b) => self.lower_block_expr(&b.block),
@@ -2198,7 +2203,8 @@ mod tests {
             assert!(all.iter().any(|b| b.visible == mod_body));
         }
         assert_eq!(binding(&module, "a").visible, mod_body);
-        assert_eq!(module.glob_imports, vec!["super".to_string()]);
+        // `super::*` in an inline module of the file names the file's module.
+        assert_eq!(module.glob_imports, vec!["self".to_string()]);
     }
 
     #[test]
