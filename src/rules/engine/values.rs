@@ -42,12 +42,14 @@ impl<'p> Ctx<'_, 'p> {
     /// closure returning a literal (`unwrap_or_else(|_| "dev".into())`) is
     /// a literal fallback.
     pub(super) fn string_literal(&self, non_empty: bool, resolved: Resolved<'p>, witness: Witness<'p>) -> Outcome<'p> {
-        let mut resolved = resolved;
+        let (mut resolved, mut witness) = (resolved, witness);
         for _ in 0..MAX_CLOSURE_DEPTH {
             let ValueKind::Closure(body) = &resolved.value.kind else {
                 break;
             };
             resolved = self.resolver.resolve(body, resolved.loc);
+            // The evidence is the literal the closure returns, wherever it is written.
+            witness = witness.narrow(body, resolved.loc.module, false).narrow_resolved(&resolved);
         }
         let value = resolved.value;
         let yes = match &value.kind {
