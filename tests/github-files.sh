@@ -117,18 +117,20 @@ run_logged download "$action" "paths=examples/vulnerable-app/python" "fail-on=er
 if [ "$status" -ne 1 ] \
     || ! grep -q "^authlint $version for $target downloaded from file://$home" "$work/download.log" \
     || ! grep -q '^::error file=examples/vulnerable-app/python/' "$work/download.log" \
-    || grep -q 'building it from source' "$work/download.log" || [ ! -x "$cached" ]; then
-    say "FAILED: expected the release binary, unpacked into $cached, and the gate failing (exit 1, got $status)"
+    || grep -q 'building it from source' "$work/download.log" || [ ! -x "$cached" ] \
+    || ! grep -q '^::: not run here: Cache authlint' "$work/download.log"; then
+    say "FAILED: expected the release binary, unpacked into $cached and due for the Actions cache, and the gate failing (exit 1, got $status)"
     exit 1
 fi
 
 say "the same action again, the release gone: the tool cache serves it"
-rm -rf "$work/home"
+rm -rf "${work:?}/home"
 status=0
 run_logged cache "$action" "paths=examples/vulnerable-app/python" "fail-on=never" || status=$?
 if [ "$status" -ne 0 ] || ! grep -q "^authlint $version for $target from the cache" "$work/cache.log" \
-    || grep -q 'building it from source' "$work/cache.log"; then
-    say "FAILED: expected the cached binary and no build (exit $status)"
+    || grep -q 'building it from source' "$work/cache.log" \
+    || ! grep -q '^::: skipped: Cache authlint' "$work/cache.log"; then
+    say "FAILED: expected the cached binary, no build and no new cache entry (exit $status)"
     exit 1
 fi
 
