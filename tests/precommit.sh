@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Runs this repository's pre-commit hook with the real pre-commit, the way a
-# user's `.pre-commit-config.yaml` would: pre-commit (from PyPI, in a
-# throwaway virtualenv) builds authlint from the committed repository with
-# `cargo install` and runs it on a scratch git repository. The hook must fail
-# on vulnerable Python and Rust files and pass on a clean one.
+# Runs authlint's two pre-commit hooks with the real pre-commit, the way a
+# user's `.pre-commit-config.yaml` would, on a scratch git repository: each
+# must fail on vulnerable Python and Rust files and pass on a clean one.
+#   - The `language: rust` hook of this repository (.pre-commit-hooks.yaml):
+#     pre-commit builds authlint from the committed repository with
+#     `cargo install`.
+#   - The `language: python` hook of the pre-commit mirror
+#     (pre-commit-mirror/, committed to a scratch repository): pre-commit
+#     pip-installs its pin, authlint==<version>, which only the wheel built
+#     into dist/ by tests/build-wheel.sh provides (PIP_FIND_LINKS; authlint
+#     is never compiled there: PIP_ONLY_BINARY).
 #
-# Needs python3 (with venv), git and cargo; reaches PyPI and crates.io only.
-# The release build takes a few minutes the first time; its artifacts are
+# Needs python3 (with venv), git and cargo; reaches PyPI and crates.io only
+# (pre-commit, maturin, and the mirror's build backend, setuptools). The
+# release build takes a few minutes the first time; its artifacts are
 # kept in target/precommit-test (override with AUTHLINT_PRECOMMIT_TARGET).
 #
 # `pre-commit try-repo` builds the repository's HEAD, plus uncommitted
@@ -25,8 +32,13 @@ python3 -m venv "$work/venv"
 pre_commit="$work/venv/bin/pre-commit"
 say "$("$pre_commit" --version)"
 
-say "validating .pre-commit-hooks.yaml"
+say "validating .pre-commit-hooks.yaml and pre-commit-mirror/.pre-commit-hooks.yaml"
 "$pre_commit" validate-manifest "$repo/.pre-commit-hooks.yaml"
+"$pre_commit" validate-manifest "$repo/pre-commit-mirror/.pre-commit-hooks.yaml"
+
+say "building the wheel the Python hook installs (tests/build-wheel.sh)"
+wheel="$(bash "$repo/tests/build-wheel.sh")"
+say "$(basename "$wheel")"
 
 # pre-commit's own cache (its clone of the repository and the installed
 # hook) lives in the scratch directory, so every run installs afresh.
@@ -70,10 +82,12 @@ echo "# Notes: jwt.decode(token, key) in prose is not code." > "$scratch/README.
 git -C "$scratch" init -q
 git -C "$scratch" add .
 
-# Runs the hook on the given files; prints pre-commit's output; returns its status.
+# Runs the hook of $hook_repo on the given files; prints pre-commit's
+# output; returns its status.
+hook_repo=""
 run_hook() {
     local log="$work/hook.log" status=0
-    (cd "$scratch" && "$pre_commit" try-repo "$repo" authlint --files "$@") > "$log" 2>&1 || status=$?
+    (cd "$scratch" && "$pre_commit" try-repo "$hook_repo" authlint --files "$@") > "$log" 2>&1 || status=$?
     sed 's/^/    | /' "$log"
     cp "$log" "$work/last.log"
     return "$status"
@@ -84,7 +98,7 @@ expect() {
     local expectation="$1" pattern="$2"
     shift 2
     local status=0
-    say "pre-commit try-repo $repo authlint --files $* (expect: $expectation)"
+    say "pre-commit try-repo $hook_repo authlint --files $* (expect: $expectation)"
     run_hook "$@" || status=$?
     if [ "$expectation" = fail ] && [ "$status" -eq 0 ]; then
         say "FAILED: the hook passed on $*"
@@ -101,11 +115,26 @@ expect() {
     fi
 }
 
-expect fail "JWT101" app/vulnerable.py
-expect fail "SEC301" src/vulnerable.rs
-expect pass "Passed" app/clean.py
-# types_or: a markdown file is not given to authlint at all.
-expect pass "no files to check" README.md
+expect_all() {
+    expect fail "JWT101" app/vulnerable.py
+    expect fail "SEC301" src/vulnerable.rs
+    expect pass "Passed" app/clean.py
+    # types_or: a markdown file is not given to authlint at all.
+    expect pass "no files to check" README.md
+}
+
+say "the language: rust hook, built from this repository"
+hook_repo="$repo"
+expect_all
+
+say "the language: python hook of the mirror, installing the wheel from dist/"
+hook_repo="$work/mirror"
+cp -R "$repo/pre-commit-mirror" "$hook_repo"
+git -C "$hook_repo" init -q
+git -C "$hook_repo" add .
+git -C "$hook_repo" -c user.name=test -c user.email=test@example.invalid commit -q -m mirror
+export PIP_FIND_LINKS="$repo/dist" PIP_ONLY_BINARY=authlint
+expect_all
 
 if [ "$failures" -ne 0 ]; then
     say "$failures check(s) failed"

@@ -114,7 +114,11 @@ fn the_log_describes_the_tool_every_rule_and_every_finding() {
         assert!(page.contains(markdown), "{id}: help.markdown is the docs page's body");
         assert_eq!(
             rule["helpUri"],
-            format!("{}/blob/main/docs/rules/{id}.md", env!("CARGO_PKG_REPOSITORY")),
+            format!(
+                "{}/blob/v{}/docs/rules/{id}.md",
+                env!("CARGO_PKG_REPOSITORY"),
+                env!("CARGO_PKG_VERSION")
+            ),
         );
         assert_eq!(rule["defaultConfiguration"]["level"], entry["severity"], "{id}");
         let tags: Vec<&str> = rule["properties"]["tags"]

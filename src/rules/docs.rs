@@ -29,10 +29,16 @@ pub fn builtin_codes() -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Where a built-in rule's page is published: the repository's
-/// `docs/rules/<CODE>.md`. Custom rules have no page there.
+/// Where a built-in rule's page is published: `docs/rules/<CODE>.md` in the
+/// repository (Cargo.toml's `repository`) at this version's release tag, so
+/// the page matches the rule this binary runs. Custom rules have no page
+/// there.
 pub fn rule_docs_url(code: &str) -> String {
-    format!("{}/blob/main/{RULE_DOCS_DIR}/{code}.md", env!("CARGO_PKG_REPOSITORY"))
+    format!(
+        "{}/blob/v{}/{RULE_DOCS_DIR}/{code}.md",
+        env!("CARGO_PKG_REPOSITORY"),
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// `CWE-347` → the MITRE page for it; `None` for anything that is not a CWE id.
