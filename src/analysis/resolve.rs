@@ -92,6 +92,26 @@ impl<'p> Resolver<'p> {
             .expect("resolution hands out the ids of modules it has loaded only")
     }
 
+    /// The project this resolver reads.
+    pub fn project(&self) -> &'p Project {
+        self.project
+    }
+
+    /// The module being checked, if any: a resolver over the project sees it
+    /// only through this one.
+    pub fn checked_module(&self) -> Option<ModuleId> {
+        self.current.map(|(id, _)| id)
+    }
+
+    /// The crate's own struct a Rust type names (see `struct_shape`), as
+    /// its definition.
+    pub fn struct_def(&self, segments: &[String], loc: Loc) -> Option<(ModuleId, &'p crate::model::StructDef)> {
+        let shape = self.struct_shape(segments, loc)?;
+        let module = self.module(shape.loc.module);
+        let def = module.structs.iter().find(|d| std::ptr::eq(&d.shape, shape.value))?;
+        Some((shape.loc.module, def))
+    }
+
     fn index(&self, module: ModuleId) -> &'p ModuleIndex {
         &self.entry(module).index
     }

@@ -270,6 +270,8 @@ struct Lowerer<'a> {
     module: Module,
     scope: ScopeId,
     depth: usize,
+    /// The type of the `impl` block being lowered, for its functions' names.
+    impl_type: Option<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -283,6 +285,7 @@ impl<'a> Lowerer<'a> {
             module: Module::new(Language::Rust, source.len()),
             scope: 0,
             depth: 0,
+            impl_type: None,
         }
     }
 
@@ -356,7 +359,39 @@ impl<'a> Lowerer<'a> {
             span,
             scope: self.scope,
             is_macro,
+            type_args: Vec::new(),
         })
+    }
+
+    /// Records where a value goes that the model does not otherwise show.
+    fn record_sink(&mut self, kind: SinkKind, value: Value) {
+        self.module.sinks.push(Sink {
+            kind,
+            value,
+            scope: self.scope,
+        });
+    }
+
+    /// `Ok(name)` or `Some(name)` matched against `source`: what the name holds.
+    fn record_unwrap(&mut self, pat: &Pat, source: &Value, visible: Span) {
+        let Pat::TupleStruct(tuple) = pat else { return };
+        let wraps = tuple
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Ok" || s.ident == "Some");
+        if !wraps || tuple.elems.len() != 1 {
+            return;
+        }
+        if let Some(ident) = simple_binding(&tuple.elems[0]) {
+            self.module.unwraps.push(Unwrap {
+                name: ident.to_string(),
+                scope: self.scope,
+                span: self.tok(ident.span()),
+                visible,
+                source: source.clone(),
+            });
+        }
     }
 
     fn bind_ident(&mut self, ident: &Ident, value: Value, visible: Span) {
@@ -380,7 +415,14 @@ impl<'a> Lowerer<'a> {
             Item::Use(u) => self.lower_use_tree(&u.tree, &mut Vec::new(), place),
             Item::ExternCrate(e) => self.lower_extern_crate(e, place),
             Item::Mod(m) => self.lower_inline_mod(m),
-            Item::Impl(i) => i.items.iter().for_each(|ii| self.lower_impl_item(ii)),
+            Item::Impl(i) => {
+                let outer = std::mem::replace(
+                    &mut self.impl_type,
+                    type_path(&i.self_ty).and_then(|p| p.last().cloned()),
+                );
+                i.items.iter().for_each(|ii| self.lower_impl_item(ii));
+                self.impl_type = outer;
+            }
             Item::Trait(t) => t.items.iter().for_each(|ti| self.lower_trait_item(ti)),
             Item::Macro(m) => self.lower_item_macro(m),
             Item::Struct(item) => self.lower_struct_def(item),
@@ -465,13 +507,19 @@ impl<'a> Lowerer<'a> {
         let span = Span::new(self.tok(signature_first(sig)).start, body.end);
         // Nested fns capture nothing, so every function hangs off the file.
         let scope = self.module.push_scope(ScopeKind::Function, 0, span);
+        self.module.scopes[scope].name = Some(match &self.impl_type {
+            Some(owner) => format!("{owner}::{}", sig.ident),
+            None => sig.ident.to_string(),
+        });
         let outer = std::mem::replace(&mut self.scope, scope);
         for input in &sig.inputs {
             if let FnArg::Typed(param) = input {
                 self.bind_parameter(param, body);
             }
         }
-        self.lower_block(block);
+        if let Some(tail) = self.lower_block(block) {
+            self.record_sink(SinkKind::Return, tail);
+        }
         self.scope = outer;
     }
 
@@ -612,6 +660,9 @@ impl<'a> Lowerer<'a> {
             Stmt::Expr(Expr::Verbatim(tokens), _) if tokens.is_empty() => {}
             Stmt::Expr(expr, semi) => {
                 let value = self.lower_expr(expr);
+                if semi.is_some() && matches!(value.kind, ValueKind::Call(_)) {
+                    self.record_sink(SinkKind::Discard, value.clone());
+                }
                 return semi.is_none().then_some(value);
             }
             Stmt::Macro(m) => {
@@ -643,6 +694,9 @@ impl<'a> Lowerer<'a> {
                 keyword: Some(ARRAY_LEN.to_string()),
                 value: Value::new(ValueKind::Int(len), value.span),
             });
+        }
+        if let Some(value) = &value {
+            self.record_unwrap(&local.pat, value, visible);
         }
         match (simple_binding(&local.pat), value) {
             (Some(ident), Some(value)) => self.bind_ident(ident, value, visible),
@@ -737,6 +791,9 @@ impl<'a> Lowerer<'a> {
             Expr::Assign(a) => {
                 self.note_reassignment(&a.left);
                 let right = self.lower_expr(&a.right);
+                if matches!(&*a.left, Expr::Field(_) | Expr::Index(_)) {
+                    self.record_sink(SinkKind::Store, right.clone());
+                }
                 self.record_field_assignment(&a.left, right);
                 ValueKind::Unknown
             }
@@ -783,7 +840,13 @@ impl<'a> Lowerer<'a> {
             Expr::Cast(c) => self.lower_unknown(&[&c.expr]),
             Expr::RawAddr(r) => self.lower_unknown(&[&r.expr]),
             Expr::Repeat(r) => self.lower_unknown(&[&r.expr, &r.len]),
-            Expr::Return(r) => self.lower_unknown(r.expr.as_deref().as_slice()),
+            Expr::Return(r) => {
+                if let Some(returned) = &r.expr {
+                    let value = self.lower_expr(returned);
+                    self.record_sink(SinkKind::Return, value);
+                }
+                ValueKind::Unknown
+            }
             Expr::Break(b) => self.lower_unknown(b.expr.as_deref().as_slice()),
             Expr::Yield(y) => self.lower_unknown(y.expr.as_deref().as_slice()),
             Expr::Range(r) => {
@@ -864,6 +927,15 @@ impl<'a> Lowerer<'a> {
             return ValueKind::Str(String::new());
         }
         let callee = self.lower_expr(&call.func);
+        let type_args = match &*call.func {
+            Expr::Path(p) => p
+                .path
+                .segments
+                .iter()
+                .flat_map(|s| generic_type_names(&s.arguments))
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut args = self.positional_args(call.args.iter());
         // `rand::random::<[u8; 16]>()`: the size of what is generated.
         if let Expr::Path(p) = &*call.func
@@ -877,7 +949,9 @@ impl<'a> Lowerer<'a> {
                 value: Value::new(ValueKind::Int(len), span),
             });
         }
-        ValueKind::Call(self.push_call(callee, args, span, false))
+        let id = self.push_call(callee, args, span, false);
+        self.module.calls[id].type_args = type_args;
+        ValueKind::Call(id)
     }
 
     fn lower_method_call(&mut self, call: &ExprMethodCall, span: Span) -> ValueKind {
@@ -891,7 +965,18 @@ impl<'a> Lowerer<'a> {
             self.tok(call.method.span()),
         );
         let args = self.positional_args(call.args.iter());
-        ValueKind::Call(self.push_call(callee, args, span, false))
+        let id = self.push_call(callee, args, span, false);
+        if let Some(turbofish) = &call.turbofish {
+            self.module.calls[id].type_args = turbofish
+                .args
+                .iter()
+                .filter_map(|arg| match arg {
+                    syn::GenericArgument::Type(t) => innermost_type_name(t),
+                    _ => None,
+                })
+                .collect();
+        }
+        ValueKind::Call(id)
     }
 
     fn positional_args<'e>(&mut self, exprs: impl Iterator<Item = &'e Expr>) -> Vec<Arg> {
@@ -958,6 +1043,7 @@ impl<'a> Lowerer<'a> {
     /// can add more.
     fn lower_struct_def(&mut self, item: &syn::ItemStruct) {
         let mut entries = Vec::new();
+        let mut field_types = Vec::new();
         let mut open = false;
         for field in &item.fields {
             if has_serde_flatten(&field.attrs) {
@@ -965,10 +1051,11 @@ impl<'a> Lowerer<'a> {
             }
             if let Some(ident) = &field.ident {
                 let span = self.tok(ident.span());
-                entries.push((
-                    Value::new(ValueKind::Str(serde_name(ident, &field.attrs)), span),
-                    Value::unknown(span),
-                ));
+                let name = serde_name(ident, &field.attrs);
+                if let Some(ty) = innermost_type_name(&field.ty) {
+                    field_types.push((name.clone(), ty));
+                }
+                entries.push((Value::new(ValueKind::Str(name), span), Value::unknown(span)));
             }
         }
         let span = self.tok(item.ident.span());
@@ -977,6 +1064,7 @@ impl<'a> Lowerer<'a> {
             span,
             derives: derives(&item.attrs),
             shape: Value::new(ValueKind::Dict { entries, open }, span),
+            field_types,
         });
     }
 
@@ -1062,8 +1150,10 @@ impl<'a> Lowerer<'a> {
         let span = self.expr_span(cond);
         match cond {
             Expr::Let(l) => {
-                self.lower_expr(&l.expr);
-                self.bind_pattern(&l.pat, Span::new(span.end, visible_end));
+                let source = self.lower_expr(&l.expr);
+                let visible = Span::new(span.end, visible_end);
+                self.record_unwrap(&l.pat, &source, visible);
+                self.bind_pattern(&l.pat, visible);
             }
             Expr::Binary(b) if matches!(b.op, BinOp::And(_)) => {
                 if !self.enter(span) {
@@ -1080,13 +1170,14 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_match(&mut self, expr: &ExprMatch) -> ValueKind {
-        self.lower_expr(&expr.expr);
+        let scrutinee = self.lower_expr(&expr.expr);
         for arm in &expr.arms {
             let body = self.expr_span(&arm.body);
             let start = match &arm.guard {
                 Some((if_token, _)) => self.tok(if_token.span).start,
                 None => body.start,
             };
+            self.record_unwrap(&arm.pat, &scrutinee, Span::new(start, body.end));
             self.bind_pattern(&arm.pat, Span::new(start, body.end));
             if let Some((_, guard)) = &arm.guard {
                 self.lower_expr(guard);
@@ -1413,6 +1504,40 @@ fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
         }
         _ => None,
     }
+}
+
+/// The type names in a path segment's generic arguments
+/// (`Token::<Header, Claims, _>` gives `Header`, `Claims`).
+fn generic_type_names(arguments: &PathArguments) -> Vec<String> {
+    let PathArguments::AngleBracketed(generic) = arguments else {
+        return Vec::new();
+    };
+    generic
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::GenericArgument::Type(t) => innermost_type_name(t),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The last segment of a type, with `Option`, `Vec`, `Box`, `Arc`, `Rc`
+/// and references taken off: `Option<Vec<H160>>` is `H160`.
+fn innermost_type_name(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = strip_references(ty) else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    let name = last.ident.to_string();
+    if matches!(name.as_str(), "Option" | "Vec" | "Box" | "Arc" | "Rc" | "Cow")
+        && let PathArguments::AngleBracketed(generic) = &last.arguments
+        && let Some(syn::GenericArgument::Type(inner)) =
+            generic.args.iter().find(|a| matches!(a, syn::GenericArgument::Type(_)))
+    {
+        return innermost_type_name(inner);
+    }
+    Some(name)
 }
 
 /// The traits a `#[derive(...)]` names, by their last path segment.

@@ -20,6 +20,7 @@ mod evidence;
 mod flow;
 mod names;
 mod predicates;
+mod provenance;
 mod selectors;
 mod subjects;
 mod time;
@@ -174,7 +175,11 @@ impl<'a> Engine<'a> {
 fn missing_checks<'c>(ctx: &Ctx, clause: &'c Clause, target: &Target) -> Option<Vec<&'c str>> {
     let mut missing = Vec::new();
     for check in &clause.checks {
-        if clause.checks_from.is_some() && !ctx.policy.required_claims.contains(&check.name) {
+        let required = match clause.checks_from.as_deref() {
+            Some("first-party-required-claims") => &ctx.policy.first_party_required_claims,
+            _ => &ctx.policy.required_claims,
+        };
+        if clause.checks_from.is_some() && !required.contains(&check.name) {
             continue;
         }
         match ctx.evaluate(target, &check.condition) {
