@@ -181,6 +181,7 @@ enum ValueClass {
     UsedAsTrusted,
     ThirdPartyToken,
     FirstPartyToken,
+    ConfusableToken,
     ExpiryGuaranteed,
     Allowlisted,
     PersonalData,
@@ -902,6 +903,7 @@ fn compile_condition(
             ValueClass::UsedAsTrusted => Predicate::UsedAsTrusted,
             ValueClass::ThirdPartyToken => Predicate::ThirdPartyToken,
             ValueClass::FirstPartyToken => Predicate::FirstPartyToken,
+            ValueClass::ConfusableToken => Predicate::ConfusableToken,
             ValueClass::ExpiryGuaranteed => Predicate::ExpiryGuaranteed,
             ValueClass::Allowlisted => Predicate::Allowlisted,
             ValueClass::PersonalData => Predicate::PersonalData,
@@ -965,12 +967,13 @@ fn compile_condition(
         Predicate::UsedAsTrusted
             | Predicate::ThirdPartyToken
             | Predicate::FirstPartyToken
+            | Predicate::ConfusableToken
             | Predicate::ExpiryGuaranteed
     );
     if matches!(selector, Selector::Result) != about_the_call {
         return Err(ctx.error(
-            "`result = true` goes with `is = \"used-as-trusted\"`, `\"third-party-token\"`, `\"first-party-token\"` \
-             or `\"expiry-guaranteed\"`, and those need it",
+            "`result = true` goes with `is = \"used-as-trusted\"`, `\"third-party-token\"`, `\"first-party-token\"`, \
+             `\"confusable-token\"` or `\"expiry-guaranteed\"`, and those need it",
             Some(span),
             "here",
         ));

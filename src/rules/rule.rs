@@ -182,6 +182,9 @@ pub enum Predicate {
     /// Whose token a verifying decode accepts.
     ThirdPartyToken,
     FirstPartyToken,
+    /// The project's own token, signed with a key it also signs one-time
+    /// link tokens with, accepted without an `aud` or `iss` to tell them apart.
+    ConfusableToken,
     /// The decode requires `exp`, or every token the project signs with
     /// that key carries one.
     ExpiryGuaranteed,

@@ -28,6 +28,8 @@
 
 pub mod context;
 pub mod signing;
+#[cfg(test)]
+mod tests;
 pub mod uses;
 
 use crate::analysis::resolve::{Loc, Lookup, Resolver};

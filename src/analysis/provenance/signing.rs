@@ -21,8 +21,8 @@ use crate::analysis::resolve::{Loc, Lookup, Resolver};
 use crate::analysis::values::{AlgorithmFamily, algorithm_family, is_public_key};
 use crate::model::{Arg, Call, Language, Value, ValueKind};
 
-use super::SIGNING_CALLS;
-use super::context::{callee_words, split_words};
+use super::context::{call_is_for_link, callee_words, split_words};
+use super::{SIGNING_CALLS, TokenNames};
 
 const MAX_DEPTH: usize = 10;
 
@@ -65,17 +65,26 @@ pub fn is_signing_name(words: &[String]) -> bool {
 /// What the project signs (see the module documentation).
 #[derive(Debug, Default)]
 pub struct SigningIndex {
-    /// Key identities, each with whether some token signed with it is
-    /// known to carry no `exp`.
-    keys: HashMap<String, bool>,
+    /// Key identities, with how the project signs with each.
+    keys: HashMap<String, KeyUse>,
     /// Rust types passed to a signing call as the payload.
     payload_types: HashSet<String>,
 }
 
+/// How the project signs with one key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyUse {
+    /// Some token signed with it is known to carry no `exp`.
+    pub signed_without_exp: bool,
+    /// It signs session tokens (access, refresh, login)…
+    pub session_tokens: bool,
+    /// …and one-time link tokens (reset, verify, invite).
+    pub link_tokens: bool,
+}
+
 impl SigningIndex {
-    /// `None` when the project does not sign with this key; otherwise
-    /// whether a token it signs with it is known to lack `exp`.
-    pub fn signs_with(&self, identity: &str) -> Option<bool> {
+    /// How the project signs with this key; `None` when it does not.
+    pub fn signs_with(&self, identity: &str) -> Option<KeyUse> {
         self.keys.get(identity).copied()
     }
 
@@ -85,13 +94,14 @@ impl SigningIndex {
     }
 }
 
-/// The project's signing index, built on first use.
-pub fn signing_index<'p>(resolver: &Resolver<'p>) -> &'p SigningIndex {
+/// The project's signing index, built on first use (with the link words of
+/// the configuration that asks first).
+pub fn signing_index<'p>(resolver: &Resolver<'p>, names: &dyn TokenNames) -> &'p SigningIndex {
     let project = resolver.project();
-    project.signing_index(|| build_index(project))
+    project.signing_index(|| build_index(project, names))
 }
 
-fn build_index(project: &Project) -> SigningIndex {
+fn build_index(project: &Project, names: &dyn TokenNames) -> SigningIndex {
     let resolver = Resolver::new(project);
     let mut index = SigningIndex::default();
     let candidates: Vec<ModuleId> = project.signing_candidates().collect();
@@ -110,7 +120,11 @@ fn build_index(project: &Project) -> SigningIndex {
             };
             if let Some(identity) = site.key.and_then(|k| key_identity(&resolver, k, loc, 0)) {
                 let lacks = site.payload.is_some_and(|p| lacks_exp(&resolver, p, loc));
-                *index.keys.entry(identity).or_insert(false) |= lacks;
+                let link = call_is_for_link(&resolver, call, loc, names);
+                let entry = index.keys.entry(identity).or_default();
+                entry.signed_without_exp |= lacks;
+                entry.link_tokens |= link;
+                entry.session_tokens |= !link;
             }
             if let Some(payload) = site.payload {
                 index.payload_types.extend(payload_types(&resolver, payload, loc));
@@ -452,18 +466,15 @@ fn key_words(resolver: &Resolver, value: &Value, loc: Loc, depth: usize, out: &m
 /// Whose token a verifying call accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenOrigin {
-    /// Signed by this project with the same key; `signed_without_exp` when
-    /// it signs some token with that key without an `exp`.
-    FirstParty {
-        signed_without_exp: bool,
-    },
+    /// Signed by this project with the same key, used so.
+    FirstParty(KeyUse),
     ThirdParty,
     Unknown,
 }
 
 /// Whose token the verifying decode `call` accepts (PyJWT, python-jose,
 /// jsonwebtoken, jwt-simple); unknown for anything else.
-pub fn verified_token_origin(resolver: &Resolver, call: &Call, loc: Loc) -> TokenOrigin {
+pub fn verified_token_origin(resolver: &Resolver, call: &Call, loc: Loc, names: &dyn TokenNames) -> TokenOrigin {
     let loc = loc.with_scope(call.scope);
     let paths = resolver.callee_paths(call, loc.module);
     let rust_decode = paths
@@ -496,9 +507,9 @@ pub fn verified_token_origin(resolver: &Resolver, call: &Call, loc: Loc) -> Toke
     }
     let identity = key_identity(resolver, key, loc, 0);
     if let Some(identity) = &identity
-        && let Some(signed_without_exp) = signing_index(resolver).signs_with(identity)
+        && let Some(used) = signing_index(resolver, names).signs_with(identity)
     {
-        return TokenOrigin::FirstParty { signed_without_exp };
+        return TokenOrigin::FirstParty(used);
     }
     let public = origin == KeyOrigin::Public || (origin == KeyOrigin::Unknown && algorithms.only_asymmetric());
     let shared = origin == KeyOrigin::Shared || (origin == KeyOrigin::Unknown && algorithms.only_hmac());

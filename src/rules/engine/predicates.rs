@@ -80,6 +80,7 @@ impl<'p> Ctx<'_, 'p> {
             Predicate::UsedAsTrusted
             | Predicate::ThirdPartyToken
             | Predicate::FirstPartyToken
+            | Predicate::ConfusableToken
             | Predicate::ExpiryGuaranteed => Outcome::Unknown,
             // Flow: where a value came from, what configures it.
             Predicate::FromCall(globs) => self.derived_from_call(globs, original, original_loc, witness),

@@ -69,28 +69,34 @@ impl<'p> Ctx<'_, 'p> {
             return Outcome::Unknown;
         };
         let witness = Witness::at(target.anchor, None);
-        let origin = || verified_token_origin(self.resolver, call, target.loc);
+        let origin = || verified_token_origin(self.resolver, call, target.loc, self.policy);
         match predicate {
             Predicate::UsedAsTrusted => match unverified_result_use(self.resolver, self.module, id) {
                 NextUse::Trusted(_) => Outcome::Yes(witness),
                 NextUse::Peek | NextUse::Unknown => Outcome::No,
             },
             Predicate::ThirdPartyToken => Outcome::from_bool(origin() == TokenOrigin::ThirdParty, witness),
-            Predicate::FirstPartyToken => {
-                Outcome::from_bool(matches!(origin(), TokenOrigin::FirstParty { .. }), witness)
-            }
+            Predicate::FirstPartyToken => Outcome::from_bool(matches!(origin(), TokenOrigin::FirstParty(_)), witness),
             Predicate::ExpiryGuaranteed => match self.decode_requires_exp(call, target.loc) {
                 Some(true) => Outcome::Yes(witness),
                 None => Outcome::Unknown,
                 Some(false) => match origin() {
-                    TokenOrigin::FirstParty {
-                        signed_without_exp: false,
-                    } => Outcome::Yes(witness),
-                    TokenOrigin::FirstParty {
-                        signed_without_exp: true,
-                    } => Outcome::No,
+                    TokenOrigin::FirstParty(used) => Outcome::from_bool(!used.signed_without_exp, witness),
                     _ => Outcome::Unknown,
                 },
+            },
+            Predicate::ConfusableToken => match origin() {
+                TokenOrigin::FirstParty(used) if used.session_tokens && used.link_tokens => {
+                    let told_apart = ["audience", "issuer"]
+                        .iter()
+                        .any(|k| call.args.iter().any(|a| a.keyword.as_deref() == Some(*k)));
+                    if call.star_kwargs {
+                        Outcome::Unknown
+                    } else {
+                        Outcome::from_bool(!told_apart, witness)
+                    }
+                }
+                _ => Outcome::No,
             },
             _ => Outcome::Unknown,
         }
@@ -230,7 +236,7 @@ impl<'p> Ctx<'_, 'p> {
     /// mapping built here (a dict display, a struct literal).
     pub(super) fn token_payload(&self, resolved: Resolved<'p>, witness: Witness<'p>) -> Outcome<'p> {
         match self.struct_of(resolved.value, resolved.loc) {
-            Some(def) => Outcome::from_bool(signing_index(self.resolver).signs_type(&def.name), witness),
+            Some(def) => Outcome::from_bool(signing_index(self.resolver, self.policy).signs_type(&def.name), witness),
             None => known(resolved.value, false, witness),
         }
     }
