@@ -160,47 +160,45 @@ pub fn bound_as_words(resolver: &Resolver, loc: Loc, span: Span) -> Vec<String> 
 /// Browser code (WebAssembly front ends): it holds no key, so it cannot
 /// verify a token and only ever reads its own.
 pub fn is_browser_code(resolver: &Resolver, loc: Loc) -> bool {
-    const BROWSER_CRATES: &[&str] = &[
-        "web_sys",
-        "wasm_bindgen",
-        "yew",
-        "yew_router",
-        "gloo",
-        "gloo_net",
-        "gloo_console",
-        "leptos",
-        "dioxus",
-        "sycamore",
-        "stdweb",
-        "js_sys",
-    ];
-    resolver
-        .module(loc.module)
-        .bindings
-        .iter()
-        .any(|b| match &b.value.kind {
-            ValueKind::Imported(path) => {
-                let root = path.split("::").next().unwrap_or("");
-                BROWSER_CRATES.contains(&root)
-            }
-            _ => false,
-        })
+    imports_any(
+        resolver,
+        loc,
+        &[
+            "web_sys",
+            "wasm_bindgen",
+            "yew",
+            "yew_router",
+            "gloo",
+            "gloo_net",
+            "gloo_console",
+            "leptos",
+            "dioxus",
+            "sycamore",
+            "stdweb",
+            "js_sys",
+        ],
+    )
 }
 
 /// A command-line program: the module parses its arguments with clap,
 /// structopt, argh, argparse, click, typer or fire. What it prints to
 /// standard output is its answer to the person who ran it.
 pub fn is_command_line_program(resolver: &Resolver, loc: Loc) -> bool {
-    const CLI_LIBRARIES: &[&str] = &["clap", "structopt", "argh", "argparse", "click", "typer", "fire"];
+    imports_any(
+        resolver,
+        loc,
+        &["clap", "structopt", "argh", "argparse", "click", "typer", "fire"],
+    )
+}
+
+/// Whether the module imports from one of these packages or crates.
+fn imports_any(resolver: &Resolver, loc: Loc, roots: &[&str]) -> bool {
     resolver
         .module(loc.module)
         .bindings
         .iter()
         .any(|b| match &b.value.kind {
-            ValueKind::Imported(path) => {
-                let root = path.split([':', '.']).next().unwrap_or("");
-                CLI_LIBRARIES.contains(&root)
-            }
+            ValueKind::Imported(path) => roots.contains(&path.split([':', '.']).next().unwrap_or("")),
             _ => false,
         })
 }

@@ -309,15 +309,13 @@ impl<'p> Follow<'_, 'p> {
         for pair in path.windows(2).rev() {
             let (parent, child) = (pair[0], pair[1]);
             match &parent.kind {
-                ValueKind::Index(base, index) if std::ptr::eq(&**base, child) => {
-                    if self.is_peek_key(index) {
-                        return NextUse::Peek;
-                    }
+                ValueKind::Index(base, index) if std::ptr::eq(&**base, child) && self.is_peek_key(index) => {
+                    return NextUse::Peek;
                 }
-                ValueKind::Attr(base, field) if std::ptr::eq(&**base, child) => {
-                    if PEEK_CLAIMS.contains(&field.as_str()) {
-                        return NextUse::Peek;
-                    }
+                ValueKind::Attr(base, field)
+                    if std::ptr::eq(&**base, child) && PEEK_CLAIMS.contains(&field.as_str()) =>
+                {
+                    return NextUse::Peek;
                 }
                 ValueKind::Template(_) => return NextUse::Unknown, // formatted for display
                 _ => {}

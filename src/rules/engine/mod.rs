@@ -13,7 +13,9 @@
 //! - `predicates`: which family judges each predicate;
 //! - `values` (literals, lists, algorithms, key sizes), `names` (policy name
 //!   classes, dict keys), `time` (durations and expiries), `transport` (URLs
-//!   and bearer tokens), `flow` (where a value came from, what configures it);
+//!   and tokens in them), `flow` (where a value came from, what configures
+//!   it), `provenance` (what a token is, whose token a decode accepts, what
+//!   happens to an unverified one);
 //! - `evidence`: what the conditions found, and the finding it becomes.
 
 mod evidence;
