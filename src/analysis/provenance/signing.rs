@@ -33,8 +33,7 @@ pub fn may_sign(language: Language, source: &str) -> bool {
     match language {
         Language::Python => has("encode") && (has("jwt") || has("jose")),
         Language::Rust => {
-            (has("encode") && (has("jsonwebtoken") || has("jwt") || has("Claims") || has("token")))
-                || has("sign_with_key")
+            (has("encode") && (has("jsonwebtoken") || has("jwt") || has("EncodingKey"))) || has("sign_with_key")
         }
     }
 }

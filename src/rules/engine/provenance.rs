@@ -335,10 +335,19 @@ fn is_secret_shaped(text: &str) -> bool {
     }
     if trimmed.contains("-----BEGIN") {
         return true; // a PEM block (public keys are judged apart)
-    }
-    let words = trimmed.split_whitespace().count();
-    let sentence = trimmed.contains(['.', ':', ',', '!', '?', ';']) || trimmed.contains("'");
-    let prose = (words >= 3 && sentence) || words >= 8;
+    } // Prose is words of letters with sentence punctuation; a JSON key or a
+    // token-separated blob is not.
+    let tokens: Vec<&str> = trimmed.split_whitespace().collect();
+    let words = tokens
+        .iter()
+        .filter(|t| {
+            let bare = t.trim_matches(|c: char| matches!(c, '.' | ',' | ':' | ';' | '!' | '?' | '(' | ')' | '"'));
+            !bare.is_empty() && bare.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+        })
+        .count();
+    let sentence = trimmed.contains(['.', ':', ',', '!', '?', ';']);
+    let structured = trimmed.starts_with(['{', '[', '<']) || trimmed.contains("\":");
+    let prose = !structured && words * 2 >= tokens.len() && ((words >= 3 && sentence) || words >= 8);
     let url = trimmed.contains("://");
     let path = trimmed.starts_with('/')
         || trimmed.starts_with("./")
@@ -374,6 +383,8 @@ mod tests {
             "django-insecure-9f8e7d6c",
             "change me",
             "correct horse battery staple",
+            "It's a secret to everybody",
+            r#"{ "kty": "EC", "crv": "P-256", "d": "fixture-not-real" }"#,
         ] {
             assert!(is_secret_shaped(text), "{text}");
         }
