@@ -215,6 +215,9 @@ impl<'p> Judge<'_, 'p> {
                 if inner.kind == TokenKind::Claims {
                     return Provenance::known(TokenKind::Claims, value.span);
                 }
+                if self.self_field_is_not_a_string(base, name, loc) {
+                    return Provenance::known(TokenKind::Other, value.span);
+                }
                 self.by_name(name, value.span, loc)
             }
             ValueKind::Index(base, index) => self.index_kind(base, index, value, loc, depth),
@@ -265,6 +268,26 @@ impl<'p> Judge<'_, 'p> {
             };
         }
         self.by_name(name, value.span, loc)
+    }
+    /// `self.token` in a method of a Rust type whose `token` field is of a
+    /// type that is not a string (a token-response struct, a mio `Token`).
+    fn self_field_is_not_a_string(&self, base: &Value, field: &str, loc: Loc) -> bool {
+        if !matches!(&base.kind, ValueKind::Name(n) if n == "self") {
+            return false;
+        }
+        let module = self.resolver.module(loc.module);
+        let Some(owner) = module
+            .scope_names(loc.scope)
+            .find_map(|n| n.split_once("::").map(|(t, _)| t))
+        else {
+            return false;
+        };
+        let Some((_, def)) = self.resolver.struct_def(&[owner.to_string()], loc) else {
+            return false;
+        };
+        def.field_types
+            .iter()
+            .any(|(f, t)| f == field && !is_string_type(std::slice::from_ref(t)))
     }
 
     /// What a Rust `Ok(name)`/`Some(name)` pattern bound `binding` to.
