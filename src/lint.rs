@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 use crate::analysis::module_names::{ModuleNamer, rust_module_path};
 use crate::analysis::project::{DiskModule, LoadResult, ModuleId, ModuleLoader, Project, ProjectModule, name_hash};
+use crate::analysis::provenance::signing::may_sign;
 use crate::analysis::resolve::Resolver;
 use crate::frontend::discover::{Discovery, SourcePath};
 use crate::frontend::load::lower_source;
@@ -49,12 +50,14 @@ enum Scanned {
     Checked {
         active: Vec<usize>,
         struct_names: Vec<u64>,
+        signs: bool,
         bytes: usize,
     },
     /// Read, but no keyword matched: not parsed unless imported from.
     Quiet {
         outcome: FileOutcome,
         struct_names: Vec<u64>,
+        signs: bool,
         bytes: usize,
     },
     /// Not checked: skipped or failed.
@@ -161,7 +164,7 @@ impl<'r> Linter<'r> {
         let mut bytes_scanned = 0u64;
         let mut bytes_of_module: Vec<usize> = Vec::new();
         for (file, scan) in discovery.files.iter().zip(scanned) {
-            let (checked, struct_names, bytes) = match scan {
+            let (checked, struct_names, signs, bytes) = match scan {
                 Scanned::Done(outcome) => {
                     files.push(outcome);
                     continue;
@@ -169,20 +172,22 @@ impl<'r> Linter<'r> {
                 Scanned::Quiet {
                     outcome,
                     struct_names,
+                    signs,
                     bytes,
                 } => {
                     file_of_module.push(Some(files.len()));
                     files.push(outcome);
-                    (false, struct_names, bytes)
+                    (false, struct_names, signs, bytes)
                 }
                 Scanned::Checked {
                     active,
                     struct_names,
+                    signs,
                     bytes,
                 } => {
                     file_of_module.push(None);
                     to_check.push((disk.len(), active));
-                    (true, struct_names, bytes)
+                    (true, struct_names, signs, bytes)
                 }
             };
             bytes_scanned += bytes as u64;
@@ -197,6 +202,7 @@ impl<'r> Linter<'r> {
                 language: file.language,
                 checked,
                 struct_names,
+                signs,
             });
         }
         let loader = DiskLoader {
@@ -308,6 +314,7 @@ impl<'r> Linter<'r> {
             Language::Rust => rust_struct_names(&source).iter().map(|n| name_hash(n)).collect(),
             Language::Python => Vec::new(),
         };
+        let signs = may_sign(file.language, &source);
         if active.is_empty() {
             let mut notices = Vec::new();
             // Nothing can be suppressed in a file no rule looked at.
@@ -323,12 +330,14 @@ impl<'r> Linter<'r> {
             return Scanned::Quiet {
                 outcome,
                 struct_names,
+                signs,
                 bytes: source.len(),
             };
         }
         Scanned::Checked {
             active,
             struct_names,
+            signs,
             bytes: source.len(),
         }
     }

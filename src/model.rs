@@ -195,6 +195,9 @@ pub struct Call {
     pub scope: ScopeId,
     /// A Rust macro invocation lowered as a call (`format!`, `tracing::info!`).
     pub is_macro: bool,
+    /// The last segments of the types in a Rust turbofish on the callee
+    /// (`insecure_decode::<Claims>` gives `Claims`): what a decode produces.
+    pub type_args: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,6 +214,10 @@ pub struct Scope {
     /// in a class this skips the class body, as Python does.
     pub parent: Option<ScopeId>,
     pub span: Span,
+    /// A function's name, qualified by its class or `impl` type when it has
+    /// one (`PasswordReset.send_email`, `Invite::url`): names are evidence of
+    /// what a function's values are for (a reset link, a CLI command).
+    pub name: Option<String>,
 }
 
 /// A name bound to a value: an assignment, `let`, `const`, parameter, import, loop target…
@@ -258,6 +265,44 @@ pub struct StructDef {
     pub span: Span,
     pub derives: Vec<String>,
     pub shape: Value,
+    /// Each field (by its serialised name) with the last segment of its
+    /// type, wrappers such as `Option`, `Vec` and `Box` taken off
+    /// (`address: Option<H160>` gives `("address", "H160")`).
+    pub field_types: Vec<(String, String)>,
+}
+
+/// Where a value goes that the rest of the model does not show: it is
+/// returned from its function, stored into an attribute, field or item of
+/// another object, or computed and dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SinkKind {
+    /// `return v`, or a Rust function body's tail expression.
+    Return,
+    /// `obj.attr = v`, `d[k] = v`, `self.field = v`.
+    Store,
+    /// An expression statement: the value is computed and not used.
+    Discard,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sink {
+    pub kind: SinkKind,
+    pub value: Value,
+    pub scope: ScopeId,
+}
+
+/// A name a Rust pattern binds to what a `Result` or `Option` holds
+/// (`Ok(claims) =>`, `if let Some(t) = …`): `source` is the matched value.
+/// Kept apart from the bindings, which stay unknown for resolution.
+#[derive(Clone, Debug)]
+pub struct Unwrap {
+    pub name: String,
+    pub scope: ScopeId,
+    /// Where the name is bound.
+    pub span: Span,
+    /// Where the name can be seen (the arm or the `if let` body).
+    pub visible: Span,
+    pub source: Value,
 }
 
 /// A subscript read (`request.GET["token"]`), kept so rules can look at
@@ -397,6 +442,9 @@ pub struct Module {
     /// those bindings reaches, in statement order, sorted by offset (Python;
     /// see `frontend::lower::flow`).
     pub reaching: Vec<ReachingUse>,
+    /// Values returned, stored into other objects, or dropped (see [`Sink`]).
+    pub sinks: Vec<Sink>,
+    pub unwraps: Vec<Unwrap>,
     pub notes: Vec<LowerNote>,
 }
 
@@ -416,6 +464,7 @@ impl Module {
                 kind: ScopeKind::Module,
                 parent: None,
                 span: Span::new(0, len),
+                name: None,
             }],
             calls: Vec::new(),
             bindings: Vec::new(),
@@ -429,6 +478,8 @@ impl Module {
             structs: Vec::new(),
             functions: Vec::new(),
             reaching: Vec::new(),
+            sinks: Vec::new(),
+            unwraps: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -453,6 +504,8 @@ impl Module {
         self.structs.shrink_to_fit();
         self.functions.shrink_to_fit();
         self.reaching.shrink_to_fit();
+        self.sinks.shrink_to_fit();
+        self.unwraps.shrink_to_fit();
         self.notes.shrink_to_fit();
     }
 
@@ -461,8 +514,25 @@ impl Module {
             kind,
             parent: Some(parent),
             span,
+            name: None,
         });
         self.scopes.len() - 1
+    }
+
+    /// The name of the function (or other named scope) `scope` is, or is
+    /// nested in, innermost first.
+    pub fn scope_names(&self, mut scope: ScopeId) -> impl Iterator<Item = &str> {
+        let mut names = Vec::new();
+        loop {
+            if let Some(name) = &self.scopes[scope].name {
+                names.push(name.as_str());
+            }
+            match self.scopes[scope].parent {
+                Some(parent) => scope = parent,
+                None => break,
+            }
+        }
+        names.into_iter()
     }
 
     pub fn push_call(&mut self, call: Call) -> CallId {

@@ -43,8 +43,9 @@ fn rules_of(findings: &[Found]) -> Vec<&str> {
     rules
 }
 
-/// JWT101 and JWT202 on line 4, SEC303 on line 2.
-const APP: &str = "import jwt\nSECRET_KEY = 'fixture-key-not-real-0601'\n\ndef f(t, k):\n    return jwt.decode(t, k)\n";
+/// JWT101 and JWT202 (a public key: someone else's token) on line 4, SEC303 on line 2.
+const APP: &str =
+    "import jwt\nSECRET_KEY = 'fixture-key-not-real-0601'\n\ndef f(t, k):\n    return jwt.decode(t, k.public_key)\n";
 
 #[test]
 fn every_configuration_source_is_found() {
@@ -191,7 +192,7 @@ fn thresholds_and_name_patterns_are_configurable() {
     let root = dir.path();
     let app = "import jwt\nimport os\nfrom datetime import datetime, timedelta\n\n\
 def issue(u, k):\n    return jwt.encode({'sub': u, 'exp': datetime.utcnow() + timedelta(hours=8)}, k, algorithm='HS256')\n\n\
-def read(t, k):\n    return jwt.decode(t, k, algorithms=['HS256'], audience='a', options={'require': ['exp']})\n\n\
+def read(t, k):\n    return jwt.decode(t, k, algorithms=['RS256'], audience='a', options={'require': ['exp']})\n\n\
 APP_TOKEN_SEED = 'fixture-key-not-real-0602'\nSESSION_TICKET = os.getenv('SESSION_TICKET')\n\n\
 def log(session_ticket):\n    print(session_ticket)\n";
     write(root, "app.py", app);
@@ -244,10 +245,10 @@ fn every_suppression_form() {
         "app.py",
         "import jwt\n\
 SECRET_KEY = 'fixture-key-not-real-0603'  # authlint: ignore[SEC303] -- rotated away in prod\n\n\
-def a(t, k):\n    # authlint: ignore[JWT101, JWT202]\n    return jwt.decode(t, k)\n\n\
-def b(t, k):\n    return jwt.decode(t, k)  # authlint: ignore[JWT1]\n\n\
-def c(t, k):\n    return jwt.decode(t, k)  # authlint: ignore\n\n\
-def d(t, k):\n    return jwt.decode(t, k, algorithms=['HS256'])  # authlint: ignore[JWT105]\n",
+def a(t, k):\n    # authlint: ignore[JWT101, JWT202]\n    return jwt.decode(t, k.public_key)\n\n\
+def b(t, k):\n    return jwt.decode(t, k.public_key)  # authlint: ignore[JWT1]\n\n\
+def c(t, k):\n    return jwt.decode(t, k.public_key)  # authlint: ignore\n\n\
+def d(t, k):\n    return jwt.decode(t, k, algorithms=['RS256'])  # authlint: ignore[JWT105]\n",
     );
     write(
         root,
@@ -295,7 +296,7 @@ fn baseline_write_read_and_prune_survive_inserted_lines() {
 
     // A new finding is reported; a fixed one drops out when pruning.
     let changed = format!("\"\"\"Docs.\"\"\"\n\nimport os\n\n{APP}").replace(
-        "jwt.decode(t, k)",
+        "jwt.decode(t, k.public_key)",
         "jwt.decode(t, k, algorithms=['HS256'], audience='a', issuer='i', options={'require': ['exp']})",
     ) + "\ndef g(t):\n    return jwt.decode(t, options={'verify_signature': False})\n";
     write(root, "app.py", &changed);
@@ -363,7 +364,7 @@ fn diff_base_reports_only_new_lines() {
     write(
         root,
         "new.py",
-        "import jwt\n\ndef h(t, k):\n    return jwt.decode(t, k)\n",
+        "import jwt\n\ndef h(t, k):\n    return jwt.decode(t, k.public_key)\n",
     );
     let (findings, _, _) = run_json(&["--diff-base", "HEAD", "."], root);
     assert_eq!(

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::analysis::index::ModuleIndex;
+use crate::analysis::provenance::signing::SigningIndex;
 use crate::model::Notice;
 use crate::model::{Language, Module};
 
@@ -74,6 +75,8 @@ pub struct DiskModule {
     /// Rust: the names after `struct` in its code (see [`name_hash`]),
     /// candidates for a type a value is known by.
     pub struct_names: Vec<u64>,
+    /// Its code may sign a token (see `provenance::signing::may_sign`).
+    pub signs: bool,
 }
 
 struct Entry {
@@ -81,6 +84,7 @@ struct Entry {
     path: PathBuf,
     language: Language,
     checked: bool,
+    signs: bool,
     /// The lowered module, once asked for; `None` when it cannot be read or lowered.
     slot: OnceLock<Option<Box<ProjectModule>>>,
 }
@@ -96,6 +100,8 @@ pub struct Project {
     loader: Option<Box<dyn ModuleLoader>>,
     /// Notes from lowering modules that are parsed only because imported.
     notices: Mutex<Vec<Notice>>,
+    /// What the project signs, built the first time a rule asks.
+    signing: OnceLock<SigningIndex>,
 }
 
 impl Project {
@@ -115,6 +121,7 @@ impl Project {
                     path: file.path,
                     language: file.language,
                     checked: file.checked,
+                    signs: file.signs,
                     slot: OnceLock::new(),
                 }
             })
@@ -125,6 +132,7 @@ impl Project {
             structs,
             loader: Some(loader),
             notices: Mutex::new(Vec::new()),
+            signing: OnceLock::new(),
         }
     }
 
@@ -143,6 +151,7 @@ impl Project {
                     path: PathBuf::from(&module.path),
                     language: module.language,
                     checked: true,
+                    signs: true,
                     slot: OnceLock::from(Some(Box::new(module))),
                 }
             })
@@ -153,6 +162,7 @@ impl Project {
             structs,
             loader: None,
             notices: Mutex::new(Vec::new()),
+            signing: OnceLock::new(),
         }
     }
 
@@ -204,6 +214,20 @@ impl Project {
 
     pub fn is_checked(&self, id: ModuleId) -> bool {
         self.entries[id].checked
+    }
+
+    /// The modules whose code may sign a token, in id order.
+    pub fn signing_candidates(&self) -> impl Iterator<Item = ModuleId> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.signs)
+            .map(|(id, _)| id)
+    }
+
+    /// The project's signing index, built by `build` the first time.
+    pub fn signing_index(&self, build: impl FnOnce() -> SigningIndex) -> &SigningIndex {
+        self.signing.get_or_init(build)
     }
 
     /// The modules that may define a Rust struct of this name.

@@ -103,6 +103,26 @@ impl<'p> Resolver<'p> {
             .expect("resolution hands out the ids of modules it has loaded only")
     }
 
+    /// The project this resolver reads.
+    pub fn project(&self) -> &'p Project {
+        self.project
+    }
+
+    /// The module being checked, if any: a resolver over the project sees it
+    /// only through this one.
+    pub fn checked_module(&self) -> Option<ModuleId> {
+        self.current.map(|(id, _)| id)
+    }
+
+    /// The crate's own struct a Rust type names (see `struct_shape`), as
+    /// its definition.
+    pub fn struct_def(&self, segments: &[String], loc: Loc) -> Option<(ModuleId, &'p crate::model::StructDef)> {
+        let shape = self.struct_shape(segments, loc)?;
+        let module = self.module(shape.loc.module);
+        let def = module.structs.iter().find(|d| std::ptr::eq(&d.shape, shape.value))?;
+        Some((shape.loc.module, def))
+    }
+
     fn index(&self, module: ModuleId) -> &'p ModuleIndex {
         &self.entry(module).index
     }
@@ -876,13 +896,19 @@ mod tests {
                    F = {'x': 1}\nF[k] = 2\nif c:\n    G = 'g1'\nelse:\n    G = 'g2'\nuse(J, M, D['x'], E, F, G)\n";
         let resolved = last_call_args(&single(src), 0);
         assert!(matches!(&resolved[0], ValueKind::Str(s) if s == "k1"));
-        assert!(matches!(&resolved[1], ValueKind::Str(s) if s == "b"), "the later binding");
+        assert!(
+            matches!(&resolved[1], ValueKind::Str(s) if s == "b"),
+            "the later binding"
+        );
         assert!(matches!(resolved[2], ValueKind::Bool(false)));
         assert!(
             matches!(&resolved[3], ValueKind::Dict { entries, .. } if matches!(entries[0].1.kind, ValueKind::Int(2))),
             "the entry set after the display"
         );
-        assert!(matches!(resolved[4], ValueKind::Unknown), "mutated under a key we cannot read");
+        assert!(
+            matches!(resolved[4], ValueKind::Unknown),
+            "mutated under a key we cannot read"
+        );
         assert!(
             matches!(&resolved[5], ValueKind::Choice(values) if values.len() == 2),
             "either branch's value"

@@ -135,6 +135,8 @@ struct ConditionFile {
     chained_method: Option<Vec<String>>,
     /// The URL of the request a builder chain started from (`client.get(url)`).
     request_url: Option<bool>,
+    /// The call itself (`used-as-trusted`, `third-party-token`).
+    result: Option<bool>,
     /// Look at this element of a tuple or list first.
     element: Option<usize>,
     key: Option<OneOrMany>,
@@ -171,6 +173,23 @@ enum ValueClass {
     Null,
     PublicKey,
     BearerToken,
+    CredentialToken,
+    LinkToken,
+    DecodedClaims,
+    LinkUrl,
+    MadeForCliOutput,
+    UsedAsTrusted,
+    ThirdPartyToken,
+    FirstPartyToken,
+    ConfusableToken,
+    ExpiryGuaranteed,
+    Allowlisted,
+    PersonalData,
+    TokenPayload,
+    SecretShaped,
+    ClearingValue,
+    NonCredentialName,
+    Named,
     PlainHttpRemoteUrl,
     MixedAlgorithmFamilies,
     TokenInQuery,
@@ -711,13 +730,13 @@ fn compile_clause(
         });
     }
     if let Some(list) = &clause.checks_from
-        && list.get_ref() != "required-claims"
+        && !["required-claims", "first-party-required-claims"].contains(&list.get_ref().as_str())
     {
         return Err(ctx.error_with_help(
             format!("unknown policy list `{}`", list.get_ref()),
             Some(list.span()),
             "here",
-            Some("`checks-from` takes `required-claims`".into()),
+            Some("`checks-from` takes `required-claims` or `first-party-required-claims`".into()),
         ));
     }
     if clause.language == Language::Rust {
@@ -769,6 +788,7 @@ fn compile_condition(
         c.receiver_position.is_some(),
         c.chained_method.is_some(),
         c.request_url == Some(true),
+        c.result == Some(true),
     ]
     .iter()
     .filter(|b| **b)
@@ -776,7 +796,7 @@ fn compile_condition(
     if chosen > 1 {
         return Err(ctx.error(
             "a condition selects one value: `argument`/`position`, `any-argument`, `keyword-class`, `result-method`, \
-             `receiver-position`, `chained-method` or `request-url`",
+             `receiver-position`, `chained-method`, `request-url` or `result`",
             Some(span),
             "here",
         ));
@@ -799,6 +819,8 @@ fn compile_condition(
         Selector::ChainedMethod(methods.clone())
     } else if c.request_url == Some(true) {
         Selector::RequestUrl
+    } else if c.result == Some(true) {
+        Selector::Result
     } else {
         Selector::Subject
     };
@@ -873,6 +895,23 @@ fn compile_condition(
             ValueClass::Null => Predicate::Null,
             ValueClass::PublicKey => Predicate::PublicKey,
             ValueClass::BearerToken => Predicate::BearerToken,
+            ValueClass::CredentialToken => Predicate::CredentialToken,
+            ValueClass::LinkToken => Predicate::LinkToken,
+            ValueClass::DecodedClaims => Predicate::DecodedClaims,
+            ValueClass::LinkUrl => Predicate::LinkUrl,
+            ValueClass::MadeForCliOutput => Predicate::MadeForCliOutput,
+            ValueClass::UsedAsTrusted => Predicate::UsedAsTrusted,
+            ValueClass::ThirdPartyToken => Predicate::ThirdPartyToken,
+            ValueClass::FirstPartyToken => Predicate::FirstPartyToken,
+            ValueClass::ConfusableToken => Predicate::ConfusableToken,
+            ValueClass::ExpiryGuaranteed => Predicate::ExpiryGuaranteed,
+            ValueClass::Allowlisted => Predicate::Allowlisted,
+            ValueClass::PersonalData => Predicate::PersonalData,
+            ValueClass::TokenPayload => Predicate::TokenPayload,
+            ValueClass::SecretShaped => Predicate::SecretShaped,
+            ValueClass::ClearingValue => Predicate::ClearingValue,
+            ValueClass::NonCredentialName => Predicate::NonCredentialName,
+            ValueClass::Named => Predicate::Named,
             ValueClass::PlainHttpRemoteUrl => Predicate::PlainHttpRemoteUrl,
             ValueClass::MixedAlgorithmFamilies => Predicate::MixedAlgorithmFamilies,
             ValueClass::TokenInQuery => Predicate::TokenInQuery,
@@ -919,6 +958,22 @@ fn compile_condition(
     if !keys.is_empty() && matches!(predicate, Predicate::Missing) {
         return Err(ctx.error(
             "`key` cannot be combined with `is = \"missing\"`: it looks inside an argument that is present",
+            Some(span),
+            "here",
+        ));
+    }
+    let about_the_call = matches!(
+        predicate,
+        Predicate::UsedAsTrusted
+            | Predicate::ThirdPartyToken
+            | Predicate::FirstPartyToken
+            | Predicate::ConfusableToken
+            | Predicate::ExpiryGuaranteed
+    );
+    if matches!(selector, Selector::Result) != about_the_call {
+        return Err(ctx.error(
+            "`result = true` goes with `is = \"used-as-trusted\"`, `\"third-party-token\"`, `\"first-party-token\"`, \
+             `\"confusable-token\"` or `\"expiry-guaranteed\"`, and those need it",
             Some(span),
             "here",
         ));

@@ -84,8 +84,13 @@ pub struct Thresholds {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub thresholds: Thresholds,
-    /// JWT202: the claims every verified decode must check.
+    /// JWT202: the claims a decode of someone else's token must check
+    /// (verified with a public key, a JWKS, or a key the project does not
+    /// sign with).
     pub required_claims: Vec<String>,
+    /// JWT202: the claims a decode of the project's own token must check
+    /// (signed and verified with the same key).
+    pub first_party_required_claims: Vec<String>,
     /// Names that hold a secret (SEC302, SEC303, SEC304).
     pub secret_names: NameClass,
     /// Names that hold a bearer credential (TOK4xx).
@@ -94,6 +99,17 @@ pub struct Policy {
     pub credential_claims: NameClass,
     /// Claim names that are personal data (JWT205, warning).
     pub personal_claims: NameClass,
+    /// Claims beside which an `address` is a wallet or network address,
+    /// not a postal one (JWT205).
+    pub network_claims: NameClass,
+    /// Names of API keys: bearer credentials too (TOK402).
+    pub api_key_names: NameClass,
+    /// Words of what a one-time link token is for (`reset`, `invite`), in a
+    /// function, variable, route or URL path (TOK401, JWT205).
+    pub link_token_words: NameClass,
+    /// Words of values that look like tokens and are not credentials
+    /// (`captcha`, `challenge`) (TOK403).
+    pub not_credential_words: NameClass,
 }
 
 pub const SECRET_NAMES: &[&str] = &[
@@ -190,6 +206,70 @@ pub const TOKEN_NAME_EXEMPTIONS: &[&str] = &[
     "cancellation_token",
 ];
 
+pub const API_KEY_NAMES: &[&str] = &["api_key", "apikey", "*_api_key", "*_apikey", "api_key_*", "x_api_key"];
+
+/// Words (one each, in function, variable, route and URL path names) of
+/// what a one-time link token is for.
+pub const LINK_TOKEN_WORDS: &[&str] = &[
+    "reset",
+    "recover",
+    "recovery",
+    "forgot",
+    "verify",
+    "verification",
+    "confirm",
+    "confirmation",
+    "activate",
+    "activation",
+    "invite",
+    "invites",
+    "invitation",
+    "invitations",
+    "invited",
+    "signup",
+    "register",
+    "registration",
+    "magic",
+    "passwordless",
+    "unsubscribe",
+    "download",
+    "downloads",
+    "share",
+    "shared",
+    "sharing",
+    "public",
+    "onboarding",
+];
+
+/// Words of values that look like tokens and are not credentials.
+pub const NOT_CREDENTIAL_WORDS: &[&str] = &[
+    "captcha",
+    "recaptcha",
+    "hcaptcha",
+    "turnstile",
+    "acme",
+    "challenge",
+    "nonce",
+];
+
+/// Claims beside which an `address` is not a postal address.
+pub const NETWORK_CLAIMS: &[&str] = &[
+    "chain_id",
+    "chain",
+    "chainid",
+    "network",
+    "network_id",
+    "wallet",
+    "wallet_*",
+    "contract",
+    "contract_*",
+    "port",
+    "host",
+    "node_id",
+    "public_key",
+    "signature",
+];
+
 pub const CREDENTIAL_CLAIMS: &[&str] = &[
     "password",
     "*_password",
@@ -238,10 +318,15 @@ impl Default for Policy {
                 min_key_bytes: 32,
             },
             required_claims: vec!["aud".into(), "iss".into(), "exp".into()],
+            first_party_required_claims: vec!["exp".into()],
             secret_names: class(SECRET_NAMES, SECRET_NAME_EXEMPTIONS),
             token_names: class(TOKEN_NAMES, TOKEN_NAME_EXEMPTIONS),
             credential_claims: class(CREDENTIAL_CLAIMS, &[]),
             personal_claims: class(PERSONAL_CLAIMS, &[]),
+            network_claims: class(NETWORK_CLAIMS, &[]),
+            api_key_names: class(API_KEY_NAMES, &[]),
+            link_token_words: class(LINK_TOKEN_WORDS, &[]),
+            not_credential_words: class(NOT_CREDENTIAL_WORDS, &[]),
         }
     }
 }
@@ -254,6 +339,10 @@ impl Policy {
             "token" => Some(&self.token_names),
             "credential-claim" => Some(&self.credential_claims),
             "personal-claim" => Some(&self.personal_claims),
+            "network-claim" => Some(&self.network_claims),
+            "api-key" => Some(&self.api_key_names),
+            "link-token-word" => Some(&self.link_token_words),
+            "not-credential-word" => Some(&self.not_credential_words),
             _ => None,
         }
     }
@@ -291,7 +380,30 @@ impl Policy {
     }
 }
 
-pub const NAME_CLASSES: &[&str] = &["secret", "token", "credential-claim", "personal-claim"];
+pub const NAME_CLASSES: &[&str] = &[
+    "secret",
+    "token",
+    "credential-claim",
+    "personal-claim",
+    "network-claim",
+    "api-key",
+    "link-token-word",
+    "not-credential-word",
+];
+
+impl crate::analysis::provenance::TokenNames for Policy {
+    fn is_bearer(&self, name: &str) -> bool {
+        self.token_names.matches(name)
+    }
+
+    fn is_link_word(&self, word: &str) -> bool {
+        self.link_token_words.matches(word)
+    }
+
+    fn is_not_credential_word(&self, word: &str) -> bool {
+        self.not_credential_words.matches(word)
+    }
+}
 pub const THRESHOLDS: &[&str] = &[
     "max-access-token-lifetime",
     "max-refresh-token-lifetime",

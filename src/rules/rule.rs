@@ -124,6 +124,9 @@ pub enum Selector {
     ChainedMethod(Vec<String>),
     /// The URL of the request the builder chain started from.
     RequestUrl,
+    /// The call itself, for predicates about its result or whose token it
+    /// accepts (`used-as-trusted`, `third-party-token`).
+    Result,
 }
 
 impl Selector {
@@ -136,6 +139,7 @@ impl Selector {
             } => format!("argument {}", p + 1),
             Selector::ResultMethod(m) => format!("`.{m}()`"),
             Selector::ChainedMethod(m) => format!("`.{}()`", m.join("()`/`.")),
+            Selector::Result => "result".to_string(),
             _ => "argument".to_string(),
         }
     }
@@ -173,7 +177,43 @@ pub enum Predicate {
     Null,
     /// A string literal holding a PEM public key or certificate: public by design.
     PublicKey,
+    /// Provenance (`analysis::provenance`): a bearer token; a bearer token
+    /// or one-time link token; a one-time link token; decoded claims.
     BearerToken,
+    CredentialToken,
+    LinkToken,
+    DecodedClaims,
+    /// A URL, route or endpoint name for a one-time link (`/reset-password`,
+    /// `public_dashboard`), or a `#fragment`.
+    LinkUrl,
+    /// A token made by this function, printed by a command-line program.
+    MadeForCliOutput,
+    /// What happens next to an unverified decode's result: trusted.
+    UsedAsTrusted,
+    /// Whose token a verifying decode accepts.
+    ThirdPartyToken,
+    FirstPartyToken,
+    /// The project's own token, signed with a key it also signs one-time
+    /// link tokens with, accepted without an `aud` or `iss` to tell them apart.
+    ConfusableToken,
+    /// The decode requires `exp`, or every token the project signs with
+    /// that key carries one.
+    ExpiryGuaranteed,
+    /// Checked against an allowlist before use (`if alg not in ALLOWED`).
+    Allowlisted,
+    /// A claims mapping with personal data, judged with its context.
+    PersonalData,
+    /// A struct the project signs as a token payload.
+    TokenPayload,
+    /// A string shaped like a secret: not prose, a URL, a path or a name.
+    SecretShaped,
+    /// Any value, named in `{name}` (a literal's text, or the expression).
+    Named,
+    /// An empty string or a zero duration: what clears a cookie.
+    ClearingValue,
+    /// A literal name that looks like a token's and is not a credential's
+    /// (`csrf_token`, `captcha_token`).
+    NonCredentialName,
     PlainHttpRemoteUrl,
     MixedAlgorithmFamilies,
     TokenInQuery,
@@ -233,7 +273,10 @@ impl Rule {
                     Predicate::Names(class) | Predicate::HasKeyIn(class) => {
                         classes.insert(class.as_str());
                     }
-                    Predicate::BearerToken | Predicate::TokenInQuery => {
+                    Predicate::BearerToken
+                    | Predicate::CredentialToken
+                    | Predicate::LinkToken
+                    | Predicate::TokenInQuery => {
                         classes.insert("token");
                     }
                     _ => {}

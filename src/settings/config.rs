@@ -95,6 +95,15 @@ pub struct Options {
     pub extend_credential_claims: Option<Vec<String>>,
     pub personal_claims: Option<Vec<String>>,
     pub extend_personal_claims: Option<Vec<String>>,
+    pub first_party_required_claims: Option<Vec<String>>,
+    pub network_claims: Option<Vec<String>>,
+    pub extend_network_claims: Option<Vec<String>>,
+    pub api_key_names: Option<Vec<String>>,
+    pub extend_api_key_names: Option<Vec<String>>,
+    pub link_token_words: Option<Vec<String>>,
+    pub extend_link_token_words: Option<Vec<String>>,
+    pub not_credential_words: Option<Vec<String>>,
+    pub extend_not_credential_words: Option<Vec<String>>,
 }
 
 /// Every key of [`Options`], for suggestions on a misspelt one.
@@ -128,6 +137,15 @@ const OPTION_KEYS: &[&str] = &[
     "extend-credential-claims",
     "personal-claims",
     "extend-personal-claims",
+    "first-party-required-claims",
+    "network-claims",
+    "extend-network-claims",
+    "api-key-names",
+    "extend-api-key-names",
+    "link-token-words",
+    "extend-link-token-words",
+    "not-credential-words",
+    "extend-not-credential-words",
 ];
 
 /// A duration: `"15m"`, `"1h"`, `"30d"`, `"90s"`, `"2w"`, or seconds.
@@ -588,6 +606,9 @@ fn policy_from(
     if let Some(claims) = &options.required_claims {
         policy.required_claims = claims.clone();
     }
+    if let Some(claims) = &options.first_party_required_claims {
+        policy.first_party_required_claims = claims.clone();
+    }
     let class = |current: &NameClass,
                  include: &Option<Vec<String>>,
                  extend: &Option<Vec<String>>,
@@ -625,6 +646,34 @@ fn policy_from(
         &policy.personal_claims,
         &options.personal_claims,
         &options.extend_personal_claims,
+        &None,
+        &None,
+    )?;
+    policy.network_claims = class(
+        &policy.network_claims,
+        &options.network_claims,
+        &options.extend_network_claims,
+        &None,
+        &None,
+    )?;
+    policy.api_key_names = class(
+        &policy.api_key_names,
+        &options.api_key_names,
+        &options.extend_api_key_names,
+        &None,
+        &None,
+    )?;
+    policy.link_token_words = class(
+        &policy.link_token_words,
+        &options.link_token_words,
+        &options.extend_link_token_words,
+        &None,
+        &None,
+    )?;
+    policy.not_credential_words = class(
+        &policy.not_credential_words,
+        &options.not_credential_words,
+        &options.extend_not_credential_words,
         &None,
         &None,
     )?;
@@ -775,12 +824,20 @@ pub fn describe(settings: &Settings, rules: &[Rule]) -> String {
         "required-claims: {}\n",
         settings.policy.required_claims.join(", ")
     ));
+    out.push_str(&format!(
+        "first-party-required-claims: {}\n",
+        settings.policy.first_party_required_claims.join(", ")
+    ));
     let p = &settings.policy;
     for (name, class) in [
         ("secret-names", &p.secret_names),
         ("token-names", &p.token_names),
         ("credential-claims", &p.credential_claims),
         ("personal-claims", &p.personal_claims),
+        ("network-claims", &p.network_claims),
+        ("api-key-names", &p.api_key_names),
+        ("link-token-words", &p.link_token_words),
+        ("not-credential-words", &p.not_credential_words),
     ] {
         out.push_str(&format!("{name}: {}\n", class.include.join(", ")));
         if !class.exclude.is_empty() {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use super::flow::{Branch, Reaching};
 use crate::model::{
     Arg, BinOp, Call, FunctionDef, FunctionId, Language, LowerNote, Module, NoteKind, ParamDef, ParamKind, Parameter,
-    ScopeId, ScopeKind, Setting, Span, Subscript, TemplatePart, Value, ValueKind,
+    ScopeId, ScopeKind, Setting, Sink, SinkKind, Span, Subscript, TemplatePart, Value, ValueKind,
 };
 
 /// Past this nesting depth a subtree is not lowered: it becomes unknown and a
@@ -282,6 +282,9 @@ impl<'s> PythonLowerer<'s> {
                     Some(child) => self.lower(child, scope),
                     None => Value::new(ValueKind::Null, span_of(node)),
                 };
+                if returned.is_some() {
+                    self.record_sink(SinkKind::Return, value.clone(), scope);
+                }
                 if let Some(function) = self.function {
                     self.module.functions[function].returns.push(value);
                 }
@@ -390,9 +393,25 @@ impl<'s> PythonLowerer<'s> {
                 }
                 self.unknown(node)
             }
+            "expression_statement" => {
+                // `f(x)` alone on its line: its result is dropped.
+                let only_call =
+                    node.named_child_count() == 1 && node.named_child(0).is_some_and(|c| c.kind() == "call");
+                let values = self.lower_children(node, scope);
+                if only_call && let [value] = values.as_slice() {
+                    self.record_sink(SinkKind::Discard, value.clone(), scope);
+                }
+                self.unknown(node)
+            }
             "comment" => self.unknown(node),
             _ => self.lower_generic(node, scope),
         }
+    }
+
+    /// A value returned, stored into another object, or dropped: where it
+    /// goes is what the model otherwise does not say.
+    fn record_sink(&mut self, kind: SinkKind, value: Value, scope: ScopeId) {
+        self.module.sinks.push(Sink { kind, value, scope });
     }
 
     fn lower_children(&mut self, node: Node, scope: ScopeId) -> Vec<Value> {
@@ -523,6 +542,7 @@ impl<'s> PythonLowerer<'s> {
             span,
             scope,
             is_macro: false,
+            type_args: Vec::new(),
         });
         match (format_template, keywords_dict) {
             (Some(template), _) => {
@@ -882,6 +902,9 @@ impl<'s> PythonLowerer<'s> {
 
     fn bind_targets_within_limit(&mut self, target: Node, value: &Value, scope: ScopeId) {
         self.record_setting(target, value, scope);
+        if matches!(target.kind(), "attribute" | "subscript") {
+            self.record_sink(SinkKind::Store, value.clone(), scope);
+        }
         match target.kind() {
             "identifier" => {
                 let name = self.text(target).to_string();
@@ -1161,6 +1184,13 @@ impl<'s> PythonLowerer<'s> {
     fn lower_function(&mut self, node: Node, scope: ScopeId) {
         let parent = self.enclosing_non_class(scope);
         let inner = self.module.push_scope(ScopeKind::Function, parent, span_of(node));
+        if let Some(name) = node.child_by_field_name("name") {
+            let name = self.text(name);
+            self.module.scopes[inner].name = Some(match self.class_names.get(&scope) {
+                Some(class) => format!("{class}.{name}"),
+                None => name.to_string(),
+            });
+        }
         let mut params = Vec::new();
         if let Some(list) = node.child_by_field_name("parameters") {
             params = self.lower_parameters(list, scope, inner);

@@ -274,6 +274,8 @@ struct Lowerer<'a> {
     function: Option<FunctionId>,
     /// How many inline `mod { … }` the lowering is inside.
     inline_depth: usize,
+    /// The type of the `impl` block being lowered, for its functions' names.
+    impl_type: Option<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -289,6 +291,7 @@ impl<'a> Lowerer<'a> {
             depth: 0,
             function: None,
             inline_depth: 0,
+            impl_type: None,
         }
     }
 
@@ -363,7 +366,39 @@ impl<'a> Lowerer<'a> {
             span,
             scope: self.scope,
             is_macro,
+            type_args: Vec::new(),
         })
+    }
+
+    /// Records where a value goes that the model does not otherwise show.
+    fn record_sink(&mut self, kind: SinkKind, value: Value) {
+        self.module.sinks.push(Sink {
+            kind,
+            value,
+            scope: self.scope,
+        });
+    }
+
+    /// `Ok(name)` or `Some(name)` matched against `source`: what the name holds.
+    fn record_unwrap(&mut self, pat: &Pat, source: &Value, visible: Span) {
+        let Pat::TupleStruct(tuple) = pat else { return };
+        let wraps = tuple
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Ok" || s.ident == "Some");
+        if !wraps || tuple.elems.len() != 1 {
+            return;
+        }
+        if let Some(ident) = simple_binding(&tuple.elems[0]) {
+            self.module.unwraps.push(Unwrap {
+                name: ident.to_string(),
+                scope: self.scope,
+                span: self.tok(ident.span()),
+                visible,
+                source: source.clone(),
+            });
+        }
     }
 
     fn bind_ident(&mut self, ident: &Ident, value: Value, visible: Span) {
@@ -391,7 +426,14 @@ impl<'a> Lowerer<'a> {
             Item::Use(u) => self.lower_use_tree(&u.tree, &mut Vec::new(), place),
             Item::ExternCrate(e) => self.lower_extern_crate(e, place),
             Item::Mod(m) => self.lower_inline_mod(m),
-            Item::Impl(i) => i.items.iter().for_each(|ii| self.lower_impl_item(ii)),
+            Item::Impl(i) => {
+                let outer = std::mem::replace(
+                    &mut self.impl_type,
+                    type_path(&i.self_ty).and_then(|p| p.last().cloned()),
+                );
+                i.items.iter().for_each(|ii| self.lower_impl_item(ii));
+                self.impl_type = outer;
+            }
             Item::Trait(t) => t.items.iter().for_each(|ti| self.lower_trait_item(ti)),
             Item::Macro(m) => self.lower_item_macro(m),
             Item::Struct(item) => self.lower_struct_def(item),
@@ -501,6 +543,10 @@ impl<'a> Lowerer<'a> {
         let span = Span::new(self.tok(signature_first(sig)).start, body.end);
         // Nested fns capture nothing, so every function hangs off the file.
         let scope = self.module.push_scope(ScopeKind::Function, 0, span);
+        self.module.scopes[scope].name = Some(match &self.impl_type {
+            Some(owner) => format!("{owner}::{}", sig.ident),
+            None => sig.ident.to_string(),
+        });
         let outer = std::mem::replace(&mut self.scope, scope);
         let mut params = Vec::new();
         let mut is_method = false;
@@ -530,6 +576,7 @@ impl<'a> Lowerer<'a> {
         });
         let outer_function = self.function.replace(id);
         if let Some(tail) = self.lower_block(block) {
+            self.record_sink(SinkKind::Return, tail.clone());
             self.module.functions[id].returns.push(tail);
         }
         self.function = outer_function;
@@ -674,6 +721,9 @@ impl<'a> Lowerer<'a> {
             Stmt::Expr(Expr::Verbatim(tokens), _) if tokens.is_empty() => {}
             Stmt::Expr(expr, semi) => {
                 let value = self.lower_expr(expr);
+                if semi.is_some() && matches!(value.kind, ValueKind::Call(_)) {
+                    self.record_sink(SinkKind::Discard, value.clone());
+                }
                 return semi.is_none().then_some(value);
             }
             Stmt::Macro(m) => {
@@ -705,6 +755,9 @@ impl<'a> Lowerer<'a> {
                 keyword: Some(ARRAY_LEN.to_string()),
                 value: Value::new(ValueKind::Int(len), value.span),
             });
+        }
+        if let Some(value) = &value {
+            self.record_unwrap(&local.pat, value, visible);
         }
         match (simple_binding(&local.pat), value) {
             (Some(ident), Some(value)) => self.bind_ident(ident, value, visible),
@@ -799,6 +852,9 @@ impl<'a> Lowerer<'a> {
             Expr::Assign(a) => {
                 self.note_reassignment(&a.left);
                 let right = self.lower_expr(&a.right);
+                if matches!(&*a.left, Expr::Field(_) | Expr::Index(_)) {
+                    self.record_sink(SinkKind::Store, right.clone());
+                }
                 self.record_field_assignment(&a.left, right);
                 ValueKind::Unknown
             }
@@ -853,6 +909,7 @@ impl<'a> Lowerer<'a> {
             Expr::Return(r) => {
                 if let Some(returned) = &r.expr {
                     let value = self.lower_expr(returned);
+                    self.record_sink(SinkKind::Return, value.clone());
                     if let Some(function) = self.function {
                         self.module.functions[function].returns.push(value);
                     }
@@ -939,6 +996,15 @@ impl<'a> Lowerer<'a> {
             return ValueKind::Str(String::new());
         }
         let callee = self.lower_expr(&call.func);
+        let type_args = match &*call.func {
+            Expr::Path(p) => p
+                .path
+                .segments
+                .iter()
+                .flat_map(|s| generic_type_names(&s.arguments))
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut args = self.positional_args(call.args.iter());
         // `rand::random::<[u8; 16]>()`: the size of what is generated.
         if let Expr::Path(p) = &*call.func
@@ -952,7 +1018,9 @@ impl<'a> Lowerer<'a> {
                 value: Value::new(ValueKind::Int(len), span),
             });
         }
-        ValueKind::Call(self.push_call(callee, args, span, false))
+        let id = self.push_call(callee, args, span, false);
+        self.module.calls[id].type_args = type_args;
+        ValueKind::Call(id)
     }
 
     fn lower_method_call(&mut self, call: &ExprMethodCall, span: Span) -> ValueKind {
@@ -966,7 +1034,18 @@ impl<'a> Lowerer<'a> {
             self.tok(call.method.span()),
         );
         let args = self.positional_args(call.args.iter());
-        ValueKind::Call(self.push_call(callee, args, span, false))
+        let id = self.push_call(callee, args, span, false);
+        if let Some(turbofish) = &call.turbofish {
+            self.module.calls[id].type_args = turbofish
+                .args
+                .iter()
+                .filter_map(|arg| match arg {
+                    syn::GenericArgument::Type(t) => innermost_type_name(t),
+                    _ => None,
+                })
+                .collect();
+        }
+        ValueKind::Call(id)
     }
 
     fn positional_args<'e>(&mut self, exprs: impl Iterator<Item = &'e Expr>) -> Vec<Arg> {
@@ -1033,6 +1112,7 @@ impl<'a> Lowerer<'a> {
     /// can add more.
     fn lower_struct_def(&mut self, item: &syn::ItemStruct) {
         let mut entries = Vec::new();
+        let mut field_types = Vec::new();
         let mut open = false;
         for field in &item.fields {
             if has_serde_flatten(&field.attrs) {
@@ -1040,10 +1120,11 @@ impl<'a> Lowerer<'a> {
             }
             if let Some(ident) = &field.ident {
                 let span = self.tok(ident.span());
-                entries.push((
-                    Value::new(ValueKind::Str(serde_name(ident, &field.attrs)), span),
-                    Value::unknown(span),
-                ));
+                let name = serde_name(ident, &field.attrs);
+                if let Some(ty) = innermost_type_name(&field.ty) {
+                    field_types.push((name.clone(), ty));
+                }
+                entries.push((Value::new(ValueKind::Str(name), span), Value::unknown(span)));
             }
         }
         let span = self.tok(item.ident.span());
@@ -1052,6 +1133,7 @@ impl<'a> Lowerer<'a> {
             span,
             derives: derives(&item.attrs),
             shape: Value::new(ValueKind::Dict { entries, open }, span),
+            field_types,
         });
     }
 
@@ -1146,8 +1228,10 @@ impl<'a> Lowerer<'a> {
         let span = self.expr_span(cond);
         match cond {
             Expr::Let(l) => {
-                self.lower_expr(&l.expr);
-                self.bind_pattern(&l.pat, Span::new(span.end, visible_end));
+                let source = self.lower_expr(&l.expr);
+                let visible = Span::new(span.end, visible_end);
+                self.record_unwrap(&l.pat, &source, visible);
+                self.bind_pattern(&l.pat, visible);
             }
             Expr::Binary(b) if matches!(b.op, BinOp::And(_)) => {
                 if !self.enter(span) {
@@ -1165,7 +1249,7 @@ impl<'a> Lowerer<'a> {
 
     /// A `match` is one of its arms' values.
     fn lower_match(&mut self, expr: &ExprMatch) -> ValueKind {
-        self.lower_expr(&expr.expr);
+        let scrutinee = self.lower_expr(&expr.expr);
         let mut arms = Vec::new();
         for arm in &expr.arms {
             let body = self.expr_span(&arm.body);
@@ -1173,6 +1257,7 @@ impl<'a> Lowerer<'a> {
                 Some((if_token, _)) => self.tok(if_token.span).start,
                 None => body.start,
             };
+            self.record_unwrap(&arm.pat, &scrutinee, Span::new(start, body.end));
             self.bind_pattern(&arm.pat, Span::new(start, body.end));
             if let Some((_, guard)) = &arm.guard {
                 self.lower_expr(guard);
@@ -1503,6 +1588,40 @@ fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
         }
         _ => None,
     }
+}
+
+/// The type names in a path segment's generic arguments
+/// (`Token::<Header, Claims, _>` gives `Header`, `Claims`).
+fn generic_type_names(arguments: &PathArguments) -> Vec<String> {
+    let PathArguments::AngleBracketed(generic) = arguments else {
+        return Vec::new();
+    };
+    generic
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::GenericArgument::Type(t) => innermost_type_name(t),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The last segment of a type, with `Option`, `Vec`, `Box`, `Arc`, `Rc`
+/// and references taken off: `Option<Vec<H160>>` is `H160`.
+fn innermost_type_name(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = strip_references(ty) else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    let name = last.ident.to_string();
+    if matches!(name.as_str(), "Option" | "Vec" | "Box" | "Arc" | "Rc" | "Cow")
+        && let PathArguments::AngleBracketed(generic) = &last.arguments
+        && let Some(syn::GenericArgument::Type(inner)) =
+            generic.args.iter().find(|a| matches!(a, syn::GenericArgument::Type(_)))
+    {
+        return innermost_type_name(inner);
+    }
+    Some(name)
 }
 
 /// The traits a `#[derive(...)]` names, by their last path segment.

@@ -13,7 +13,9 @@
 //! - `predicates`: which family judges each predicate;
 //! - `values` (literals, lists, algorithms, key sizes), `names` (policy name
 //!   classes, dict keys), `time` (durations and expiries), `transport` (URLs
-//!   and bearer tokens), `flow` (where a value came from, what configures it);
+//!   and tokens in them), `flow` (where a value came from, what configures
+//!   it), `provenance` (what a token is, whose token a decode accepts, what
+//!   happens to an unverified one);
 //! - `evidence`: what the conditions found, and the finding it becomes.
 
 mod calls;
@@ -21,6 +23,7 @@ mod evidence;
 mod flow;
 mod names;
 mod predicates;
+mod provenance;
 mod selectors;
 mod subjects;
 mod time;
@@ -224,7 +227,11 @@ impl<'a> Engine<'a> {
 fn missing_checks<'c>(ctx: &Ctx, clause: &'c Clause, target: &Target) -> Checks<'c> {
     let mut missing = Vec::new();
     for check in &clause.checks {
-        if clause.checks_from.is_some() && !ctx.policy.required_claims.contains(&check.name) {
+        let required = match clause.checks_from.as_deref() {
+            Some("first-party-required-claims") => &ctx.policy.first_party_required_claims,
+            _ => &ctx.policy.required_claims,
+        };
+        if clause.checks_from.is_some() && !required.contains(&check.name) {
             continue;
         }
         match ctx.evaluate(target, &check.condition) {

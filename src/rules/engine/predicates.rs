@@ -2,13 +2,14 @@
 //! value after its selector narrowed it down; each arm hands it to the
 //! module named for what it judges.
 
-use crate::analysis::resolve::{Loc, Resolved};
+use crate::analysis::resolve::{Loc, Resolved, dotted_text};
 use crate::model::{Value, ValueKind};
 use crate::rules::Predicate;
 
-use super::evidence::witness_for;
+use crate::analysis::provenance::TokenKind;
+
 use super::values::known;
-use super::{Ctx, Outcome, Witness, names, time, transport, values};
+use super::{Ctx, Outcome, Witness, names, provenance, time, transport, values};
 
 impl<'p> Ctx<'_, 'p> {
     /// Applies a predicate. `original` is the expression as written at
@@ -25,6 +26,16 @@ impl<'p> Ctx<'_, 'p> {
         match predicate {
             Predicate::Missing => Outcome::No,
             Predicate::Present => Outcome::Yes(witness),
+            Predicate::Named => {
+                let name = match &value.kind {
+                    ValueKind::Str(s) => Some(s.clone()),
+                    _ => dotted_text(original),
+                };
+                Outcome::Yes(match name {
+                    Some(name) => witness.named(name),
+                    None => witness,
+                })
+            }
             // Values and literals.
             Predicate::StringLiteral => self.string_literal(false, resolved, witness),
             Predicate::NonEmptyString => self.string_literal(true, resolved, witness),
@@ -47,10 +58,30 @@ impl<'p> Ctx<'_, 'p> {
             // URLs and transport.
             Predicate::PlainHttpRemoteUrl => transport::plain_http_remote_url(value, witness),
             Predicate::TokenInQuery => self.token_in_query(value, resolved.loc, witness),
-            Predicate::BearerToken => match self.bearer_token(original, original_loc, 0) {
-                Some(span) => Outcome::Yes(witness_for(span, witness)),
-                None => Outcome::No,
-            },
+            // Provenance: what the value is by what produced it.
+            Predicate::BearerToken => self.token_kind_in(&[TokenKind::Bearer], original, original_loc, witness),
+            Predicate::CredentialToken => self.token_kind_in(
+                &[TokenKind::Bearer, TokenKind::LinkToken],
+                original,
+                original_loc,
+                witness,
+            ),
+            Predicate::LinkToken => self.token_kind_in(&[TokenKind::LinkToken], original, original_loc, witness),
+            Predicate::DecodedClaims => self.token_kind_in(&[TokenKind::Claims], original, original_loc, witness),
+            Predicate::MadeForCliOutput => self.made_for_cli_output(original, original_loc, witness),
+            Predicate::LinkUrl => self.link_url(value, witness),
+            Predicate::Allowlisted => self.allowlisted(original, original_loc, witness),
+            Predicate::PersonalData => self.personal_data(resolved, original_loc, witness),
+            Predicate::TokenPayload => self.token_payload(resolved, witness),
+            Predicate::SecretShaped => provenance::secret_shaped(value, witness),
+            Predicate::ClearingValue => self.clearing_value(original, original_loc, witness),
+            Predicate::NonCredentialName => self.non_credential_name(value, witness),
+            // About the call as a whole: only through `result = true`.
+            Predicate::UsedAsTrusted
+            | Predicate::ThirdPartyToken
+            | Predicate::FirstPartyToken
+            | Predicate::ConfusableToken
+            | Predicate::ExpiryGuaranteed => Outcome::Unknown,
             // Flow: where a value came from, what configures it.
             Predicate::FromCall(globs) => self.derived_from_call(globs, original, original_loc, witness),
             Predicate::RefersTo(globs) => self.refers_to(globs, original, original_loc, value, witness),

@@ -65,6 +65,7 @@ impl<'p> Ctx<'_, 'p> {
                 None => Outcome::No,
             },
             (Selector::RequestUrl, Some(call)) => self.request_url(call).map_or(Outcome::Unknown, whole),
+            (Selector::Result, Some(call)) => self.about_call(call, target, &condition.predicate),
             _ => Outcome::Unknown,
         }
     }

@@ -1,12 +1,13 @@
-//! URLs and transport: a bearer token (by name, by header, by what
-//! produced it), a token carried in a URL's query string, and a literal
+//! URLs and transport: a bearer token carried in a URL's query string (not
+//! a one-time link token, whose URL is its purpose), and a literal
 //! `http://` URL to a host that is not loopback.
 
-use crate::analysis::resolve::{Loc, Lookup};
+use crate::analysis::provenance::context::{bound_as_words, split_words};
+use crate::analysis::provenance::{TokenKind, token_kind};
+use crate::analysis::resolve::Loc;
 use crate::analysis::values::is_loopback_host;
-use crate::model::{Span, TemplatePart, Value, ValueKind};
+use crate::model::{TemplatePart, Value, ValueKind};
 
-use super::flow::{MAX_DERIVATION_DEPTH, PASS_THROUGH_METHODS};
 use super::values::known;
 use super::{Ctx, Outcome, Witness};
 
@@ -38,7 +39,10 @@ pub(super) fn plain_http_remote_url<'p>(value: &Value, witness: Witness<'p>) -> 
 
 impl<'p> Ctx<'_, 'p> {
     /// A literal part ending in `?name=` or `&name=` (a bearer-token name)
-    /// followed by a value: a token carried in a URL.
+    /// followed by a value that is a bearer token: a token carried in a URL.
+    /// A one-time link token (by what made it, or by the URL path, variable
+    /// or function it is in), a `#fragment` and an OAuth 1.0a request token
+    /// on an authorize URL are what such URLs are for.
     pub(super) fn token_in_query(&self, value: &'p Value, loc: Loc, witness: Witness<'p>) -> Outcome<'p> {
         let ValueKind::Template(parts) = &value.kind else {
             return Outcome::No;
@@ -47,14 +51,25 @@ impl<'p> Ctx<'_, 'p> {
         // with a base URL held in a variable, or has a `?` or `/` before.
         // A form body (`"grant_type=refresh_token&refresh_token=%s"`) is not.
         let mut url_so_far = matches!(parts.first(), Some(TemplatePart::Hole(_)));
+        let mut text_before = String::new();
         for pair in parts.windows(2) {
             let (TemplatePart::Lit(text), TemplatePart::Hole(hole)) = (&pair[0], &pair[1]) else {
+                // A base URL held in a constant says where the link goes too.
+                if let TemplatePart::Hole(hole) = &pair[0]
+                    && let ValueKind::Str(base) = &self.resolver.resolve(hole, loc).value.kind
+                {
+                    text_before.push_str(base);
+                }
                 continue;
             };
+            text_before.push_str(text);
             let url_before = url_so_far;
             url_so_far = url_so_far || text.contains(['?', '/']);
             let site = if hole.span.is_empty() { value.span } else { hole.span };
-            if text.ends_with(['?', '&']) && self.urlencodes_a_token(hole, loc) {
+            if text.ends_with(['?', '&'])
+                && let Some((name, token)) = self.urlencoded_token(hole, loc)
+                && self.is_bearer_in_url(&name, token.0, token.1, &text_before, value, loc)
+            {
                 return Outcome::Yes(Witness { site, ..witness });
             }
             let Some(before_equals) = text.strip_suffix('=') else {
@@ -67,18 +82,53 @@ impl<'p> Ctx<'_, 'p> {
                 || url_before
                 || before_equals[..separator].contains(['?', '/']);
             let name = &before_equals[separator + 1..];
-            if is_query && !name.is_empty() && self.policy.token_names.matches(name) {
+            if is_query
+                && !name.is_empty()
+                && self.policy.token_names.matches(name)
+                && self.is_bearer_in_url(name, hole, loc, &text_before, value, loc)
+            {
                 return Outcome::Yes(Witness { site, ..witness }.named(name.to_string()));
             }
         }
         Outcome::No
     }
 
-    /// `urlencode({"access_token": t})`, as it follows a `?` in a URL.
-    pub(super) fn urlencodes_a_token(&self, hole: &'p Value, loc: Loc) -> bool {
+    /// Whether the value of query parameter `name` in a URL is a bearer
+    /// token rather than what the URL is for.
+    fn is_bearer_in_url(
+        &self,
+        name: &str,
+        token: &'p Value,
+        token_loc: Loc,
+        url_before: &str,
+        url: &'p Value,
+        loc: Loc,
+    ) -> bool {
+        let url_words = split_words(url_before);
+        if url_before.contains('#') {
+            return false; // a fragment never reaches a server
+        }
+        if name.eq_ignore_ascii_case("oauth_token") && url_words.iter().any(|w| w == "authorize" || w == "authenticate")
+        {
+            return false; // OAuth 1.0a: the request token goes on the authorize URL
+        }
+        let provenance = token_kind(self.resolver, token, token_loc, self.policy);
+        match provenance.kind {
+            TokenKind::Bearer if !provenance.by_name => true,
+            TokenKind::LinkToken | TokenKind::Claims | TokenKind::Other => false,
+            TokenKind::Bearer | TokenKind::Unknown => {
+                let is_link = |w: &String| self.policy.link_token_words.matches(w);
+                !url_words.iter().any(is_link) && !bound_as_words(self.resolver, loc, url.span).iter().any(is_link)
+            }
+        }
+    }
+
+    /// `urlencode({"access_token": t})`, as it follows a `?` in a URL: the
+    /// token's name and value.
+    fn urlencoded_token(&self, hole: &'p Value, loc: Loc) -> Option<(String, (&'p Value, Loc))> {
         let resolved = self.resolver.resolve(hole, loc);
         let ValueKind::Call(id) = &resolved.value.kind else {
-            return false;
+            return None;
         };
         let call = &self.resolver.module(resolved.loc.module).calls[*id];
         let encodes = self
@@ -86,101 +136,16 @@ impl<'p> Ctx<'_, 'p> {
             .callee_paths(call, resolved.loc.module)
             .iter()
             .any(|p| p == "urllib.parse.urlencode" || p == "urllib.urlencode");
-        let Some(first) = call.args.first() else { return false };
+        let first = call.args.first().filter(|_| encodes)?;
         let query = self.resolver.resolve(&first.value, resolved.loc.with_scope(call.scope));
         let ValueKind::Dict { entries, .. } = &query.value.kind else {
-            return false;
+            return None;
         };
-        encodes
-            && entries.iter().any(|(k, _)| {
-                matches!(&self.resolver.resolve(k, query.loc).value.kind, ValueKind::Str(s) if self.policy.token_names.matches(s))
+        entries
+            .iter()
+            .find_map(|(k, v)| match &self.resolver.resolve(k, query.loc).value.kind {
+                ValueKind::Str(s) if self.policy.token_names.matches(s) => Some((s.clone(), (v, query.loc))),
+                _ => None,
             })
     }
-
-    /// Whether an expression is, or interpolates, a bearer token: a
-    /// token-named variable, attribute or key, an `Authorization` header, or
-    /// a token `jwt.encode` produced. Returns the span of the token part.
-    pub(super) fn bearer_token(&self, value: &'p Value, loc: Loc, depth: usize) -> Option<Span> {
-        if depth > MAX_DERIVATION_DEPTH {
-            return None;
-        }
-        let tokens = &self.policy.token_names;
-        match &value.kind {
-            ValueKind::Name(name) => {
-                // A Rust value known by a type that is not a string (mio's
-                // `Token`, a `CancellationToken`) is not a bearer token.
-                if let Lookup::Bound(binding) = self.resolver.lookup(name, loc, value.span.start)
-                    && let ValueKind::Typed(segments) = &binding.value.kind
-                    && !segments.last().is_some_and(|t| {
-                        ["String", "str", "Cow", "SecretString", "Secret", "HeaderValue"].contains(&t.as_str())
-                    })
-                {
-                    return None;
-                }
-                if tokens.matches(name) {
-                    return Some(value.span);
-                }
-                // A local holding `jwt.encode(…)` or a header value.
-                match self.resolver.lookup(name, loc, value.span.start) {
-                    Lookup::Bound(binding) if !binding.value.is_unknown() => {
-                        let inner = loc.with_scope(binding.scope);
-                        self.bearer_token(&binding.value, inner, depth + 1).map(|_| value.span)
-                    }
-                    _ => None,
-                }
-            }
-            ValueKind::Attr(_, name) if tokens.matches(name) => Some(value.span),
-            ValueKind::Index(base, index) => {
-                let key = self.resolver.resolve(index, loc);
-                match &key.value.kind {
-                    ValueKind::Str(k) if tokens.matches(k) && !is_plain_mapping_of_names(base) => Some(value.span),
-                    _ => None,
-                }
-            }
-            ValueKind::Template(parts) => parts.iter().find_map(|p| match p {
-                TemplatePart::Hole(hole) => self.bearer_token(hole, loc, depth + 1),
-                TemplatePart::Lit(_) => None,
-            }),
-            ValueKind::BinOp(_, left, right) => self
-                .bearer_token(left, loc, depth + 1)
-                .or_else(|| self.bearer_token(right, loc, depth + 1)),
-            ValueKind::Call(id) => {
-                let call = &self.resolver.module(loc.module).calls[*id];
-                let paths = self.resolver.callee_paths(call, loc.module);
-                let encodes = paths.iter().any(|p| {
-                    matches!(
-                        p.as_str(),
-                        "jwt.encode" | "jwt.api_jwt.encode" | "jose.jwt.encode" | "jwt.PyJWT().encode"
-                    ) || p.ends_with("create_access_token")
-                        || p.ends_with("create_refresh_token")
-                });
-                if encodes {
-                    return Some(value.span);
-                }
-                // `headers.get("Authorization")`, `request.cookies.get("access_token")`
-                if let ValueKind::Attr(_, method) = &call.callee.kind {
-                    if method == "get"
-                        && let Some(first) = call.args.first()
-                        && let ValueKind::Str(k) = &self.resolver.resolve(&first.value, loc).value.kind
-                        && tokens.matches(k)
-                    {
-                        return Some(value.span);
-                    }
-                    if (PASS_THROUGH_METHODS.contains(&method.as_str()) || method == "format")
-                        && let ValueKind::Attr(receiver, _) = &call.callee.kind
-                    {
-                        return self.bearer_token(receiver, loc, depth + 1);
-                    }
-                }
-                None
-            }
-            _ => None,
-        }
-    }
-}
-
-/// `{"token": …}`-style dicts written inline are data, but `headers["x"]`
-/// on an opaque mapping is a lookup: only lookups count as token reads.
-fn is_plain_mapping_of_names(base: &Value) -> bool {
-    matches!(base.kind, ValueKind::Dict { .. })
 }
