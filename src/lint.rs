@@ -32,8 +32,8 @@ use crate::analysis::provenance::signing::may_sign;
 use crate::analysis::resolve::Resolver;
 use crate::frontend::discover::{Discovery, SourcePath};
 use crate::frontend::load::lower_source;
-use crate::frontend::outline::rust_struct_names;
-use crate::frontend::prefilter::Prefilter;
+use crate::frontend::outline::{function_names, rust_struct_names};
+use crate::frontend::prefilter::{Prefilter, RulesOnFile};
 use crate::frontend::source::{LineIndex, read_source};
 use crate::isolate::{Stage, WORKER_STACK_SIZE, injected_panic, isolate};
 use crate::model::{Language, NoteKind, Notice, Span};
@@ -49,14 +49,22 @@ enum Scanned {
     /// A keyword matched: the rules in `active` check it in the second pass.
     Checked {
         active: Vec<usize>,
+        relevant: Vec<usize>,
+        /// Rules whose `keywords-also` it holds (see `RulesOnFile`).
+        completing: Vec<usize>,
         struct_names: Vec<u64>,
+        /// The functions it may define (hashed): calls are followed into these.
+        function_names: Vec<u64>,
         signs: bool,
         bytes: usize,
     },
-    /// Read, but no keyword matched: not parsed unless imported from.
+    /// Read, but no keyword matched: not parsed unless imported from (or
+    /// called into: see `relevant`).
     Quiet {
         outcome: FileOutcome,
         struct_names: Vec<u64>,
+        function_names: Vec<u64>,
+        relevant: Vec<usize>,
         signs: bool,
         bytes: usize,
     },
@@ -164,7 +172,7 @@ impl<'r> Linter<'r> {
         let mut bytes_scanned = 0u64;
         let mut bytes_of_module: Vec<usize> = Vec::new();
         for (file, scan) in discovery.files.iter().zip(scanned) {
-            let (checked, struct_names, signs, bytes) = match scan {
+            let (checked, struct_names, function_names, (relevant, completing), signs, bytes) = match scan {
                 Scanned::Done(outcome) => {
                     files.push(outcome);
                     continue;
@@ -172,22 +180,34 @@ impl<'r> Linter<'r> {
                 Scanned::Quiet {
                     outcome,
                     struct_names,
+                    function_names,
+                    relevant,
                     signs,
                     bytes,
                 } => {
                     file_of_module.push(Some(files.len()));
                     files.push(outcome);
-                    (false, struct_names, signs, bytes)
+                    (
+                        false,
+                        struct_names,
+                        function_names,
+                        (relevant, Vec::new()),
+                        signs,
+                        bytes,
+                    )
                 }
                 Scanned::Checked {
                     active,
+                    relevant,
+                    completing,
                     struct_names,
+                    function_names,
                     signs,
                     bytes,
                 } => {
                     file_of_module.push(None);
                     to_check.push((disk.len(), active));
-                    (true, struct_names, signs, bytes)
+                    (true, struct_names, function_names, (relevant, completing), signs, bytes)
                 }
             };
             bytes_scanned += bytes as u64;
@@ -202,6 +222,9 @@ impl<'r> Linter<'r> {
                 language: file.language,
                 checked,
                 struct_names,
+                function_names,
+                relevant,
+                completing,
                 signs,
             });
         }
@@ -219,29 +242,9 @@ impl<'r> Linter<'r> {
             .map(|(id, active)| self.check_file(&engine, &project, *id, active))
             .collect();
 
-        // Pass 3: a file without keywords that calls a function whose
-        // subjects its callers decide is checked for those calls.
-        let open: Vec<&str> = checked
-            .iter()
-            .flat_map(|c| c.open_functions.iter().map(String::as_str))
-            .collect();
-        let quiet: Vec<ModuleId> = (0..file_of_module.len())
-            .filter(|&id| file_of_module[id].is_some())
-            .collect();
-        let callers: Vec<(ModuleId, Checked)> = self
-            .callers_of(&project, &quiet, &open)
-            .into_par_iter()
-            .map(|id| (id, self.check_file(&engine, &project, id, &[])))
-            .collect();
-
         let mut outcome = RunOutcome::empty();
         for result in checked {
             files.push(outcome.absorb(result));
-        }
-        for (id, result) in callers {
-            if let Some(index) = file_of_module[id].take() {
-                files[index] = outcome.absorb(result);
-            }
         }
         // Modules parsed only because a checked file imported from them.
         for (id, _) in project.loaded() {
@@ -270,31 +273,6 @@ impl<'r> Linter<'r> {
         outcome
     }
 
-    /// The files among `quiet` whose code names one of `functions` as a
-    /// word: they may call it.
-    fn callers_of(&self, project: &Project, quiet: &[ModuleId], functions: &[&str]) -> Vec<ModuleId> {
-        if functions.is_empty() || quiet.is_empty() {
-            return Vec::new();
-        }
-        let Ok(names) = aho_corasick::AhoCorasick::new(functions) else {
-            return Vec::new();
-        };
-        quiet
-            .par_iter()
-            .copied()
-            .filter(|&id| {
-                let Ok(source) = read_source(project.path(id), self.max_file_size) else {
-                    return false;
-                };
-                let bytes = source.as_bytes();
-                let is_word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
-                names.find_iter(&source).any(|hit| {
-                    !is_word(hit.start().checked_sub(1).and_then(|i| bytes.get(i))) && !is_word(bytes.get(hit.end()))
-                })
-            })
-            .collect()
-    }
-
     /// Pass 1 for one file; a panic inside becomes an `internal-error` notice.
     fn scan(&self, file: &SourcePath) -> Scanned {
         let display = display_path(&file.path);
@@ -307,7 +285,11 @@ impl<'r> Linter<'r> {
             Ok(source) => source,
             Err(reason) => return Scanned::Done(skipped_outcome(display.to_string(), reason.0)),
         };
-        let active = self.active_rules(file.language, display, &source);
+        let RulesOnFile {
+            active,
+            relevant,
+            completing,
+        } = self.rules_on(file.language, display, &source);
         // Any Rust file may define the struct a checked file's value is typed
         // with; its names are kept, hashed, for the project's struct index.
         let struct_names = match file.language {
@@ -315,6 +297,16 @@ impl<'r> Linter<'r> {
             Language::Python => Vec::new(),
         };
         let signs = may_sign(file.language, &source);
+        // The functions a caller may follow calls into (see
+        // `rules::engine::calls`): only in files that may hold a subject.
+        let function_names: Vec<u64> = if relevant.is_empty() {
+            Vec::new()
+        } else {
+            function_names(file.language, &source)
+                .iter()
+                .map(|n| name_hash(n))
+                .collect()
+        };
         if active.is_empty() {
             let mut notices = Vec::new();
             // Nothing can be suppressed in a file no rule looked at.
@@ -330,13 +322,18 @@ impl<'r> Linter<'r> {
             return Scanned::Quiet {
                 outcome,
                 struct_names,
+                function_names,
+                relevant,
                 signs,
                 bytes: source.len(),
             };
         }
         Scanned::Checked {
             active,
+            relevant,
+            completing,
             struct_names,
+            function_names,
             signs,
             bytes: source.len(),
         }
@@ -357,7 +354,6 @@ impl<'r> Linter<'r> {
             sources: BTreeMap::new(),
             secret_spans: BTreeMap::new(),
             bytes_parsed: 0,
-            open_functions: Vec::new(),
         };
         let loader = DiskLoader {
             max_file_size: self.max_file_size,
@@ -389,13 +385,6 @@ impl<'r> Linter<'r> {
         );
         if !result.outcome.findings.is_empty() {
             result.sources.insert(display.clone(), module.source.clone());
-        }
-        if !active.is_empty() {
-            let followed = self.enabled_rules(&display);
-            let policy = &self.settings.get(&display).policy;
-            // A failure here costs only the callers' findings of pass 3.
-            result.open_functions =
-                isolate(|| engine.open_functions(&resolver, id, &followed, policy)).unwrap_or_default();
         }
         result
     }
@@ -498,10 +487,19 @@ impl<'r> Linter<'r> {
 
     /// The rules whose keywords the file holds and its settings enable.
     fn active_rules(&self, language: Language, path: &str, source: &str) -> Vec<usize> {
+        self.rules_on(language, path, source).active
+    }
+
+    /// The rules its settings enable that are active on the file, and those
+    /// it holds the own keywords of (see `Prefilter::rules`).
+    fn rules_on(&self, language: Language, path: &str, source: &str) -> RulesOnFile {
         let settings = self.settings.get(path);
-        let mut active = self.prefilter.active_rules(language, source);
-        active.retain(|&rule| settings.enabled.get(rule).copied().unwrap_or(true));
-        active
+        let enabled = |rule: &usize| settings.enabled.get(*rule).copied().unwrap_or(true);
+        let mut rules = self.prefilter.rules(language, source);
+        rules.active.retain(enabled);
+        rules.relevant.retain(enabled);
+        rules.completing.retain(enabled);
+        rules
     }
 
     /// The rules the file's settings enable.
@@ -734,9 +732,6 @@ struct Checked {
     secret_spans: BTreeMap<String, Vec<Span>>,
     /// Its size if it was parsed.
     bytes_parsed: usize,
-    /// Its functions whose subjects their callers decide (see
-    /// `rules::engine::calls`).
-    open_functions: Vec<String>,
 }
 
 /// Reads and lowers the modules the project asks for, from disk, each in

@@ -92,6 +92,29 @@ impl<'p> Resolver<'p> {
         })
     }
 
+    /// [`Resolver::called_function`], looking only into modules that may
+    /// hold a subject (a rule's keyword): a function whose module holds none
+    /// has nothing a caller could decide, and is no reason to parse it.
+    pub fn called_relevant_function(&self, call: &'p Call, at: Loc) -> Option<Callee> {
+        let written = match &call.callee.kind {
+            ValueKind::Name(name) | ValueKind::Attr(_, name) => name.as_str(),
+            ValueKind::Path(segments) => segments.last()?.as_str(),
+            _ => return None,
+        };
+        // Most calls are to functions no checked module defines: skip them
+        // before resolving anything.
+        if !self.project.may_define_function(written) {
+            return None;
+        }
+        self.following_from(at.module, || self.called_function(call, at))
+    }
+
+    /// The rules a subject of which a module may hold (its keywords);
+    /// `None` when not known (every rule may apply).
+    pub fn relevant_rules(&self, module: ModuleId) -> Option<&'p [usize]> {
+        self.project.relevant_rules(module)
+    }
+
     pub fn function(&self, callee: Callee) -> &'p FunctionDef {
         &self.module(callee.module).functions[callee.function]
     }

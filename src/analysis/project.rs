@@ -16,7 +16,7 @@
 //! checker and dropped after it: what stays in memory is what other modules
 //! import values from, not the whole tree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -77,6 +77,15 @@ pub struct DiskModule {
     pub struct_names: Vec<u64>,
     /// Its code may sign a token (see `provenance::signing::may_sign`).
     pub signs: bool,
+    /// The functions it may define (see [`name_hash`]), for a checked
+    /// module: calls are followed into these (see `calls.rs`).
+    pub function_names: Vec<u64>,
+    /// The rules whose own keywords it holds (`keywords-also` aside): a
+    /// subject of these may be in it (see `Prefilter::rules`).
+    pub relevant: Vec<usize>,
+    /// The rules whose `keywords-also` it holds: calls from it are
+    /// followed into modules relevant to those (see `Project::may_follow`).
+    pub completing: Vec<usize>,
 }
 
 struct Entry {
@@ -85,6 +94,9 @@ struct Entry {
     language: Language,
     checked: bool,
     signs: bool,
+    /// The rules a subject of which it may hold; `None` when not known.
+    relevant: Option<Vec<usize>>,
+    completing: Vec<usize>,
     /// The lowered module, once asked for; `None` when it cannot be read or lowered.
     slot: OnceLock<Option<Box<ProjectModule>>>,
 }
@@ -95,6 +107,8 @@ pub struct Project {
     /// Rust struct names (hashed), with the modules that may define one so
     /// named: a collision only costs a look at one more module.
     structs: HashMap<u64, Vec<ModuleId>>,
+    /// The names of the functions checked modules may define (hashed).
+    functions: HashSet<u64>,
     /// Lowers a module on first use; `None` for a project built from
     /// modules already lowered.
     loader: Option<Box<dyn ModuleLoader>>,
@@ -109,6 +123,7 @@ impl Project {
     /// file, the dotted names it may be imported by.
     pub fn on_disk(files: Vec<DiskModule>, names: &[Vec<String>], loader: Box<dyn ModuleLoader>) -> Self {
         let mut structs: HashMap<u64, Vec<ModuleId>> = HashMap::new();
+        let mut functions = HashSet::new();
         let entries = files
             .into_iter()
             .enumerate()
@@ -116,12 +131,15 @@ impl Project {
                 for name in file.struct_names {
                     add_owner(structs.entry(name).or_default(), id);
                 }
+                functions.extend(file.function_names);
                 Entry {
                     display: file.display,
                     path: file.path,
                     language: file.language,
                     checked: file.checked,
                     signs: file.signs,
+                    relevant: Some(file.relevant),
+                    completing: file.completing,
                     slot: OnceLock::new(),
                 }
             })
@@ -130,6 +148,7 @@ impl Project {
             entries,
             by_name: unambiguous_names(names),
             structs,
+            functions,
             loader: Some(loader),
             notices: Mutex::new(Vec::new()),
             signing: OnceLock::new(),
@@ -139,6 +158,7 @@ impl Project {
     /// An index over modules already lowered (standard input, tests).
     pub fn new(modules: Vec<ProjectModule>, names: &[Vec<String>]) -> Self {
         let mut structs: HashMap<u64, Vec<ModuleId>> = HashMap::new();
+        let mut functions = HashSet::new();
         let entries = modules
             .into_iter()
             .enumerate()
@@ -146,12 +166,15 @@ impl Project {
                 for def in &module.module.structs {
                     add_owner(structs.entry(name_hash(&def.name)).or_default(), id);
                 }
+                functions.extend(module.module.functions.iter().map(|f| name_hash(&f.name)));
                 Entry {
                     display: module.path.clone(),
                     path: PathBuf::from(&module.path),
                     language: module.language,
                     checked: true,
                     signs: true,
+                    relevant: None,
+                    completing: Vec::new(),
                     slot: OnceLock::from(Some(Box::new(module))),
                 }
             })
@@ -160,6 +183,7 @@ impl Project {
             entries,
             by_name: unambiguous_names(names),
             structs,
+            functions,
             loader: None,
             notices: Mutex::new(Vec::new()),
             signing: OnceLock::new(),
@@ -228,6 +252,34 @@ impl Project {
     /// The project's signing index, built by `build` the first time.
     pub fn signing_index(&self, build: impl FnOnce() -> SigningIndex) -> &SigningIndex {
         self.signing.get_or_init(build)
+    }
+
+    /// The rules a subject of which a module may hold (by its keywords,
+    /// `keywords-also` aside); `None` when not known (modules given already
+    /// lowered: any rule).
+    pub fn relevant_rules(&self, id: ModuleId) -> Option<&[usize]> {
+        self.entries.get(id)?.relevant.as_deref()
+    }
+
+    /// Whether a call from `caller` is followed into `callee`: it is
+    /// checked, or may hold a subject of a rule whose `keywords-also` the
+    /// caller holds (`env_or("JWT_SECRET", "dev")` calling a helper that
+    /// reads the environment). A module no rule's keyword is in is never
+    /// parsed to follow a call.
+    pub fn may_follow(&self, caller: ModuleId, callee: ModuleId) -> bool {
+        let (Some(from), Some(into)) = (self.entries.get(caller), self.entries.get(callee)) else {
+            return false;
+        };
+        match &into.relevant {
+            None => true,
+            Some(_) if into.checked => true,
+            Some(relevant) => relevant.iter().any(|rule| from.completing.contains(rule)),
+        }
+    }
+
+    /// Whether a checked module may define a function of this name.
+    pub fn may_define_function(&self, name: &str) -> bool {
+        self.functions.contains(&name_hash(name))
     }
 
     /// The modules that may define a Rust struct of this name.

@@ -27,6 +27,9 @@ thread_local! {
     // On while following re-exports for callee paths: only checked modules
     // are followed then (see `through_checked_only`).
     static CHECKED_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    // Set, to the calling module, while resolving a callee to follow a
+    // call: only modules `Project::may_follow` allows are entered then.
+    static FOLLOWING_FROM: std::cell::Cell<Option<ModuleId>> = const { std::cell::Cell::new(None) };
 }
 
 pub static UNKNOWN: Value = Value {
@@ -392,6 +395,12 @@ impl<'p> Resolver<'p> {
             if CHECKED_ONLY.with(|c| c.get()) && !current && !self.project.is_checked(module) {
                 return None;
             }
+            if let Some(caller) = FOLLOWING_FROM.with(|c| c.get())
+                && !current
+                && !self.project.may_follow(caller, module)
+            {
+                return None;
+            }
             if self.try_entry(module).is_none() {
                 continue;
             }
@@ -697,10 +706,19 @@ impl<'p> Resolver<'p> {
     /// Callee paths follow re-exports only through the modules the rules
     /// check (those with a keyword): naming a function from another module
     /// is no reason to parse it.
-    fn through_checked_only<T>(&self, f: impl FnOnce() -> T) -> T {
+    pub(super) fn through_checked_only<T>(&self, f: impl FnOnce() -> T) -> T {
         let was = CHECKED_ONLY.with(|c| c.replace(true));
         let result = f();
         CHECKED_ONLY.with(|c| c.set(was));
+        result
+    }
+
+    /// Resolves a callee of a call in `caller` only into modules
+    /// [`Project::may_follow`] allows.
+    pub(super) fn following_from<T>(&self, caller: ModuleId, f: impl FnOnce() -> T) -> T {
+        let was = FOLLOWING_FROM.with(|c| c.replace(Some(caller)));
+        let result = f();
+        FOLLOWING_FROM.with(|c| c.set(was));
         result
     }
 

@@ -59,6 +59,47 @@ pub fn rust_struct_names(text: &str) -> Vec<String> {
     names
 }
 
+/// The names following `def` (Python) or `fn` (Rust): the functions a file
+/// may define. A superset (a `def` in a string counts): it only decides
+/// whether a call is worth resolving to see if it reaches the project.
+pub fn function_names(language: Language, text: &str) -> Vec<String> {
+    let keyword = match language {
+        Language::Python => "def",
+        Language::Rust => "fn",
+    };
+    let bytes = text.as_bytes();
+    let mut names: Vec<String> = Vec::new();
+    for (at, _) in text.match_indices(keyword) {
+        let after = at + keyword.len();
+        if (at > 0 && is_ident_byte(bytes[at - 1])) || !bytes.get(after).is_some_and(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let start = after + bytes[after..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let len = bytes[start..].iter().take_while(|b| is_ident_byte(**b)).count();
+        if len == 0 || bytes[start].is_ascii_digit() {
+            continue;
+        }
+        // Only a function with a parameter (and no receiver: methods are
+        // not followed) can leave a subject to its callers.
+        let rest = &bytes[start + len..];
+        let first_parameter = rest.iter().position(|b| *b == b'(').map(|at| {
+            let after = &rest[at + 1..];
+            let skip = after
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace() || **b == b'&')
+                .count();
+            let word = after[skip..].iter().take_while(|b| is_ident_byte(**b)).count();
+            &after[skip..skip + word]
+        });
+        let takes_arguments = first_parameter.is_some_and(|word| !word.is_empty() && !matches!(word, b"self" | b"cls"));
+        let name = &text[start..start + len];
+        if takes_arguments && !names.iter().any(|known| known == name) {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }

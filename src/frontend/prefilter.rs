@@ -69,21 +69,35 @@ impl Prefilter {
     /// The indices of the rules for `language` active on `text`, sorted.
     /// Empty means the file need not be parsed.
     pub fn active_rules(&self, language: Language, text: &str) -> Vec<usize> {
+        self.rules(language, text).active
+    }
+
+    /// The rules active on `text`, and those whose own keywords it holds
+    /// without their `keywords-also` (`relevant`, a superset): a helper such
+    /// as `def env_or(name, default): return os.getenv(name, default)` holds
+    /// a subject of SEC302 whose secret name only its callers write.
+    pub fn rules(&self, language: Language, text: &str) -> RulesOnFile {
         let Some((_, filter)) = self.filters.iter().find(|(l, _)| *l == language) else {
-            return Vec::new();
+            return RulesOnFile::default();
         };
         let hits = filter.hits(text);
         if hits.is_empty() {
-            return Vec::new();
+            return RulesOnFile::default();
         }
         // Whether a hit is in a comment or docstring needs a scan of the
         // file: only done when the hits could make a rule active at all.
+        // (`relevant` is a superset: without an active rule it is taken
+        // from every hit, comments included.)
         let mut found = vec![false; filter.patterns.len()];
         for &(pattern, _) in &hits {
             found[pattern] = true;
         }
-        if filter.active(&found).is_empty() {
-            return Vec::new();
+        if filter.matching(&found, true).is_empty() {
+            return RulesOnFile {
+                active: Vec::new(),
+                relevant: filter.matching(&found, false),
+                completing: filter.completing(&found),
+            };
         }
         let ignored = ignored_ranges(language, text);
         found.fill(false);
@@ -92,8 +106,25 @@ impl Prefilter {
                 found[pattern] = true;
             }
         }
-        filter.active(&found)
+        RulesOnFile {
+            active: filter.matching(&found, true),
+            relevant: filter.matching(&found, false),
+            completing: filter.completing(&found),
+        }
     }
+}
+
+/// What the prefilter makes of a file (rule indices, sorted).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RulesOnFile {
+    /// The rules worth running: the file is parsed for these.
+    pub active: Vec<usize>,
+    /// The rules whose own keywords it holds, `keywords-also` aside.
+    pub relevant: Vec<usize>,
+    /// The rules with a `keywords-also` list one word of which it holds: a
+    /// call from it may complete such a rule's subject in another file (a
+    /// secret name passed to a helper that reads the environment).
+    pub completing: Vec<usize>,
 }
 
 impl LanguageFilter {
@@ -162,8 +193,21 @@ impl LanguageFilter {
         hits
     }
 
-    /// The rules active given which patterns were found, sorted.
-    fn active(&self, found: &[bool]) -> Vec<usize> {
+    /// The rules with a `keywords-also` list one word of which was found.
+    fn completing(&self, found: &[bool]) -> Vec<usize> {
+        let mut rules: Vec<usize> = self
+            .rules
+            .iter()
+            .filter(|r| r.also.iter().any(|word| found[*word]))
+            .map(|r| r.rule)
+            .collect();
+        rules.sort_unstable();
+        rules
+    }
+
+    /// The rules active given which patterns were found, sorted; without
+    /// `with_also`, ignoring their `keywords-also`.
+    fn matching(&self, found: &[bool], with_also: bool) -> Vec<usize> {
         let has = |pattern: &usize| found[*pattern];
         let mut active: Vec<usize> = self
             .rules
@@ -172,7 +216,7 @@ impl LanguageFilter {
                 r.keywords
                     .iter()
                     .any(|(keyword, requires)| has(keyword) && (requires.is_empty() || requires.iter().any(has)))
-                    && (r.also.is_empty() || r.also.iter().any(has))
+                    && (!with_also || r.also.is_empty() || r.also.iter().any(has))
             })
             .map(|r| r.rule)
             .collect();

@@ -20,14 +20,44 @@ use std::collections::HashMap;
 
 use crate::model::{Module, ReachingUse, ScopeId, Value, ValueKind};
 
-type Key = (ScopeId, String);
+/// A scope and a name (interned: names are compared as numbers).
+type Key = (ScopeId, u32);
+
+/// The bindings (indices into `Module::bindings`) that may reach a point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Reached {
+    One(u32),
+    /// Several, sorted.
+    Many(Vec<u32>),
+}
+
+impl Reached {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Reached::One(one) => std::slice::from_ref(one),
+            Reached::Many(many) => many,
+        }
+    }
+
+    fn of(mut bindings: Vec<u32>) -> Option<Reached> {
+        bindings.sort_unstable();
+        bindings.dedup();
+        match bindings.as_slice() {
+            [] => None,
+            [one] => Some(Reached::One(*one)),
+            _ => Some(Reached::Many(bindings)),
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct Reaching {
-    reaching: HashMap<Key, Vec<u32>>,
+    /// Names bound so far, interned.
+    names: HashMap<String, u32>,
+    reaching: HashMap<Key, Reached>,
     /// Every change to `reaching` with the value it replaced, so a branch
     /// can be undone to where it started.
-    journal: Vec<(Key, Option<Vec<u32>>)>,
+    journal: Vec<(Key, Option<Reached>)>,
     /// The current point cannot be reached (after `return`, `raise`, …).
     terminated: bool,
     uses: Vec<Use>,
@@ -36,7 +66,7 @@ pub struct Reaching {
 struct Use {
     at: usize,
     key: Key,
-    bindings: Vec<u32>,
+    reached: Reached,
 }
 
 /// Where a branch started.
@@ -50,20 +80,29 @@ pub struct Mark {
 /// How a branch ended: the names it bound, with the bindings reaching its
 /// end, and whether its end can be reached at all.
 pub struct Branch {
-    touched: HashMap<Key, Option<Vec<u32>>>,
+    touched: HashMap<Key, Option<Reached>>,
     terminated: bool,
 }
 
 impl Reaching {
     pub fn bind(&mut self, scope: ScopeId, name: &str, binding: usize) {
-        self.set((scope, name.to_string()), Some(vec![binding as u32]));
+        let next = self.names.len() as u32;
+        let id = match self.names.get(name) {
+            Some(&id) => id,
+            None => *self.names.entry(name.to_string()).or_insert(next),
+        };
+        self.set((scope, id), Some(Reached::One(binding as u32)));
+    }
+
+    fn key(&self, scope: ScopeId, name: &str) -> Option<Key> {
+        self.names.get(name).map(|&id| (scope, id))
     }
 
     /// The one binding of `name` in `scope` that reaches this point, if
     /// exactly one does.
     pub fn only(&self, scope: ScopeId, name: &str) -> Option<usize> {
-        match self.reaching.get(&(scope, name.to_string()))?.as_slice() {
-            [one] if !self.terminated => Some(*one as usize),
+        match self.reaching.get(&self.key(scope, name)?)? {
+            Reached::One(one) if !self.terminated => Some(*one as usize),
             _ => None,
         }
     }
@@ -73,10 +112,12 @@ impl Reaching {
         if self.terminated {
             return;
         }
-        let key = (scope, name.to_string());
-        if let Some(bindings) = self.reaching.get(&key) {
-            let bindings = bindings.clone();
-            self.uses.push(Use { at, key, bindings });
+        let Some(key) = self.key(scope, name) else {
+            return; // never bound: nothing to choose between
+        };
+        if let Some(reached) = self.reaching.get(&key) {
+            let reached = reached.clone();
+            self.uses.push(Use { at, key, reached });
         }
     }
 
@@ -97,9 +138,7 @@ impl Reaching {
     pub fn end(&mut self, mark: Mark) -> Branch {
         let mut touched = HashMap::new();
         for (key, _) in &self.journal[mark.journal..] {
-            touched
-                .entry(key.clone())
-                .or_insert_with(|| self.reaching.get(key).cloned());
+            touched.entry(*key).or_insert_with(|| self.reaching.get(key).cloned());
         }
         while self.journal.len() > mark.journal {
             let (key, old) = self.journal.pop().expect("the journal is longer than the mark");
@@ -125,22 +164,20 @@ impl Reaching {
             self.terminated = true;
             return;
         }
-        let mut keys: Vec<&Key> = live.iter().flat_map(|b| b.touched.keys()).collect();
-        keys.sort();
+        let mut keys: Vec<Key> = live.iter().flat_map(|b| b.touched.keys().copied()).collect();
+        keys.sort_unstable();
         keys.dedup();
         for key in keys {
-            let before = self.reaching.get(key).cloned();
+            let before = self.reaching.get(&key).cloned();
             let mut union: Vec<u32> = Vec::new();
             let ends = live
                 .iter()
-                .map(|b| b.touched.get(key).cloned().unwrap_or_else(|| before.clone()))
+                .map(|b| b.touched.get(&key).cloned().unwrap_or_else(|| before.clone()))
                 .chain(fallthrough.then(|| before.clone()));
             for end in ends.flatten() {
-                union.extend(end);
+                union.extend_from_slice(end.as_slice());
             }
-            union.sort_unstable();
-            union.dedup();
-            self.set(key.clone(), (!union.is_empty()).then_some(union));
+            self.set(key, Reached::of(union));
         }
     }
 
@@ -150,9 +187,11 @@ impl Reaching {
     pub fn join_loop(&mut self, mark: Mark, body: Branch) {
         for used in &mut self.uses[mark.uses..] {
             if let Some(Some(end)) = body.touched.get(&used.key) {
-                used.bindings.extend(end);
-                used.bindings.sort_unstable();
-                used.bindings.dedup();
+                let mut both = used.reached.as_slice().to_vec();
+                both.extend_from_slice(end.as_slice());
+                if let Some(reached) = Reached::of(both) {
+                    used.reached = reached;
+                }
             }
         }
         // `break`/`continue` end the body's path, not the loop's.
@@ -163,9 +202,9 @@ impl Reaching {
         self.join(vec![body], true);
     }
 
-    fn set(&mut self, key: Key, value: Option<Vec<u32>>) {
+    fn set(&mut self, key: Key, value: Option<Reached>) {
         let old = match value {
-            Some(value) => self.reaching.insert(key.clone(), value),
+            Some(value) => self.reaching.insert(key, value),
             None => self.reaching.remove(&key),
         };
         self.journal.push((key, old));
@@ -176,23 +215,23 @@ impl Reaching {
     /// may, the use gets a binding of its own whose value is the choice of
     /// theirs: a predicate holds for it only if it holds for each.
     pub fn finish(self, module: &mut Module) {
-        let mut counts: HashMap<(ScopeId, &str), usize> = HashMap::new();
+        let mut counts: HashMap<Key, usize> = HashMap::new();
         for binding in &module.bindings {
-            *counts.entry((binding.scope, binding.name.as_str())).or_default() += 1;
+            if let Some(&id) = self.names.get(&binding.name) {
+                *counts.entry((binding.scope, id)).or_default() += 1;
+            }
         }
-        let uses: Vec<Use> = self
-            .uses
-            .into_iter()
-            .filter(|u| counts.get(&(u.key.0, u.key.1.as_str())).is_some_and(|&n| n > 1))
-            .collect();
         let mut choices: HashMap<Vec<u32>, u32> = HashMap::new();
-        let mut reaching = Vec::with_capacity(uses.len());
-        for used in uses {
-            let binding = match used.bindings.as_slice() {
-                [one] => *one,
-                several => *choices
-                    .entry(several.to_vec())
-                    .or_insert_with(|| choice_binding(module, several)),
+        let mut reaching = Vec::new();
+        for used in self.uses {
+            if counts.get(&used.key).is_none_or(|&n| n < 2) {
+                continue;
+            }
+            let binding = match used.reached {
+                Reached::One(one) => one,
+                Reached::Many(several) => *choices
+                    .entry(several.clone())
+                    .or_insert_with(|| choice_binding(module, &several)),
             };
             reaching.push(ReachingUse { at: used.at, binding });
         }

@@ -99,6 +99,8 @@ struct Target<'p> {
     anchor: Span,
     /// `{name}` when no condition names something more precise.
     name: Option<String>,
+    /// Which subject of its module it is.
+    subject: subjects::SubjectRef,
 }
 
 /// What a clause says of a target.
@@ -118,14 +120,18 @@ enum Checks<'c> {
     Unknown,
 }
 
-#[derive(Clone, Copy)]
 pub struct Engine<'a> {
     rules: &'a [Rule],
+    /// What the run's functions leave undecided (see `calls`).
+    summaries: calls::Summaries,
 }
 
 impl<'a> Engine<'a> {
     pub fn new(rules: &'a [Rule]) -> Self {
-        Engine { rules }
+        Engine {
+            rules,
+            summaries: Default::default(),
+        }
     }
 
     /// Runs the rules whose indices are in `active` over one module, with
@@ -150,12 +156,23 @@ impl<'a> Engine<'a> {
             module: module_id,
         };
         let mut findings = Vec::new();
+        // The check also works out what the module's functions leave to
+        // their callers, when it runs every rule relevant to the module.
+        let complete = resolver.relevant_rules(module_id).is_none_or(|all| all == active);
+        let mut summary = calls::Summarizer::new(&ctx);
         if !clauses.is_empty() {
             subjects::each_target(&ctx, &clauses, &mut |rule, clause, target| {
-                if let Judged::Found(finding) = self.judge(&ctx, rule, clause, target) {
+                let judged = self.judge(&ctx, rule, clause, target);
+                if complete && summary.may_be_undecided(target) {
+                    summary.note(self, rule, clause, target, &judged);
+                }
+                if let Judged::Found(finding) = judged {
                     findings.push(finding);
                 }
             });
+        }
+        if complete {
+            calls::keep_summary(self, &ctx, summary.finish());
         }
         calls::follow_calls(self, &ctx, followed, &mut findings);
         // Two clauses (or a template and the template inside it) may reach
@@ -163,23 +180,6 @@ impl<'a> Engine<'a> {
         findings.sort_by_key(|f| (f.primary, f.rule));
         findings.dedup_by_key(|f| (f.primary, f.rule));
         findings
-    }
-
-    /// The names of the module's functions whose subjects their callers
-    /// decide (a parameter holds the value): see `calls`.
-    pub fn open_functions(
-        &self,
-        resolver: &Resolver,
-        module_id: ModuleId,
-        followed: &[usize],
-        policy: &Policy,
-    ) -> Vec<String> {
-        let ctx = Ctx {
-            resolver,
-            policy,
-            module: module_id,
-        };
-        calls::open_functions(self, &ctx, followed)
     }
 
     /// The clauses of these rules for one language.

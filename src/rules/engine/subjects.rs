@@ -47,33 +47,110 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// One subject of a module, by kind and index: what a summary of a
+/// function keeps across checks (see `calls`), to rebuild its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum SubjectRef {
+    Call(usize),
+    Setting(usize),
+    Template(usize),
+    Subscript(usize),
+    Parameter(usize),
+    /// The parameter whose annotation is `Outer[Inner]`: the target is `Inner`.
+    ParameterType(usize),
+    Struct(usize),
+}
+
+/// The target a subject stands for in the context's module.
+pub(super) fn target<'p>(ctx: &Ctx<'_, 'p>, subject: SubjectRef) -> Option<Target<'p>> {
+    let module = ctx.resolver.module(ctx.module);
+    let target = |value, loc, anchor, name| Target {
+        call: None,
+        value,
+        loc,
+        anchor,
+        name,
+        subject,
+    };
+    Some(match subject {
+        SubjectRef::Call(i) => {
+            let call = module.calls.get(i)?;
+            Target {
+                call: Some(call),
+                ..target(None, ctx.here(call.scope), call.callee.span, None)
+            }
+        }
+        SubjectRef::Setting(i) => {
+            let setting = module.settings.get(i)?;
+            let name = Some(setting.name.clone());
+            target(Some(&setting.value), ctx.here(setting.scope), setting.value.span, name)
+        }
+        SubjectRef::Template(i) => {
+            let (template, scope) = module.templates.get(i)?;
+            target(Some(template), ctx.here(*scope), template.span, None)
+        }
+        SubjectRef::Subscript(i) => {
+            let subscript = module.subscripts.get(i)?;
+            target(Some(&subscript.index), ctx.here(subscript.scope), subscript.span, None)
+        }
+        SubjectRef::Parameter(i) => {
+            let parameter = module.parameters.get(i)?;
+            let name = Some(parameter.name.clone());
+            target(None, ctx.here(parameter.scope), parameter.span, name)
+        }
+        SubjectRef::ParameterType(i) => {
+            let parameter = module.parameters.get(i)?;
+            let ValueKind::Index(_, inner) = &parameter.annotation.as_ref()?.kind else {
+                return None;
+            };
+            let name = Some(parameter.name.clone());
+            target(Some(inner), ctx.here(parameter.scope), parameter.span, name)
+        }
+        SubjectRef::Struct(i) => {
+            let def = module.structs.get(i)?;
+            target(Some(&def.shape), ctx.here(0), def.span, Some(def.name.clone()))
+        }
+    })
+}
+
+/// Hands `visit` the target of `subject` for each clause `matches` accepts.
+fn visit_matching<'c, 'p>(
+    ctx: &Ctx<'_, 'p>,
+    subject: SubjectRef,
+    clauses: &[(usize, &'c Clause)],
+    matches: impl Fn(&Clause) -> bool,
+    visit: &mut Visit<'_, 'c, 'p>,
+) {
+    let mut built = None;
+    for &(rule, clause) in clauses {
+        if !matches(clause) {
+            continue;
+        }
+        if built.is_none() {
+            built = target(ctx, subject);
+        }
+        if let Some(target) = &built {
+            visit(rule, clause, target);
+        }
+    }
+}
+
 fn calls<'c, 'p>(
     ctx: &Ctx<'_, 'p>,
     module: &'p Module,
     clauses: &[(usize, &'c Clause)],
     visit: &mut Visit<'_, 'c, 'p>,
 ) {
-    for call in &module.calls {
+    for (i, call) in module.calls.iter().enumerate() {
         let paths = ctx.resolver.callee_paths(call, ctx.module);
         if paths.is_empty() {
             continue;
         }
-        for &(rule, clause) in clauses {
-            let Subject::Call { callees, .. } = &clause.subject else {
-                continue;
-            };
-            if !paths.iter().any(|p| callees.is_match(p)) {
-                continue;
-            }
-            let target = Target {
-                call: Some(call),
-                value: None,
-                loc: ctx.here(call.scope),
-                anchor: call.callee.span,
-                name: None,
-            };
-            visit(rule, clause, &target);
-        }
+        let matches = |clause: &Clause| match &clause.subject {
+            Subject::Call { callees, .. } => paths.iter().any(|p| callees.is_match(p)),
+            _ => false,
+        };
+        visit_matching(ctx, SubjectRef::Call(i), clauses, matches, visit);
     }
 }
 
@@ -83,20 +160,9 @@ fn settings<'c, 'p>(
     clauses: &[(usize, &'c Clause)],
     visit: &mut Visit<'_, 'c, 'p>,
 ) {
-    for setting in &module.settings {
-        for &(rule, clause) in clauses {
-            if !ctx.setting_matches(&clause.subject, setting) {
-                continue;
-            }
-            let target = Target {
-                call: None,
-                value: Some(&setting.value),
-                loc: ctx.here(setting.scope),
-                anchor: setting.value.span,
-                name: Some(setting.name.clone()),
-            };
-            visit(rule, clause, &target);
-        }
+    for (i, setting) in module.settings.iter().enumerate() {
+        let matches = |clause: &Clause| ctx.setting_matches(&clause.subject, setting);
+        visit_matching(ctx, SubjectRef::Setting(i), clauses, matches, visit);
     }
 }
 
@@ -106,20 +172,9 @@ fn templates<'c, 'p>(
     clauses: &[(usize, &'c Clause)],
     visit: &mut Visit<'_, 'c, 'p>,
 ) {
-    for (template, scope) in &module.templates {
-        for &(rule, clause) in clauses {
-            if !matches!(clause.subject, Subject::Template) {
-                continue;
-            }
-            let target = Target {
-                call: None,
-                value: Some(template),
-                loc: ctx.here(*scope),
-                anchor: template.span,
-                name: None,
-            };
-            visit(rule, clause, &target);
-        }
+    for i in 0..module.templates.len() {
+        let matches = |clause: &Clause| matches!(clause.subject, Subject::Template);
+        visit_matching(ctx, SubjectRef::Template(i), clauses, matches, visit);
     }
 }
 
@@ -129,20 +184,9 @@ fn subscripts<'c, 'p>(
     clauses: &[(usize, &'c Clause)],
     visit: &mut Visit<'_, 'c, 'p>,
 ) {
-    for subscript in &module.subscripts {
-        for &(rule, clause) in clauses {
-            if !ctx.subscript_matches(&clause.subject, subscript) {
-                continue;
-            }
-            let target = Target {
-                call: None,
-                value: Some(&subscript.index),
-                loc: ctx.here(subscript.scope),
-                anchor: subscript.span,
-                name: None,
-            };
-            visit(rule, clause, &target);
-        }
+    for (i, subscript) in module.subscripts.iter().enumerate() {
+        let matches = |clause: &Clause| ctx.subscript_matches(&clause.subject, subscript);
+        visit_matching(ctx, SubjectRef::Subscript(i), clauses, matches, visit);
     }
 }
 
@@ -152,20 +196,9 @@ fn parameters<'c, 'p>(
     clauses: &[(usize, &'c Clause)],
     visit: &mut Visit<'_, 'c, 'p>,
 ) {
-    for parameter in &module.parameters {
-        for &(rule, clause) in clauses {
-            if !ctx.parameter_matches(&clause.subject, parameter) {
-                continue;
-            }
-            let target = Target {
-                call: None,
-                value: None,
-                loc: ctx.here(parameter.scope),
-                anchor: parameter.span,
-                name: Some(parameter.name.clone()),
-            };
-            visit(rule, clause, &target);
-        }
+    for (i, parameter) in module.parameters.iter().enumerate() {
+        let matches = |clause: &Clause| ctx.parameter_matches(&clause.subject, parameter);
+        visit_matching(ctx, SubjectRef::Parameter(i), clauses, matches, visit);
     }
 }
 
@@ -177,28 +210,16 @@ fn parameter_types<'c, 'p>(
     clauses: &[(usize, &'c Clause)],
     visit: &mut Visit<'_, 'c, 'p>,
 ) {
-    for parameter in &module.parameters {
-        let Some(ValueKind::Index(outer, inner)) = parameter.annotation.as_ref().map(|a| &a.kind) else {
+    for (i, parameter) in module.parameters.iter().enumerate() {
+        let Some(ValueKind::Index(outer, _)) = parameter.annotation.as_ref().map(|a| &a.kind) else {
             continue;
         };
-        let loc = ctx.here(parameter.scope);
-        let paths = ctx.resolver.value_paths(outer, loc, 0);
-        for &(rule, clause) in clauses {
-            let Subject::ParameterType { types } = &clause.subject else {
-                continue;
-            };
-            if !paths.iter().any(|p| types.is_match(p)) {
-                continue;
-            }
-            let target = Target {
-                call: None,
-                value: Some(inner),
-                loc,
-                anchor: parameter.span,
-                name: Some(parameter.name.clone()),
-            };
-            visit(rule, clause, &target);
-        }
+        let paths = ctx.resolver.value_paths(outer, ctx.here(parameter.scope), 0);
+        let matches = |clause: &Clause| match &clause.subject {
+            Subject::ParameterType { types } => paths.iter().any(|p| types.is_match(p)),
+            _ => false,
+        };
+        visit_matching(ctx, SubjectRef::ParameterType(i), clauses, matches, visit);
     }
 }
 
@@ -208,23 +229,14 @@ fn structs<'c, 'p>(
     clauses: &[(usize, &'c Clause)],
     visit: &mut Visit<'_, 'c, 'p>,
 ) {
-    for def in &module.structs {
-        for &(rule, clause) in clauses {
-            let Subject::Struct { names, derives } = &clause.subject else {
-                continue;
-            };
-            if !names.is_match(&def.name) || derives.as_ref().is_some_and(|d| !def.derives.contains(d)) {
-                continue;
+    for (i, def) in module.structs.iter().enumerate() {
+        let matches = |clause: &Clause| match &clause.subject {
+            Subject::Struct { names, derives } => {
+                names.is_match(&def.name) && derives.as_ref().is_none_or(|d| def.derives.contains(d))
             }
-            let target = Target {
-                call: None,
-                value: Some(&def.shape),
-                loc: ctx.here(0),
-                anchor: def.span,
-                name: Some(def.name.clone()),
-            };
-            visit(rule, clause, &target);
-        }
+            _ => false,
+        };
+        visit_matching(ctx, SubjectRef::Struct(i), clauses, matches, visit);
     }
 }
 

@@ -6,13 +6,13 @@ from app.core.config import settings
 
 
 def login(user):
-    expires = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
-    return {"access": security.create_access_token(user.id, expires_delta=expires)}  # expect: JWT204
+    access_token_expires = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
+    return {"access": security.create_access_token(user.id, expires_delta=access_token_expires)}  # expect: JWT204
 
 
 def remember_me(user):
-    lifetime = timedelta(hours=settings.REMEMBER_ME_HOURS)
-    return {"access": security.create_access_token(user.id, lifetime)}  # expect: JWT204
+    token_lifetime = timedelta(hours=settings.REMEMBER_ME_HOURS)
+    return {"access": security.create_access_token(user.id, token_lifetime)}  # expect: JWT204
 
 
 def quick_login(user):
