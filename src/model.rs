@@ -194,6 +194,9 @@ pub enum ScopeKind {
 #[derive(Clone, Debug)]
 pub struct Scope {
     pub kind: ScopeKind,
+    /// A function's or class's name (`create_refresh_token`); `None` for the
+    /// module, lambdas and closures.
+    pub name: Option<String>,
     /// The scope names are looked up in next. For a Python function nested
     /// in a class this skips the class body, as Python does.
     pub parent: Option<ScopeId>,
@@ -269,6 +272,68 @@ pub struct Parameter {
     pub scope: ScopeId,
 }
 
+/// What a piece of code is for, by where it is: code that ships (`app`), or
+/// code that does not (tests, examples, benchmarks, documentation). Findings
+/// outside `app` are not reported unless asked for (`--include-tests`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeClass {
+    #[default]
+    App,
+    Test,
+    Example,
+    Bench,
+    Docs,
+}
+
+impl CodeClass {
+    pub const ALL: [CodeClass; 5] = [
+        CodeClass::App,
+        CodeClass::Test,
+        CodeClass::Example,
+        CodeClass::Bench,
+        CodeClass::Docs,
+    ];
+
+    /// Every class but `app`: code that does not ship.
+    pub const NOT_SHIPPED: [CodeClass; 4] = [CodeClass::Test, CodeClass::Example, CodeClass::Bench, CodeClass::Docs];
+
+    /// The name in JSON, SARIF tags, statistics and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeClass::App => "app",
+            CodeClass::Test => "test",
+            CodeClass::Example => "example",
+            CodeClass::Bench => "bench",
+            CodeClass::Docs => "docs",
+        }
+    }
+
+    /// How a sentence names the code: "findings in test code".
+    pub fn describe(self) -> &'static str {
+        match self {
+            CodeClass::App => "application",
+            CodeClass::Test => "test",
+            CodeClass::Example => "example",
+            CodeClass::Bench => "benchmark",
+            CodeClass::Docs => "documentation",
+        }
+    }
+
+    /// A class by its name in configuration: singular or plural
+    /// (`test`/`tests`, `example`/`examples`, `bench`/`benches`, `docs`).
+    pub fn from_name(name: &str) -> Option<CodeClass> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "app" => CodeClass::App,
+            "test" | "tests" => CodeClass::Test,
+            "example" | "examples" => CodeClass::Example,
+            "bench" | "benches" | "benchmark" | "benchmarks" => CodeClass::Bench,
+            "doc" | "docs" => CodeClass::Docs,
+            _ => return None,
+        })
+    }
+}
+
 /// A diagnostic produced while lowering: a syntax error or a depth limit hit.
 #[derive(Clone, Debug)]
 pub struct LowerNote {
@@ -338,6 +403,10 @@ pub struct Module {
     /// scope: the usual allowlist check before a lookup.
     pub membership_tests: Vec<(ScopeId, String)>,
     pub structs: Vec<StructDef>,
+    /// Code that only runs under test, by what the code says: Rust
+    /// `#[cfg(test)]` items and `#[test]` functions. Findings inside are in
+    /// the `test` class whatever the file's path.
+    pub test_regions: Vec<Span>,
     pub notes: Vec<LowerNote>,
 }
 
@@ -347,6 +416,7 @@ impl Module {
             language,
             scopes: vec![Scope {
                 kind: ScopeKind::Module,
+                name: None,
                 parent: None,
                 span: Span::new(0, len),
             }],
@@ -360,6 +430,7 @@ impl Module {
             parameters: Vec::new(),
             membership_tests: Vec::new(),
             structs: Vec::new(),
+            test_regions: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -382,12 +453,14 @@ impl Module {
         self.parameters.shrink_to_fit();
         self.membership_tests.shrink_to_fit();
         self.structs.shrink_to_fit();
+        self.test_regions.shrink_to_fit();
         self.notes.shrink_to_fit();
     }
 
-    pub fn push_scope(&mut self, kind: ScopeKind, parent: ScopeId, span: Span) -> ScopeId {
+    pub fn push_scope(&mut self, kind: ScopeKind, name: Option<String>, parent: ScopeId, span: Span) -> ScopeId {
         self.scopes.push(Scope {
             kind,
+            name,
             parent: Some(parent),
             span,
         });

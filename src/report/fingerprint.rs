@@ -158,6 +158,9 @@ mod tests {
                     primary: Span::new(start, start + needle.len()),
                     label: String::new(),
                     related: Vec::new(),
+                    class: crate::model::CodeClass::App,
+                    fingerprint: String::new(),
+                    cause: None,
                 }
             })
             .collect();

@@ -929,7 +929,8 @@ impl<'s> PythonLowerer<'s> {
             self.bind_unknown(name, scope);
         }
         let parent = self.enclosing_non_class(scope);
-        let inner = self.module.push_scope(ScopeKind::Function, parent, span_of(node));
+        let name = node.child_by_field_name("name").map(|n| self.text(n).to_string());
+        let inner = self.module.push_scope(ScopeKind::Function, name, parent, span_of(node));
         if let Some(params) = node.child_by_field_name("parameters") {
             self.lower_parameters(params, scope, inner);
         }
@@ -943,7 +944,7 @@ impl<'s> PythonLowerer<'s> {
 
     fn lower_lambda(&mut self, node: Node, scope: ScopeId) {
         let parent = self.enclosing_non_class(scope);
-        let inner = self.module.push_scope(ScopeKind::Function, parent, span_of(node));
+        let inner = self.module.push_scope(ScopeKind::Function, None, parent, span_of(node));
         if let Some(params) = node.child_by_field_name("parameters") {
             self.lower_parameters(params, scope, inner);
         }
@@ -1015,7 +1016,8 @@ impl<'s> PythonLowerer<'s> {
         if let Some(supers) = node.child_by_field_name("superclasses") {
             self.lower(supers, scope);
         }
-        let inner = self.module.push_scope(ScopeKind::Class, scope, span_of(node));
+        let name = node.child_by_field_name("name").map(|n| self.text(n).to_string());
+        let inner = self.module.push_scope(ScopeKind::Class, name, scope, span_of(node));
         if let Some(name) = node.child_by_field_name("name") {
             let visible = self.module.scopes[scope].span;
             let class = Value::new(ValueKind::ClassDef(inner), span_of(name));
