@@ -321,7 +321,7 @@ mod tests {
                 })
                 .collect()
         };
-        let whole = discover(&[root.clone()]).unwrap();
+        let whole = discover(std::slice::from_ref(&root)).unwrap();
         assert_eq!(
             classes(&whole),
             [

@@ -24,7 +24,9 @@ pub(super) struct Witness<'p> {
     pub(super) display: Option<String>,
     /// For a token lifetime: which kind of token it was judged as, and why
     /// (`{kind}`).
-    pub(super) token_kind: Option<TokenKind>,
+    /// Boxed: a witness is carried in every condition's outcome, and this
+    /// is rarely set.
+    pub(super) token_kind: Option<Box<TokenKind>>,
 }
 
 /// The kind of token a lifetime was held to: a refresh token when something
@@ -78,7 +80,7 @@ impl<'p> Witness<'p> {
     }
 
     pub(super) fn of_kind(mut self, kind: TokenKind) -> Self {
-        self.token_kind = Some(kind);
+        self.token_kind = Some(Box::new(kind));
         self
     }
 }
