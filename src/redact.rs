@@ -45,6 +45,8 @@ pub fn redact_value(value: &Value, secret: bool) -> Option<String> {
         ValueKind::Null => "None".to_string(),
         ValueKind::List(_) => "a list".to_string(),
         ValueKind::Dict { .. } => "a dict".to_string(),
+        // A fallback computed by a closure shows what the closure returns.
+        ValueKind::Closure(body) => return redact_value(body, secret),
         _ => return None,
     })
 }
