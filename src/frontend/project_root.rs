@@ -95,13 +95,18 @@ pub fn relative_below(path: &Path, root: &Path) -> Option<PathBuf> {
 /// An absolute, lexically normalised path (no filesystem access: symlinks
 /// are not followed, so paths stay as the user wrote them).
 pub fn absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
+    if path.is_absolute() {
+        normalise(path)
     } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
+        normalise(&std::env::current_dir().unwrap_or_default().join(path))
+    }
+}
+
+/// Removes `.` and resolves `..` lexically, without touching the disk (the
+/// path need not exist: `--stdin-filename` names one that may not).
+pub fn normalise(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
-    for component in joined.components() {
+    for component in path.components() {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {

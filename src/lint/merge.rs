@@ -5,6 +5,10 @@
 //! finding, at the place to fix, with the other places as related locations
 //! ("used as a JWT key at …") and in its message.
 //!
+//! A decode that verifies no signature (JWT105) checks no claim either: a
+//! claim check turned off on the same call (JWT201) is part of that mistake,
+//! and goes with it.
+//!
 //! Findings share a mistake when they share a [`CauseKind`]: the same
 //! secret literal (any rules: every finding about it is fixed by removing
 //! it), the same field of the same claims struct, or the place one finding
@@ -23,6 +27,10 @@ use crate::report::outcome::{CauseKind, Finding, Related, RunOutcome};
 
 /// How many places a merged finding's message lists before "and N more".
 const LISTED_PLACES: usize = 3;
+
+/// (rule, rule it subsumes on the same call): the second's finding is part
+/// of the first's mistake, fixed with it.
+const SUBSUMES_ON_ONE_CALL: &[(&str, &str)] = &[("JWT105", "JWT201")];
 
 /// Merges the findings of `outcome` that report one mistake. Findings are
 /// placed and fingerprinted; the files stay sorted.
@@ -76,6 +84,26 @@ pub fn one_finding_per_mistake(outcome: &mut RunOutcome) {
             let candidates: Vec<(usize, usize)> = at_cause.iter().copied().filter(|&k| same_mistake(k, m)).collect();
             if let [keeper] = candidates.as_slice() {
                 merges.entry(*keeper).or_default().push(m);
+            }
+        }
+    }
+    // Findings a finding on the same call subsumes.
+    let mut absorbed: std::collections::BTreeSet<(usize, usize)> = merges.values().flatten().copied().collect();
+    for (f, file) in outcome.files.iter().enumerate() {
+        for (i, finding) in file.findings.iter().enumerate() {
+            let Some(call) = finding.call else { continue };
+            if absorbed.contains(&(f, i)) {
+                continue;
+            }
+            for (j, other) in file.findings.iter().enumerate() {
+                let subsumed = SUBSUMES_ON_ONE_CALL
+                    .iter()
+                    .any(|(rule, sub)| finding.code == *rule && other.code == *sub);
+                let free = !absorbed.contains(&(f, j)) && !merges.contains_key(&(f, j));
+                if subsumed && free && other.call == Some(call) && other.class == finding.class {
+                    merges.entry((f, i)).or_default().push((f, j));
+                    absorbed.insert((f, j));
+                }
             }
         }
     }
@@ -144,6 +172,7 @@ fn what_it_does(code: &str) -> &'static str {
         "SEC303" => "assigned to a secret setting",
         "SEC305" => "used as a key",
         "JWT205" => "put in a token",
+        "JWT201" => "also turns off a claim check",
         _ => "reported again",
     }
 }
@@ -185,6 +214,7 @@ mod tests {
             class: CodeClass::App,
             fingerprint: format!("{code}:{line}"),
             cause: cause.map(|(kind, here)| Cause { kind, here }),
+            call: None,
         }
     }
 
@@ -279,6 +309,28 @@ mod tests {
             ],
         )]);
         assert_eq!(logged.findings().count(), 2);
+    }
+
+    #[test]
+    fn a_decode_that_verifies_nothing_is_one_finding_with_its_claim_checks() {
+        let call = Some(Span::new(100, 180));
+        let mut unverified = finding("h.py", 21, "JWT105", None);
+        unverified.call = call;
+        let mut no_exp = finding("h.py", 21, "JWT201", None);
+        no_exp.call = call;
+        let mut elsewhere = finding("h.py", 30, "JWT201", None);
+        elsewhere.call = Some(Span::new(300, 340));
+        let outcome = run(vec![("h.py", vec![unverified, no_exp, elsewhere])]);
+        let found: Vec<(usize, &str)> = outcome.findings().map(|f| (f.line, f.code.as_str())).collect();
+        assert_eq!(found, [(21, "JWT105"), (30, "JWT201")]);
+        assert!(
+            outcome
+                .findings()
+                .next()
+                .unwrap()
+                .message
+                .ends_with("; also turns off a claim check on line 21")
+        );
     }
 
     #[test]

@@ -558,6 +558,13 @@ impl<'r> Linter<'r> {
         let entry = resolver.entry(module);
         let (line, column, end_line, end_column) = position(line_indexes, resolver, module, raw.primary);
         let cause = cause_of(&raw, rule.secret, module, resolver);
+        let call = entry
+            .module
+            .calls
+            .iter()
+            .filter(|c| c.span.start <= raw.primary.start && raw.primary.end <= c.span.end)
+            .min_by_key(|c| c.span.len())
+            .map(|c| c.span);
         for (secret_module, span) in &raw.secret_spans {
             let path = resolver.entry(*secret_module).path.clone();
             secret_spans.entry(path).or_default().push(*span);
@@ -599,6 +606,7 @@ impl<'r> Linter<'r> {
             class: CodeClass::App,
             fingerprint: String::new(),
             cause,
+            call,
         }
     }
 

@@ -161,6 +161,7 @@ mod tests {
                     class: crate::model::CodeClass::App,
                     fingerprint: String::new(),
                     cause: None,
+                    call: None,
                 }
             })
             .collect();

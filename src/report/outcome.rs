@@ -36,6 +36,9 @@ pub struct Finding {
     /// What the mistake is made of, when other findings may share it (see
     /// [`Cause`]); the run merges findings of one cause into one.
     pub cause: Option<Cause>,
+    /// The innermost call the finding is in: findings about one call can be
+    /// one mistake (a decode that verifies nothing also checks no claim).
+    pub call: Option<Span>,
 }
 
 /// What a finding's mistake is made of, when several findings can report

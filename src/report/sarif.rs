@@ -14,11 +14,12 @@
 //! hashed from it (see `fingerprint.rs`).
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
+use crate::frontend::project_root::normalise;
 use crate::frontend::source::LineIndex;
 use crate::model::Notice;
 use crate::model::{NoteKind, Span};
@@ -402,22 +403,6 @@ pub fn artifact_location(path: &str, source_root: &Path) -> Value {
         }
         Err(_) => json!({ "uri": file_uri(&absolute) }),
     }
-}
-
-/// Removes `.` and resolves `..` lexically (without touching the disk: the
-/// path may be `--stdin-filename`'s, which need not exist).
-fn normalise(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 fn encode_segments<'a>(components: impl Iterator<Item = Component<'a>>) -> String {
