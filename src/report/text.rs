@@ -121,12 +121,15 @@ fn render_finding(finding: &Finding, sources: &mut RedactedSources, color: bool)
 /// other files as secondary frames. `None` when a line is too long to frame
 /// or the source is not at hand.
 fn draw_frame(finding: &Finding, sources: &mut RedactedSources, style: Style) -> Option<String> {
-    let places = std::iter::once((&finding.path, finding.line, finding.end_line))
-        .chain(finding.related.iter().map(|r| (&r.path, r.line, r.end_line)));
-    for (path, line, end_line) in places {
-        if !sources.frameable(path, line, end_line) {
-            return None;
-        }
+    // The finding's own lines must fit a frame; a related place whose lines
+    // do not (in a minified file) is left out of it.
+    let same_file_fits = finding
+        .related
+        .iter()
+        .filter(|r| r.path == finding.path)
+        .all(|r| sources.frameable(&r.path, r.line, r.end_line));
+    if !same_file_fits || !sources.frameable(&finding.path, finding.line, finding.end_line) {
+        return None;
     }
     // Each file's redacted text, the finding's own first, with its labels.
     let own = sources.get(&finding.path)?;
@@ -140,6 +143,9 @@ fn draw_frame(finding: &Finding, sources: &mut RedactedSources, style: Style) ->
         }],
     )];
     for related in &finding.related {
+        if !sources.frameable(&related.path, related.line, related.end_line) {
+            continue;
+        }
         let redacted = sources.get(&related.path)?;
         let label = Label {
             span: redacted.map_span(related.span),
