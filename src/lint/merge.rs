@@ -128,8 +128,8 @@ pub fn one_finding_per_mistake(outcome: &mut RunOutcome) {
 /// Folds `others` into `kept`: each becomes a related location labelled
 /// with what it does there, its severity counts, and the message says where.
 fn absorb(kept: &mut Finding, others: &[Finding]) {
-    // Per phrase: the lines in the kept finding's file, and other places.
-    let mut by_phrase: BTreeMap<&'static str, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    // Per phrase, per file (the kept finding's own first): the lines.
+    let mut by_phrase: BTreeMap<&'static str, BTreeMap<(bool, &str), Vec<String>>> = BTreeMap::new();
     for other in others {
         let phrase = what_it_does(&other.code);
         kept.related.push(Related {
@@ -142,25 +142,32 @@ fn absorb(kept: &mut Finding, others: &[Finding]) {
             label: format!("{phrase} here"),
             rule: Some(other.code.clone()),
         });
-        let (lines, elsewhere) = by_phrase.entry(phrase).or_default();
-        if other.path == kept.path {
-            lines.push(other.line.to_string());
-        } else {
-            elsewhere.push(format!("{}:{}", other.path, other.line));
-        }
+        let own_file = other.path == kept.path;
+        by_phrase
+            .entry(phrase)
+            .or_default()
+            .entry((!own_file, other.path.as_str()))
+            .or_default()
+            .push(other.line.to_string());
         kept.severity = kept.severity.max(other.severity);
     }
-    for (phrase, (lines, elsewhere)) in by_phrase {
-        let mut parts = Vec::new();
-        if !lines.is_empty() {
-            let word = if lines.len() == 1 { "line" } else { "lines" };
-            parts.push(format!("on {word} {}", list_places(&lines)));
-        }
-        if !elsewhere.is_empty() {
-            parts.push(format!("at {}", list_places(&elsewhere)));
-        }
-        kept.message.push_str(&format!("; {phrase} {}", parts.join(" and ")));
+    let mut suffix = String::new();
+    for (phrase, files) in by_phrase {
+        // "on lines 15 and 19", "at app/deps.py:5", "at app/deps.py lines 5 and 8".
+        let places: Vec<String> = files
+            .into_iter()
+            .map(|((elsewhere, path), lines)| {
+                let word = if lines.len() == 1 { "line" } else { "lines" };
+                match (elsewhere, lines.as_slice()) {
+                    (false, _) => format!("on {word} {}", list_places(&lines)),
+                    (true, [line]) => format!("at {path}:{line}"),
+                    (true, _) => format!("at {path} lines {}", list_places(&lines)),
+                }
+            })
+            .collect();
+        suffix.push_str(&format!("; {phrase} {}", places.join(" and ")));
     }
+    kept.message.push_str(&suffix);
 }
 
 /// What a merged finding's place does with the cause, by the rule that
@@ -258,7 +265,7 @@ mod tests {
         assert_eq!(kept.severity, Severity::Error, "the worst of the merged severities");
         assert_eq!(
             kept.message,
-            "SEC303 message; used as a JWT key at api.py:7 and api.py:9"
+            "SEC303 message; used as a JWT key at api.py lines 7 and 9"
         );
         let rules: Vec<Option<&str>> = kept.related.iter().map(|r| r.rule.as_deref()).collect();
         assert_eq!(rules, [Some("SEC301"), Some("SEC301")]);
