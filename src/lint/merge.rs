@@ -23,7 +23,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::outcome::{CauseKind, Finding, Related, RunOutcome};
+use crate::analysis::project::ModuleId;
+use crate::analysis::resolve::Resolver;
+use crate::model::ValueKind;
+use crate::report::outcome::{Cause, CauseKind, Finding, Related, RunOutcome};
+use crate::rules::engine::RawFinding;
 
 /// How many places a merged finding's message lists before "and N more".
 const LISTED_PLACES: usize = 3;
@@ -123,6 +127,77 @@ pub fn one_finding_per_mistake(outcome: &mut RunOutcome) {
     for &(f, i) in removed.iter().rev() {
         outcome.files[f].findings.remove(i);
     }
+}
+
+/// What a finding's mistake is made of, when other findings may report it
+/// too (see `merge.rs`): the secret literal a secret rule found (where it
+/// is written, or where it is used), or the claims-struct field a finding
+/// points at, or resolved its value to in a struct literal.
+pub(super) fn cause_of(raw: &RawFinding, secret_rule: bool, module: ModuleId, resolver: &Resolver) -> Option<Cause> {
+    if secret_rule && let Some(&(literal_module, span)) = raw.secret_spans.first() {
+        return Some(Cause {
+            kind: CauseKind::Literal {
+                path: resolver.entry(literal_module).path.clone(),
+                span,
+            },
+            here: literal_module == module && span == raw.primary,
+        });
+    }
+    // At a field of a struct definition: the place to fix.
+    let entry = resolver.entry(module);
+    for def in &entry.module.structs {
+        if let ValueKind::Dict { entries, .. } = &def.shape.kind
+            && entries.iter().any(|(key, _)| key.span == raw.primary)
+        {
+            let field = entry.source.get(raw.primary.start..raw.primary.end)?;
+            return Some(Cause {
+                kind: CauseKind::StructField {
+                    name: def.name.clone(),
+                    field: field.to_string(),
+                },
+                here: true,
+            });
+        }
+    }
+    // Resolved to a field of a struct literal (`Claims { email, .. }`).
+    for related in raw.related.iter().take(1) {
+        let other = resolver.entry(related.module);
+        let Some(setting) = other.module.settings.iter().find(|s| s.name_span == related.span) else {
+            continue;
+        };
+        let Some(container) = &setting.container_value else {
+            continue;
+        };
+        let struct_name = match &container.kind {
+            ValueKind::Name(name) => name.clone(),
+            ValueKind::Path(segments) => segments.last()?.clone(),
+            _ => continue,
+        };
+        return Some(Cause {
+            kind: CauseKind::StructField {
+                name: struct_name,
+                field: setting.name.clone(),
+            },
+            here: false,
+        });
+    }
+    // Otherwise the value it resolved to, or its own place.
+    Some(match raw.related.first() {
+        Some(definition) => Cause {
+            kind: CauseKind::At {
+                path: resolver.entry(definition.module).path.clone(),
+                span: definition.span,
+            },
+            here: false,
+        },
+        None => Cause {
+            kind: CauseKind::At {
+                path: entry.path.clone(),
+                span: raw.primary,
+            },
+            here: true,
+        },
+    })
 }
 
 /// Folds `others` into `kept`: each becomes a related location labelled

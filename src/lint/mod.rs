@@ -42,9 +42,9 @@ use crate::frontend::outline::rust_struct_names;
 use crate::frontend::prefilter::Prefilter;
 use crate::frontend::source::{LineIndex, read_source};
 use crate::isolate::{Stage, WORKER_STACK_SIZE, injected_panic, isolate};
-use crate::model::{CodeClass, Language, Module, NoteKind, Notice, Span, ValueKind};
+use crate::model::{CodeClass, Language, Module, NoteKind, Notice, Span};
 use crate::report::fingerprint::file_fingerprints;
-use crate::report::outcome::{Cause, CauseKind, FileOutcome, Finding, Related, RunOutcome};
+use crate::report::outcome::{FileOutcome, Finding, Related, RunOutcome};
 use crate::rules::Rule;
 use crate::rules::engine::{Engine, RawFinding};
 use crate::rules::keywords::keyword_sets;
@@ -557,7 +557,7 @@ impl<'r> Linter<'r> {
         let rule = &self.rules[raw.rule];
         let entry = resolver.entry(module);
         let (line, column, end_line, end_column) = position(line_indexes, resolver, module, raw.primary);
-        let cause = cause_of(&raw, rule.secret, module, resolver);
+        let cause = merge::cause_of(&raw, rule.secret, module, resolver);
         let call = entry
             .module
             .calls
@@ -789,77 +789,6 @@ fn class_at(file_class: CodeClass, module: &Module, span: Span) -> CodeClass {
     } else {
         file_class
     }
-}
-
-/// What a finding's mistake is made of, when other findings may report it
-/// too (see `merge.rs`): the secret literal a secret rule found (where it
-/// is written, or where it is used), or the claims-struct field a finding
-/// points at, or resolved its value to in a struct literal.
-fn cause_of(raw: &RawFinding, secret_rule: bool, module: ModuleId, resolver: &Resolver) -> Option<Cause> {
-    if secret_rule && let Some(&(literal_module, span)) = raw.secret_spans.first() {
-        return Some(Cause {
-            kind: CauseKind::Literal {
-                path: resolver.entry(literal_module).path.clone(),
-                span,
-            },
-            here: literal_module == module && span == raw.primary,
-        });
-    }
-    // At a field of a struct definition: the place to fix.
-    let entry = resolver.entry(module);
-    for def in &entry.module.structs {
-        if let ValueKind::Dict { entries, .. } = &def.shape.kind
-            && entries.iter().any(|(key, _)| key.span == raw.primary)
-        {
-            let field = entry.source.get(raw.primary.start..raw.primary.end)?;
-            return Some(Cause {
-                kind: CauseKind::StructField {
-                    name: def.name.clone(),
-                    field: field.to_string(),
-                },
-                here: true,
-            });
-        }
-    }
-    // Resolved to a field of a struct literal (`Claims { email, .. }`).
-    for related in raw.related.iter().take(1) {
-        let other = resolver.entry(related.module);
-        let Some(setting) = other.module.settings.iter().find(|s| s.name_span == related.span) else {
-            continue;
-        };
-        let Some(container) = &setting.container_value else {
-            continue;
-        };
-        let struct_name = match &container.kind {
-            ValueKind::Name(name) => name.clone(),
-            ValueKind::Path(segments) => segments.last()?.clone(),
-            _ => continue,
-        };
-        return Some(Cause {
-            kind: CauseKind::StructField {
-                name: struct_name,
-                field: setting.name.clone(),
-            },
-            here: false,
-        });
-    }
-    // Otherwise the value it resolved to, or its own place.
-    Some(match raw.related.first() {
-        Some(definition) => Cause {
-            kind: CauseKind::At {
-                path: resolver.entry(definition.module).path.clone(),
-                span: definition.span,
-            },
-            here: false,
-        },
-        None => Cause {
-            kind: CauseKind::At {
-                path: entry.path.clone(),
-                span: raw.primary,
-            },
-            here: true,
-        },
-    })
 }
 
 /// Lowers a file's text into a project module, with its lowering notes.
