@@ -13,9 +13,11 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::frontend::classify::classify_named_file;
 use crate::frontend::discover::discover_with;
 use crate::frontend::gitignore::GitignoreCache;
-use crate::frontend::source::{DEFAULT_MAX_FILE_SIZE, decode_source};
+use crate::frontend::project_root::ProjectRoots;
+use crate::frontend::source::{DEFAULT_MAX_FILE_SIZE, decode_source_as};
 use crate::lint::FileSettings;
 use crate::lint::Linter;
 use crate::model::Notice;
@@ -33,6 +35,9 @@ Examples:
   authlint check src/ services/           lint two trees
   authlint check app/api/deps.py          lint one file (always linted, wherever it is)
   authlint check --output-format json .   machine-readable findings
+  authlint check --output-format concise  one `path:line:col: CODE message` line per finding
+  authlint check --statistics .           how many findings per rule and class of code
+  authlint check --include-tests .        report test, example, bench and docs code too
   authlint check --fail-on error .        let warnings pass the CI gate
   authlint check --rules ./authlint-rules add your own rule files
   authlint check --output-format sarif --output authlint.sarif .
@@ -46,8 +51,9 @@ Examples:
   authlint check --diff-base origin/main  only findings on lines changed since a git ref
   authlint check --show-settings          the settings in force and the file they come from
 
-Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it,
-2 usage error, unreadable path, malformed rule or configuration file, or internal error.";
+Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it (or,
+with --strict, a file that could not be checked), 2 usage error, unreadable path,
+malformed rule or configuration file, or internal error.";
 
 #[derive(Parser)]
 #[command(
@@ -159,6 +165,21 @@ struct CheckArgs {
     #[arg(short, long)]
     quiet: bool,
 
+    /// Report findings in code that does not ship too: tests, examples,
+    /// benches and docs (by default they are counted, not shown).
+    #[arg(long)]
+    include_tests: bool,
+
+    /// Fail the run (exit 1) when a file could not be checked: too large,
+    /// binary, undecodable, unreadable, or Rust that does not parse.
+    #[arg(long)]
+    strict: bool,
+
+    /// Print how many findings each rule made in each class of code instead
+    /// of the findings (text, or JSON with --output-format json).
+    #[arg(long)]
+    statistics: bool,
+
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0, value_name = "N")]
     threads: usize,
@@ -172,6 +193,8 @@ struct CheckArgs {
 enum OutputFormat {
     /// Code frames for people.
     Text,
+    /// One `path:line:col: CODE message` line per finding (editors, pre-commit).
+    Concise,
     /// The stable JSON contract for tools.
     Json,
     /// SARIF 2.1.0, for code scanning (GitHub) and editors.
@@ -252,7 +275,12 @@ fn check(args: CheckArgs) -> ExitCode {
         fail_on: args.fail_on,
         baseline: args.baseline.clone(),
         report_unused_suppressions: args.report_unused_suppressions.then_some(true),
+        include_tests: args.include_tests.then_some(true),
+        strict: args.strict.then_some(true),
     };
+    if args.statistics && matches!(args.output_format, OutputFormat::Sarif | OutputFormat::Github) {
+        return usage_error("--statistics prints text or JSON: use it with --output-format text, concise or json");
+    }
     // Rule directories named by the configuration of the working directory
     // join the built-in rules and `--rules`.
     let mut rule_dirs = args.rules.clone();
@@ -289,7 +317,10 @@ fn check(args: CheckArgs) -> ExitCode {
         };
         let linter = Linter::with_settings(&rules, args.max_file_size, settings);
         match lint_stdin(&linter, stdin_path, args.max_file_size) {
-            Ok(outcome) => outcome,
+            Ok(mut outcome) => {
+                linter.set_aside_not_shipped(&mut outcome);
+                outcome
+            }
             Err(message) => {
                 eprintln!("authlint: {message}");
                 return ExitCode::from(EXIT_ERROR);
@@ -339,7 +370,14 @@ fn check(args: CheckArgs) -> ExitCode {
         };
         let linter = Linter::with_settings(&rules, args.max_file_size, settings);
         match linter.run(&discovery, &paths, args.threads) {
-            Ok(outcome) => outcome,
+            Ok(mut outcome) => {
+                linter.set_aside_not_shipped(&mut outcome);
+                if outcome.files.is_empty() {
+                    let under: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                    eprintln!("warning: no Python or Rust files found under {}", under.join(", "));
+                }
+                outcome
+            }
             Err(error) => {
                 eprintln!("authlint: cannot start worker threads: {error}");
                 return ExitCode::from(EXIT_ERROR);
@@ -359,6 +397,7 @@ fn check(args: CheckArgs) -> ExitCode {
             Ok(changed) => {
                 for file in &mut outcome.files {
                     file.findings.retain(|f| changed.contains(Path::new(&f.path), f.line));
+                    file.not_shown.retain(|f| changed.contains(Path::new(&f.path), f.line));
                 }
             }
             Err(message) => {
@@ -368,10 +407,19 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     }
     let fail_on = run_settings.fail_on;
+    let strict = run_settings.strict;
 
     // Colour is for a terminal: never in a file written with --output.
     let color_out = args.output.is_none() && !args.no_color && no_color_unset() && std::io::stdout().is_terminal();
-    let (report_text, stderr_text) = match args.output_format {
+    let (report_text, mut stderr_text) = match args.output_format {
+        _ if args.statistics => {
+            let table = match args.output_format {
+                OutputFormat::Json => report::statistics::render_json(&outcome),
+                _ => report::statistics::render_text(&outcome, args.quiet),
+            };
+            (table, report::text::render_notices(&outcome))
+        }
+        OutputFormat::Concise => report::concise::render(&outcome, args.quiet),
         OutputFormat::Text => report::text::render(
             &outcome,
             &report::text::TextOptions {
@@ -410,8 +458,15 @@ fn check(args: CheckArgs) -> ExitCode {
             let _ = std::io::stdout().lock().write_all(report_text.as_bytes());
         }
     }
+    let unchecked = outcome.unchecked_files();
+    if strict && unchecked > 0 {
+        stderr_text.push_str(&format!(
+            "error: {unchecked} file{} could not be checked, and --strict fails the run on what it cannot see\n",
+            if unchecked == 1 { "" } else { "s" }
+        ));
+    }
     let _ = std::io::stderr().lock().write_all(stderr_text.as_bytes());
-    exit_code(&outcome, fail_on)
+    exit_code(&outcome, fail_on, strict)
 }
 
 /// `rules-dirs` of the configuration governing the working directory (or
@@ -462,18 +517,13 @@ fn apply_baseline(outcome: &mut RunOutcome, read: Option<&Path>, write: Option<&
     };
     let mut matcher = existing.as_ref().map(Baseline::matcher);
     let mut recorded = Vec::new();
-    let fingerprints: Vec<Vec<String>> = outcome
-        .files
-        .iter()
-        .map(|file| crate::report::fingerprint::file_fingerprints(outcome, file))
-        .collect();
-    for (file, prints) in outcome.files.iter_mut().zip(fingerprints) {
+    for file in outcome.files.iter_mut() {
         let mut kept = Vec::new();
-        for (finding, print) in file.findings.drain(..).zip(prints) {
+        for finding in file.findings.drain(..) {
             let entry = BaselineEntry {
                 rule: finding.code.clone(),
                 path: finding.path.clone(),
-                fingerprint: print,
+                fingerprint: finding.fingerprint.clone(),
                 message: finding.message.clone(),
             };
             let known = matcher
@@ -516,6 +566,7 @@ fn lint_stdin(linter: &Linter, path: &Path, max_file_size: u64) -> Result<RunOut
         .take(max_file_size.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let class = classify_named_file(path, &mut ProjectRoots::default());
     let (file, mut outcome) = if bytes.len() as u64 > max_file_size {
         notice_only(
             &display,
@@ -523,19 +574,24 @@ fn lint_stdin(linter: &Linter, path: &Path, max_file_size: u64) -> Result<RunOut
             format!("larger than the {max_file_size} byte limit"),
         )
     } else {
-        match decode_source(bytes) {
+        // The language decides the decoding (a Python coding declaration),
+        // so it is read from the name first, then from a shebang.
+        let by_name = Language::from_path(path).unwrap_or(Language::Python);
+        match decode_source_as(bytes, by_name) {
             Err(reason) => notice_only(&display, NoteKind::Skipped, reason.0),
             Ok(source) => match stdin_language(path, &source) {
                 None => notice_only(&display, NoteKind::Skipped, "not a Python or Rust file".to_string()),
                 // The same isolation the parallel run gives each file.
-                Some(language) => catch_unwind(AssertUnwindSafe(|| linter.lint_text(language, &display, source)))
-                    .unwrap_or_else(|_| {
-                        notice_only(
-                            &display,
-                            NoteKind::InternalError,
-                            "authlint failed on this file; please report it".to_string(),
-                        )
-                    }),
+                Some(language) => catch_unwind(AssertUnwindSafe(|| {
+                    linter.lint_text_as(language, &display, source, class)
+                }))
+                .unwrap_or_else(|_| {
+                    notice_only(
+                        &display,
+                        NoteKind::InternalError,
+                        "authlint failed on this file; please report it".to_string(),
+                    )
+                }),
             },
         }
     };
@@ -555,9 +611,8 @@ fn lint_stdin(linter: &Linter, path: &Path, max_file_size: u64) -> Result<RunOut
 /// The outcome of a file that produced one whole-file notice and nothing
 /// else, in the shape `Linter::lint_text` returns.
 fn notice_only(path: &str, kind: NoteKind, message: String) -> (FileOutcome, RunOutcome) {
+    let not_source = kind == NoteKind::Skipped && message == "not a Python or Rust file";
     let file = FileOutcome {
-        path: path.to_string(),
-        findings: Vec::new(),
         notices: vec![Notice {
             kind,
             path: path.to_string(),
@@ -567,6 +622,8 @@ fn notice_only(path: &str, kind: NoteKind, message: String) -> (FileOutcome, Run
         }],
         skipped: kind == NoteKind::Skipped,
         parsed: kind == NoteKind::InternalError,
+        unchecked: kind == NoteKind::Skipped && !not_source,
+        ..FileOutcome::new(path)
     };
     (file, RunOutcome::empty())
 }
@@ -647,12 +704,16 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(EXIT_ERROR)
 }
 
-fn exit_code(outcome: &RunOutcome, fail_on: FailOn) -> ExitCode {
+fn exit_code(outcome: &RunOutcome, fail_on: FailOn, strict: bool) -> ExitCode {
     if outcome.internal_errors > 0 {
         // The gate must not pass silently when authlint itself failed.
         return ExitCode::from(EXIT_ERROR);
     }
+    // Findings set aside as not shipped (`not_shown`) never fail the run.
     if outcome.findings().any(|f| fail_on.fails(f.severity)) {
+        return ExitCode::from(EXIT_FINDINGS);
+    }
+    if strict && outcome.unchecked_files() > 0 {
         return ExitCode::from(EXIT_FINDINGS);
     }
     ExitCode::SUCCESS

@@ -210,14 +210,16 @@ pub enum ScopeKind {
 #[derive(Clone, Debug)]
 pub struct Scope {
     pub kind: ScopeKind,
+    /// A class's name, or a function's, qualified by its class or `impl`
+    /// type when it has one (`PasswordReset.send_email`, `Invite::url`);
+    /// `None` for the module, lambdas and closures. Names are evidence of
+    /// what a function's values are for (a refresh token, a reset link, a
+    /// CLI command).
+    pub name: Option<String>,
     /// The scope names are looked up in next. For a Python function nested
     /// in a class this skips the class body, as Python does.
     pub parent: Option<ScopeId>,
     pub span: Span,
-    /// A function's name, qualified by its class or `impl` type when it has
-    /// one (`PasswordReset.send_email`, `Invite::url`): names are evidence of
-    /// what a function's values are for (a reset link, a CLI command).
-    pub name: Option<String>,
 }
 
 /// A name bound to a value: an assignment, `let`, `const`, parameter, import, loop target…
@@ -368,6 +370,68 @@ pub enum ParamKind {
     VarKeywords,
 }
 
+/// What a piece of code is for, by where it is: code that ships (`app`), or
+/// code that does not (tests, examples, benchmarks, documentation). Findings
+/// outside `app` are not reported unless asked for (`--include-tests`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeClass {
+    #[default]
+    App,
+    Test,
+    Example,
+    Bench,
+    Docs,
+}
+
+impl CodeClass {
+    pub const ALL: [CodeClass; 5] = [
+        CodeClass::App,
+        CodeClass::Test,
+        CodeClass::Example,
+        CodeClass::Bench,
+        CodeClass::Docs,
+    ];
+
+    /// Every class but `app`: code that does not ship.
+    pub const NOT_SHIPPED: [CodeClass; 4] = [CodeClass::Test, CodeClass::Example, CodeClass::Bench, CodeClass::Docs];
+
+    /// The name in JSON, SARIF tags, statistics and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeClass::App => "app",
+            CodeClass::Test => "test",
+            CodeClass::Example => "example",
+            CodeClass::Bench => "bench",
+            CodeClass::Docs => "docs",
+        }
+    }
+
+    /// How a sentence names the code: "findings in test code".
+    pub fn describe(self) -> &'static str {
+        match self {
+            CodeClass::App => "application",
+            CodeClass::Test => "test",
+            CodeClass::Example => "example",
+            CodeClass::Bench => "benchmark",
+            CodeClass::Docs => "documentation",
+        }
+    }
+
+    /// A class by its name in configuration: singular or plural
+    /// (`test`/`tests`, `example`/`examples`, `bench`/`benches`, `docs`).
+    pub fn from_name(name: &str) -> Option<CodeClass> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "app" => CodeClass::App,
+            "test" | "tests" => CodeClass::Test,
+            "example" | "examples" => CodeClass::Example,
+            "bench" | "benches" | "benchmark" | "benchmarks" => CodeClass::Bench,
+            "doc" | "docs" => CodeClass::Docs,
+            _ => return None,
+        })
+    }
+}
+
 /// A diagnostic produced while lowering: a syntax error or a depth limit hit.
 #[derive(Clone, Debug)]
 pub struct LowerNote {
@@ -445,6 +509,10 @@ pub struct Module {
     /// Values returned, stored into other objects, or dropped (see [`Sink`]).
     pub sinks: Vec<Sink>,
     pub unwraps: Vec<Unwrap>,
+    /// Code that only runs under test, by what the code says: Rust
+    /// `#[cfg(test)]` items and `#[test]` functions. Findings inside are in
+    /// the `test` class whatever the file's path.
+    pub test_regions: Vec<Span>,
     pub notes: Vec<LowerNote>,
 }
 
@@ -462,9 +530,9 @@ impl Module {
             language,
             scopes: vec![Scope {
                 kind: ScopeKind::Module,
+                name: None,
                 parent: None,
                 span: Span::new(0, len),
-                name: None,
             }],
             calls: Vec::new(),
             bindings: Vec::new(),
@@ -480,6 +548,7 @@ impl Module {
             reaching: Vec::new(),
             sinks: Vec::new(),
             unwraps: Vec::new(),
+            test_regions: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -506,15 +575,16 @@ impl Module {
         self.reaching.shrink_to_fit();
         self.sinks.shrink_to_fit();
         self.unwraps.shrink_to_fit();
+        self.test_regions.shrink_to_fit();
         self.notes.shrink_to_fit();
     }
 
-    pub fn push_scope(&mut self, kind: ScopeKind, parent: ScopeId, span: Span) -> ScopeId {
+    pub fn push_scope(&mut self, kind: ScopeKind, name: Option<String>, parent: ScopeId, span: Span) -> ScopeId {
         self.scopes.push(Scope {
             kind,
+            name,
             parent: Some(parent),
             span,
-            name: None,
         });
         self.scopes.len() - 1
     }

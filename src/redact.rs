@@ -11,7 +11,11 @@ fn visible_prefix_len(char_count: usize) -> usize {
 }
 
 /// `"9f8e…" (32 bytes)`: the first characters of a secret and its length.
+/// An empty one has nothing to hide: `"" (empty)`.
 pub fn redact_text(text: &str, open: &str, close: &str) -> String {
+    if text.is_empty() {
+        return format!("{open}{close} (empty)");
+    }
     // Escaped, so a PEM's leading newline neither breaks a message nor
     // shifts the lines of a code frame.
     let shown: String = text
@@ -19,13 +23,19 @@ pub fn redact_text(text: &str, open: &str, close: &str) -> String {
         .take(visible_prefix_len(text.chars().count()))
         .flat_map(char::escape_debug)
         .collect();
-    format!("{open}{shown}…{close} ({} bytes)", text.len())
+    let bytes = text.len();
+    format!(
+        "{open}{shown}…{close} ({bytes} byte{})",
+        if bytes == 1 { "" } else { "s" }
+    )
 }
 
 /// A value as a message may show it: secrets redacted, other strings quoted
-/// (and cut if long), anything else by its kind.
-pub fn redact_value(value: &Value, secret: bool) -> String {
-    match &value.kind {
+/// (and cut if long), lists and dicts by their kind; `None` for a value a
+/// message cannot usefully show (a call, a template, a name), which the
+/// message then leaves out rather than saying "a value".
+pub fn redact_value(value: &Value, secret: bool) -> Option<String> {
+    Some(match &value.kind {
         ValueKind::Str(s) if secret => redact_text(s, "\"", "\""),
         ValueKind::Bytes(b) if secret => redact_text(&String::from_utf8_lossy(b), "b\"", "\""),
         ValueKind::Str(s) => quote_short(s),
@@ -35,8 +45,10 @@ pub fn redact_value(value: &Value, secret: bool) -> String {
         ValueKind::Null => "None".to_string(),
         ValueKind::List(_) => "a list".to_string(),
         ValueKind::Dict { .. } => "a dict".to_string(),
-        _ => "a value".to_string(),
-    }
+        // A fallback computed by a closure shows what the closure returns.
+        ValueKind::Closure(body) => return redact_value(body, secret),
+        _ => return None,
+    })
 }
 
 fn quote_short(s: &str) -> String {
@@ -71,6 +83,10 @@ pub fn redact_literal_source(literal: &str) -> String {
         (last + 1 - run.min(opening_quotes)).max(open_end)
     });
     let body = &literal[open_end..close_start];
+    if body.is_empty() {
+        // `""` hides nothing, and reads best as itself in a code frame.
+        return literal.to_string();
+    }
     redact_text(body, &literal[..open_end], &literal[close_start..])
 }
 
@@ -147,7 +163,10 @@ mod tests {
             "\"9f8e…\" (32 bytes)"
         );
         assert_eq!(redact_text("abc", "\"", "\""), "\"a…\" (3 bytes)");
-        assert_eq!(redact_text("", "\"", "\""), "\"…\" (0 bytes)");
+        assert_eq!(redact_text("", "\"", "\""), "\"\" (empty)");
+        assert_eq!(redact_text("x", "\"", "\""), "\"…\" (1 byte)");
+        assert_eq!(redact_text("xy", "b\"", "\""), "b\"x…\" (2 bytes)");
+        assert_eq!(redact_literal_source("''"), "''");
     }
 
     #[test]

@@ -390,15 +390,30 @@ fn no_output_format_prints_a_fixture_secret_in_full() {
     let root = repo_root();
     let secrets = fixture_secrets(&root);
     assert!(secrets.len() >= 8, "fixtures should hold fake secrets: {secrets:?}");
-    for format in ["text", "json", "sarif", "github"] {
-        let out = authlint(&["check", "--output-format", format, "fixtures", "examples"], &root);
-        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
-        if format == "sarif" {
+    // Every format; statistics; and from the repository root, where the
+    // fixtures and the example are classified as test and example code.
+    let runs: [&[&str]; 9] = [
+        &["--output-format", "text", "fixtures", "examples"],
+        &["--output-format", "concise", "fixtures", "examples"],
+        &["--output-format", "json", "fixtures", "examples"],
+        &["--output-format", "sarif", "fixtures", "examples"],
+        &["--output-format", "github", "fixtures", "examples"],
+        &["--statistics", "fixtures", "examples"],
+        &["--statistics", "--output-format", "json", "."],
+        &["--include-tests", "--output-format", "concise", "."],
+        &["--include-tests", "--output-format", "sarif", "."],
+    ];
+    for args in runs {
+        let out = authlint(&[&["check"][..], args].concat(), &root);
+        let what = args.join(" ");
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{what}: {}", stderr(&out));
+        if args.contains(&"sarif") {
             common::sarif_log(&out);
         }
         let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(all.len() > 100, "{what} printed almost nothing: {all}");
         for secret in &secrets {
-            assert!(!all.contains(secret.as_str()), "{format} output contains {secret}");
+            assert!(!all.contains(secret.as_str()), "{what} output contains {secret}");
         }
     }
 }
@@ -408,16 +423,21 @@ fn the_example_app_shows_every_rule_in_every_language_it_claims() {
     let root = repo_root();
     let out = authlint(&["check", "--output-format", "json", "examples/vulnerable-app"], &root);
     let report = json(&out);
-    let shown: Vec<(String, &str)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let path = f["path"].as_str().unwrap();
-            let language = if path.ends_with(".rs") { "rust" } else { "python" };
-            (f["rule"].as_str().unwrap().to_string(), language)
-        })
-        .collect();
+    // A finding merged into another of the same mistake (a key's use, into
+    // the key's definition) is shown as a related place with its rule.
+    let language_of = |path: &str| if path.ends_with(".rs") { "rust" } else { "python" };
+    let mut shown: Vec<(String, &str)> = Vec::new();
+    for f in report["findings"].as_array().unwrap() {
+        shown.push((
+            f["rule"].as_str().unwrap().to_string(),
+            language_of(f["path"].as_str().unwrap()),
+        ));
+        for related in f["related"].as_array().unwrap() {
+            if let Some(rule) = related["rule"].as_str() {
+                shown.push((rule.to_string(), language_of(related["path"].as_str().unwrap())));
+            }
+        }
+    }
     let rules = authlint::rules::load_rules(&[]).unwrap();
     let mut missing = Vec::new();
     for rule in &rules {
@@ -464,26 +484,56 @@ def d(u, k):\n    return jwt.encode({'sub': u, 'exp': datetime.utcnow() + timede
         .iter()
         .map(|f| (f["line"].as_u64().unwrap(), f["rule"].as_str().unwrap().to_string()))
         .collect();
+    // Lines 8 and 11 use one key: one finding, the second use related to it.
     assert_eq!(
         found,
         [
             (8, "SEC301".to_string()),
-            (11, "SEC301".to_string()),
             (14, "SEC301".to_string()),
             (17, "JWT204".to_string()),
         ],
         "{}",
         stdout(&out)
     );
+    let first = &report["findings"][0];
+    let related: Vec<(&str, u64, Option<&str>)> = first["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap(),
+                r["line"].as_u64().unwrap(),
+                r["rule"].as_str(),
+            )
+        })
+        .collect();
     assert_eq!(
-        report["findings"][3]["message"],
-        "`jwt.encode` issues a token that lives 1 day"
+        related,
+        [
+            ("svc/app/core/config.py", 1, None),
+            ("svc/app/api/deps.py", 11, Some("SEC301"))
+        ]
+    );
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("; used as a JWT key on line 11"),
+        "{first}"
+    );
+    assert_eq!(
+        report["findings"][2]["message"],
+        "`jwt.encode` issues a token that lives 1 day: too long for an access token \
+         (no `refresh` in its type claim, the function name or the lifetime's setting)"
     );
 
-    // The text report shows where the key was defined, in the other file, redacted.
+    // The text report shows where the key was defined, in the other file,
+    // redacted, as a secondary frame of the finding (not a report of its own).
     let out = authlint(&["check", "svc/app/api/deps.py", "svc"], root);
     let text = stdout(&out);
-    assert!(text.contains("defined in svc/app/core/config.py"), "{text}");
+    assert!(text.contains("├─[svc/app/core/config.py:1:12]"), "{text}");
+    assert!(!text.contains("Error:") && !text.contains("defined in"), "{text}");
     assert!(!text.contains("fixture-key-not-real-0301"), "{text}");
 }
 
@@ -539,18 +589,19 @@ pub fn c(claims: &SessionClaims, key: &EncodingKey) {\n    let _ = encode(&Heade
     let out = authlint(&["check", "--output-format", "json", "svc"], root);
     let report = json(&out);
     let found: Vec<(String, u64, String)> = found(&report);
+    // Lines 5 and 9 use one key: one finding, the second use related to it.
     assert_eq!(
         found,
         [
             ("svc/src/api/auth.rs".to_string(), 5, "SEC301".to_string()),
-            ("svc/src/api/auth.rs".to_string(), 9, "SEC301".to_string()),
             ("svc/src/api/auth.rs".to_string(), 13, "JWT203".to_string()),
         ],
         "{}",
         stdout(&out)
     );
+    assert_eq!(report["findings"][0]["related"][1]["line"], 9, "{}", stdout(&out));
     let text = stdout(&authlint(&["check", "svc"], root));
-    assert!(text.contains("defined in svc/src/config.rs"), "{text}");
+    assert!(text.contains("├─[svc/src/config.rs:1:28]"), "{text}");
     assert!(!text.contains("fixture-key-not-real-0401"), "{text}");
 }
 

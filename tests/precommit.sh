@@ -78,6 +78,14 @@ pub fn signing_key() -> EncodingKey {
     EncodingKey::from_secret(b"precommit-key-not-real-91c2")
 }
 RS
+mkdir -p "$scratch/tests"
+cat > "$scratch/tests/test_auth.py" <<'PY'
+import jwt
+
+
+def test_decode(token):
+    assert jwt.decode(token, "precommit-key-not-real-3f07", algorithms=["HS256"])
+PY
 echo "# Notes: jwt.decode(token, key) in prose is not code." > "$scratch/README.md"
 git -C "$scratch" init -q
 git -C "$scratch" add .
@@ -116,9 +124,12 @@ expect() {
 }
 
 expect_all() {
-    expect fail "JWT101" app/vulnerable.py
-    expect fail "SEC301" src/vulnerable.rs
+    # The hook prints one concise `path:line:col: CODE message` line per finding.
+    expect fail "app/vulnerable.py:5:12: JWT101" app/vulnerable.py
+    expect fail "src/vulnerable.rs:4:30: SEC301" src/vulnerable.rs
     expect pass "Passed" app/clean.py
+    # A staged test file is judged as in a whole-tree run: test code, counted, not gated.
+    expect pass "Passed" tests/test_auth.py
     # types_or: a markdown file is not given to authlint at all.
     expect pass "no files to check" README.md
 }

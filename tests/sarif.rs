@@ -411,8 +411,6 @@ fn execution_fails_only_when_authlint_itself_failed() {
     // bug to fix), so the outcome is built the way the linter reports one.
     let rules = authlint::rules::load_rules(&[]).unwrap();
     let failed = FileOutcome {
-        path: "app/crash.py".into(),
-        findings: Vec::new(),
         notices: vec![Notice {
             kind: NoteKind::InternalError,
             path: "app/crash.py".into(),
@@ -420,8 +418,8 @@ fn execution_fails_only_when_authlint_itself_failed() {
             column: None,
             message: "authlint failed on this file (boom); please report it".into(),
         }],
-        skipped: false,
         parsed: true,
+        ..FileOutcome::new("app/crash.py")
     };
     let outcome = RunOutcome {
         files: vec![failed],
@@ -517,20 +515,33 @@ fn a_constant_resolved_in_another_file_is_a_related_location_there() {
     );
     let (out, log) = run_sarif(&["app"], dir.path());
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // One mistake, one finding: the key where it is written (SEC303), its
+    // use as a JWT key in the other file a related location there.
+    assert!(
+        !results(&log).iter().any(|r| r["ruleId"] == "SEC301"),
+        "the use is not a finding of its own"
+    );
     let result = results(&log)
         .iter()
-        .find(|r| r["ruleId"] == "SEC301")
+        .find(|r| r["ruleId"] == "SEC303")
         .expect("the hard-coded key is reported");
+    let primary = &result["locations"][0]["physicalLocation"];
+    assert_eq!(primary["artifactLocation"]["uri"], "app/core/config.py");
+    // The region is the literal on line 2: `SECRET_KEY = '…'` starts it at column 14.
+    assert_eq!(primary["region"]["startLine"], 2);
+    assert_eq!(primary["region"]["startColumn"], 14);
+    assert_eq!(primary["region"]["endColumn"], 14 + secret.len() as u64 + 2);
+    let related = &result["relatedLocations"][0];
     assert_eq!(
-        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        related["physicalLocation"]["artifactLocation"]["uri"],
         "app/api/deps.py"
     );
-    let related = &result["relatedLocations"][0]["physicalLocation"];
-    assert_eq!(related["artifactLocation"]["uri"], "app/core/config.py");
-    assert_eq!(related["artifactLocation"]["uriBaseId"], "%SRCROOT%");
-    // The region is the literal on line 2: `SECRET_KEY = '…'` starts it at column 14.
-    assert_eq!(related["region"]["startLine"], 2);
-    assert_eq!(related["region"]["startColumn"], 14);
-    assert_eq!(related["region"]["endColumn"], 14 + secret.len() as u64 + 2);
+    assert_eq!(
+        related["physicalLocation"]["artifactLocation"]["uriBaseId"],
+        "%SRCROOT%"
+    );
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 5);
+    assert_eq!(related["message"]["text"], "used as a JWT key here (SEC301)");
+    assert_eq!(result["properties"]["tags"], serde_json::json!(["app"]));
     assert!(!String::from_utf8_lossy(&out.stdout).contains(secret));
 }

@@ -99,6 +99,8 @@ fn check_with(linter: &Linter, rules: &[Rule], language: Language, text: String)
     };
     let _ = report::sarif::render(&outcome, &context);
     let _ = report::github::render(&outcome, false);
+    let _ = report::concise::render(&outcome, false);
+    let _ = report::statistics::render_text(&outcome, false);
 }
 
 /// Every fixture of `language` in one text: code that exercises every

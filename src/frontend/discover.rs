@@ -1,4 +1,7 @@
-//! Finds the files to lint under the paths given on the command line.
+//! Finds the files to lint under the paths given on the command line, and
+//! says what each is for (`classify`): below a directory named on the
+//! command line, by its path below that directory; a named file, by its path
+//! below its project root.
 //!
 //! Directories are walked with `walkdir` without following symlinks, skipping
 //! what users never want linted (VCS metadata, virtualenvs, build output).
@@ -17,7 +20,9 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::model::Language;
+use crate::frontend::classify::{classify, classify_named_file};
+use crate::frontend::project_root::ProjectRoots;
+use crate::model::{CodeClass, Language};
 
 /// Directory names skipped while walking (never when named explicitly).
 pub const SKIPPED_DIRS: &[&str] = &[
@@ -44,13 +49,36 @@ pub const SKIPPED_DIRS: &[&str] = &[
 pub struct SourcePath {
     pub path: PathBuf,
     pub language: Language,
+    /// What the file is for, by its path (see `classify`).
+    pub class: CodeClass,
 }
 
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub files: Vec<SourcePath>,
     /// Paths that could not be walked or are not source files, with why.
-    pub skipped: Vec<(PathBuf, String)>,
+    pub skipped: Vec<Skip>,
+}
+
+/// A path not linted, and why.
+#[derive(Debug)]
+pub struct Skip {
+    pub path: PathBuf,
+    pub reason: String,
+    /// It could not be read (a directory authlint may not list), as opposed
+    /// to not being source (a named `.txt`, a symlink not followed): a
+    /// `--strict` run fails on it.
+    pub unreadable: bool,
+}
+
+impl Skip {
+    fn new(path: PathBuf, reason: String) -> Self {
+        Skip {
+            path,
+            reason,
+            unreadable: false,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -75,13 +103,14 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery, PathError> {
 /// always kept.
 pub fn discover_with(paths: &[PathBuf], keep: &mut dyn FnMut(&Path, bool) -> bool) -> Result<Discovery, PathError> {
     let mut discovery = Discovery::default();
+    let mut projects = ProjectRoots::default();
     for root in paths {
         let metadata = match std::fs::metadata(root) {
             Ok(metadata) => metadata,
             Err(error) => {
                 // The link exists even if its target does not.
                 if std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
-                    discovery.skipped.push((clean(root), symlink_reason(&error)));
+                    discovery.skipped.push(Skip::new(clean(root), symlink_reason(&error)));
                     continue;
                 }
                 return Err(PathError {
@@ -100,14 +129,16 @@ pub fn discover_with(paths: &[PathBuf], keep: &mut dyn FnMut(&Path, bool) -> boo
                 Some(language) => discovery.files.push(SourcePath {
                     path: clean(root),
                     language,
+                    class: classify_named_file(root, &mut projects),
                 }),
                 None => discovery
                     .skipped
-                    .push((clean(root), "not a Python or Rust file".to_string())),
+                    .push(Skip::new(clean(root), "not a Python or Rust file".to_string())),
             }
         }
     }
-    // The same file named twice (`a.py a.py`, or `. a.py`) is linted once.
+    // The same file named twice (`a.py a.py`, or `. a.py`) is linted once,
+    // in the class of its first mention (the sort is stable).
     discovery.files.sort_by(|a, b| a.path.cmp(&b.path));
     discovery.files.dedup_by(|a, b| a.path == b.path);
     Ok(discovery)
@@ -151,12 +182,16 @@ fn walk_directory(root: &Path, discovery: &mut Discovery, keep: &mut dyn FnMut(&
                             Ok(_) => "symbolic link, not followed while walking (name it to lint it)".to_string(),
                             Err(error) => symlink_reason(&error),
                         };
-                        discovery.skipped.push((clean(entry.path()), reason));
+                        discovery.skipped.push(Skip::new(clean(entry.path()), reason));
                         continue;
                     }
+                    // The directory named on the command line is not itself
+                    // classified: `check examples/app` reports all of the app.
+                    let below = entry.path().strip_prefix(root).unwrap_or(entry.path());
                     discovery.files.push(SourcePath {
                         path: clean(entry.path()),
                         language,
+                        class: classify(below),
                     });
                 }
             }
@@ -169,7 +204,11 @@ fn walk_directory(root: &Path, discovery: &mut Discovery, keep: &mut dyn FnMut(&
                     .io_error()
                     .map(|e| format!("cannot read: {e}"))
                     .unwrap_or_else(|| error.to_string());
-                discovery.skipped.push((clean(&path), reason));
+                discovery.skipped.push(Skip {
+                    path: clean(&path),
+                    reason,
+                    unreadable: true,
+                });
             }
         }
     }
@@ -253,6 +292,54 @@ mod tests {
         let found = discover(&[inside.clone(), script.clone()]).unwrap();
         assert_eq!(found.files.len(), 2);
         assert!(found.files.iter().all(|f| f.language == Language::Python));
+    }
+
+    #[test]
+    fn files_are_classified_below_the_directory_named_and_named_files_below_their_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        for file in [
+            "pyproject.toml",
+            "app/a.py",
+            "tests/test_a.py",
+            "examples/demo/b.py",
+            "docs/c.py",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x = 1\n").unwrap();
+        }
+        let classes = |found: &Discovery| -> Vec<(String, &'static str)> {
+            found
+                .files
+                .iter()
+                .map(|f| {
+                    (
+                        f.path.file_name().unwrap().to_string_lossy().into_owned(),
+                        f.class.as_str(),
+                    )
+                })
+                .collect()
+        };
+        let whole = discover(std::slice::from_ref(&root)).unwrap();
+        assert_eq!(
+            classes(&whole),
+            [
+                ("a.py".into(), "app"),
+                ("c.py".into(), "docs"),
+                ("b.py".into(), "example"),
+                ("test_a.py".into(), "test")
+            ]
+        );
+        // The directory named is not classified itself: all of the example is reported.
+        let example = discover(&[root.join("examples/demo")]).unwrap();
+        assert_eq!(classes(&example), [("b.py".into(), "app")]);
+        // A named file, as a whole-tree run sees it.
+        let named = discover(&[root.join("tests/test_a.py"), root.join("examples/demo/b.py")]).unwrap();
+        assert_eq!(
+            classes(&named),
+            [("b.py".into(), "example"), ("test_a.py".into(), "test")]
+        );
     }
 
     #[test]

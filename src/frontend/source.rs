@@ -3,8 +3,12 @@
 //! A file that is not a regular file, too large, binary (a NUL byte in its
 //! first 8 KiB, as git and ripgrep decide) or
 //! not valid UTF-8 is skipped with a reason; it never stops the run. Invalid
-//! UTF-8 is skipped rather than decoded lossily, so offsets and the text we
-//! show always match the bytes on disk.
+//! UTF-8 is skipped rather than decoded lossily, so the text we show always
+//! matches the file. A Python file that declares another coding in its first
+//! two lines (PEP 263: `# -*- coding: latin-1 -*-`) is decoded from it, as
+//! Python does (`encoding_rs`); lines and columns, which count characters,
+//! still match the file, and bytes that are not valid in that coding skip
+//! the file as invalid UTF-8 would.
 //!
 //! Reading never blocks and never costs more than the size limit: the type
 //! is checked before the file is opened (opening a FIFO blocks until a
@@ -18,6 +22,8 @@
 
 use std::io::Read;
 use std::path::Path;
+
+use crate::model::Language;
 
 /// Files larger than this are skipped (minified bundles, generated code).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
@@ -33,8 +39,9 @@ pub const CHECKPOINT_BYTES: usize = 1024;
 pub struct SkipReason(pub String);
 
 /// Reads a file as text. A UTF-8 byte-order mark is removed; offsets are
-/// then relative to the text after it.
-pub fn read_source(path: &Path, max_size: u64) -> Result<String, SkipReason> {
+/// then relative to the text after it. A Python file is decoded from the
+/// coding it declares (PEP 263).
+pub fn read_source(path: &Path, max_size: u64, language: Language) -> Result<String, SkipReason> {
     // Check the type before opening: opening a FIFO would block forever.
     let metadata = std::fs::metadata(path).map_err(|e| cannot_read(&e))?;
     check_metadata(&metadata, max_size)?;
@@ -49,7 +56,7 @@ pub fn read_source(path: &Path, max_size: u64) -> Result<String, SkipReason> {
     if bytes.len() as u64 > max_size {
         return Err(too_large(max_size, bytes.len() as u64));
     }
-    decode_source(bytes)
+    decode_source_as(bytes, language)
 }
 
 fn check_metadata(metadata: &std::fs::Metadata, max_size: u64) -> Result<(), SkipReason> {
@@ -123,6 +130,90 @@ pub fn decode_source(mut bytes: Vec<u8>) -> Result<String, SkipReason> {
             e.utf8_error().valid_up_to()
         ))
     })
+}
+
+/// Turns the bytes of a file in `language` into text: UTF-8, or for Python
+/// the coding the file declares in its first two lines (PEP 263).
+pub fn decode_source_as(bytes: Vec<u8>, language: Language) -> Result<String, SkipReason> {
+    if language == Language::Python
+        && !bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        && !bytes[..bytes.len().min(BINARY_SNIFF_LEN)].contains(&0)
+        && let Some(name) = declared_coding(&bytes)
+    {
+        let Some(encoding) = encoding_for(&name) else {
+            return Err(SkipReason(format!(
+                "declares the coding `{name}`, which authlint cannot decode; skipped"
+            )));
+        };
+        if encoding != encoding_rs::UTF_8 {
+            return match encoding.decode_without_bom_handling_and_without_replacement(&bytes) {
+                Some(text) => Ok(text.into_owned()),
+                None => Err(SkipReason(format!(
+                    "not valid {} (the coding it declares); skipped, not decoded lossily",
+                    encoding.name()
+                ))),
+            };
+        }
+    }
+    decode_source(bytes)
+}
+
+/// The coding a Python file declares (PEP 263): `coding[:=]NAME` in a
+/// comment on the first line, or on the second when the first is a comment
+/// or blank (as Python's tokenizer reads it).
+fn declared_coding(bytes: &[u8]) -> Option<String> {
+    let mut lines = bytes.split(|b| *b == b'\n').take(2);
+    let first = lines.next()?;
+    if let Some(name) = coding_in(first) {
+        return Some(name);
+    }
+    let first_is_comment_or_blank = {
+        let trimmed = first.trim_ascii();
+        trimmed.is_empty() || trimmed.starts_with(b"#")
+    };
+    if first_is_comment_or_blank {
+        return lines.next().and_then(coding_in);
+    }
+    None
+}
+
+/// `NAME` in a line `[ \t\f]*#.*?coding[:=][ \t]*NAME`.
+fn coding_in(line: &[u8]) -> Option<String> {
+    let start = line.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\x0c'))?;
+    if line[start] != b'#' {
+        return None;
+    }
+    let comment = &line[start..];
+    let at = comment.windows(6).position(|w| w == b"coding")?;
+    let rest = comment[at + 6..]
+        .strip_prefix(b":")
+        .or_else(|| comment[at + 6..].strip_prefix(b"="))?;
+    let rest = &rest[rest
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(rest.len())..];
+    let len = rest
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
+        .unwrap_or(rest.len());
+    (len > 0).then(|| String::from_utf8_lossy(&rest[..len]).into_owned())
+}
+
+/// The decoder for a Python coding name. Python spells names its own way
+/// (`latin-1`, `iso_8859_15`, `cp1251`); the WHATWG labels `encoding_rs`
+/// knows are tried as written and in those spellings.
+fn encoding_for(name: &str) -> Option<&'static encoding_rs::Encoding> {
+    let lower = name.to_ascii_lowercase().replace('_', "-");
+    let squeezed = lower.replace('-', "");
+    let windows = lower.strip_prefix("cp").map(|n| format!("windows-{n}"));
+    let utf8 = matches!(squeezed.as_str(), "utf8" | "utf8sig");
+    if utf8 {
+        return Some(encoding_rs::UTF_8);
+    }
+    [Some(lower.clone()), Some(squeezed), windows]
+        .into_iter()
+        .flatten()
+        .find_map(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
 }
 
 /// Converts between byte offsets and character counts in time independent
@@ -316,6 +407,58 @@ mod tests {
         assert!(decode_source(b"x = '\xff'".to_vec()).unwrap_err().0.contains("UTF-8"));
     }
 
+    #[test]
+    fn a_declared_python_coding_is_decoded() {
+        let latin1 = b"# -*- coding: latin-1 -*-\nname = 'caf\xe9'\nkey = 'x'\n".to_vec();
+        let text = decode_source_as(latin1.clone(), Language::Python).unwrap();
+        assert!(text.contains("caf\u{e9}"), "{text}");
+        // Lines and columns (characters) are those of the file.
+        let index = LineIndex::new(&text);
+        assert_eq!(index.line_col(&text, text.find("key").unwrap()), (3, 1));
+        assert_eq!(index.line_col(&text, text.rfind('\'').unwrap()), (3, 9));
+        // Rust has no such declaration; neither does a file whose first line is code.
+        assert!(decode_source_as(latin1, Language::Rust).is_err());
+        let late = b"import os\nx = 1\n# coding: latin-1\ny = '\xe9'\n".to_vec();
+        assert!(
+            decode_source_as(late, Language::Python)
+                .unwrap_err()
+                .0
+                .contains("UTF-8")
+        );
+        // On the second line, after a shebang; other spellings of the name.
+        for declaration in [
+            "#!/usr/bin/env python\n# vim: set fileencoding=iso_8859_15 :\n",
+            "# coding=cp1252\n",
+        ] {
+            let mut bytes = declaration.as_bytes().to_vec();
+            bytes.extend_from_slice(b"s = '\xa4'\n");
+            assert!(decode_source_as(bytes, Language::Python).is_ok(), "{declaration}");
+        }
+        // UTF-8 declared is UTF-8 checked; an unknown coding is a reason, not a guess.
+        let utf8 = b"# coding: utf-8\ns = '\xff'\n".to_vec();
+        assert!(
+            decode_source_as(utf8, Language::Python)
+                .unwrap_err()
+                .0
+                .contains("UTF-8")
+        );
+        let unknown = b"# coding: klingon\ns = 1\n".to_vec();
+        assert!(
+            decode_source_as(unknown, Language::Python)
+                .unwrap_err()
+                .0
+                .contains("klingon")
+        );
+        // Bytes the declared coding does not have are not decoded lossily.
+        let bad = b"# coding: shift_jis\ns = '\x82'\n".to_vec();
+        assert!(
+            decode_source_as(bad, Language::Python)
+                .unwrap_err()
+                .0
+                .contains("Shift_JIS")
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_fifo_is_refused_without_blocking() {
@@ -324,7 +467,7 @@ mod tests {
         let path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
         // SAFETY: a valid NUL-terminated path and a plain mode.
         assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
-        let reason = read_source(&fifo, DEFAULT_MAX_FILE_SIZE).unwrap_err();
+        let reason = read_source(&fifo, DEFAULT_MAX_FILE_SIZE, Language::Python).unwrap_err();
         assert!(reason.0.contains("FIFO"), "{reason:?}");
         // The handle-side check, for a FIFO that appears after the path check.
         let opened = open_without_blocking(&fifo).unwrap();
@@ -336,8 +479,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.py");
         std::fs::write(&path, "x = 1\n").unwrap();
-        assert!(read_source(&path, 6).is_ok());
-        let reason = read_source(&path, 5).unwrap_err();
+        assert!(read_source(&path, 6, Language::Python).is_ok());
+        let reason = read_source(&path, 5, Language::Python).unwrap_err();
         assert!(reason.0.contains("byte limit"), "{reason:?}");
     }
 }

@@ -158,6 +158,10 @@ mod tests {
                     primary: Span::new(start, start + needle.len()),
                     label: String::new(),
                     related: Vec::new(),
+                    class: crate::model::CodeClass::App,
+                    fingerprint: String::new(),
+                    cause: None,
+                    call: None,
                 }
             })
             .collect();

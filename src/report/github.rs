@@ -52,11 +52,7 @@ pub fn render(outcome: &RunOutcome, quiet: bool) -> (String, String) {
         ));
         out.push_str(&format!("::{command} {properties}::{}\n", escape_data(&notice.message)));
     }
-    let summary = if quiet {
-        String::new()
-    } else {
-        format!("{}\n", super::summary_line(outcome))
-    };
+    let summary = if quiet { String::new() } else { super::summary(outcome) };
     (out, summary)
 }
 

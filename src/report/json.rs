@@ -25,6 +25,22 @@ struct JsonFinding<'a> {
     end_column: usize,
     message: &'a str,
     help: &'a str,
+    /// What the code is for: `app`, `test`, `example`, `bench` or `docs`.
+    class: &'a str,
+    /// The definition the value was resolved to, and the other places of
+    /// the same mistake (with the rule that found it there).
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+    rule: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -50,6 +66,11 @@ struct JsonSummary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Findings in code that does not ship, set aside: by class.
+    not_shown: serde_json::Map<String, serde_json::Value>,
+    /// Files nothing could be checked in (unreadable, or Rust that does not
+    /// parse); `--strict` fails the run on them.
+    files_unchecked: usize,
     elapsed_ms: u128,
 }
 
@@ -67,6 +88,20 @@ pub fn render(outcome: &RunOutcome) -> String {
             end_column: f.end_column,
             message: &f.message,
             help: &f.help,
+            class: f.class.as_str(),
+            related: f
+                .related
+                .iter()
+                .map(|r| JsonRelated {
+                    path: &r.path,
+                    line: r.line,
+                    column: r.column,
+                    end_line: r.end_line,
+                    end_column: r.end_column,
+                    message: &r.label,
+                    rule: r.rule.as_deref(),
+                })
+                .collect(),
         })
         .collect();
     let count = |severity: &str| findings.iter().filter(|f| f.severity == severity).count();
@@ -80,6 +115,8 @@ pub fn render(outcome: &RunOutcome) -> String {
         errors: count("error"),
         warnings: count("warning"),
         notes: count("note"),
+        not_shown: super::not_shown_counts(outcome),
+        files_unchecked: outcome.unchecked_files(),
         elapsed_ms: outcome.elapsed_ms,
     };
     let notices = outcome

@@ -1,11 +1,13 @@
 //! What a run produced, as every output format reads it: findings placed
-//! in files (line and column), related locations, per-file notices, and the
-//! run's counts. The run (`lint`) fills it in; nothing here knows how.
+//! in files (line and column), related locations, per-file notices, the
+//! findings in code that does not ship (counted, not shown unless asked
+//! for), and the run's counts. The run (`lint`) fills it in; nothing here
+//! knows how.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::model::{Notice, Span};
+use crate::model::{CodeClass, Notice, Span};
 use crate::rules::Severity;
 
 #[derive(Clone, Debug)]
@@ -24,9 +26,42 @@ pub struct Finding {
     pub primary: Span,
     pub label: String,
     pub related: Vec<Related>,
+    /// What the code at the finding is for: its file's class, or `test`
+    /// inside a Rust `#[cfg(test)]` module or `#[test]` function.
+    pub class: CodeClass,
+    /// The finding's identity for baselines and code scanning (see
+    /// `fingerprint.rs`), computed once all of the run's findings are
+    /// placed, before any is merged into another or set aside.
+    pub fingerprint: String,
+    /// What the mistake is made of, when other findings may share it (see
+    /// [`Cause`]); the run merges findings of one cause into one.
+    pub cause: Option<Cause>,
+    /// The innermost call the finding is in: findings about one call can be
+    /// one mistake (a decode that verifies nothing also checks no claim).
+    pub call: Option<Span>,
 }
 
-/// A secondary location: the definition a value was resolved to.
+/// What a finding's mistake is made of, when several findings can report
+/// the same one: the secret literal it is about (reported where it is
+/// written and again where it is used), a claim a claims struct declares
+/// (reported at the field and again where the struct is encoded), or, for
+/// other rules, the place the finding points at or resolved its value to.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CauseKind {
+    Literal { path: String, span: Span },
+    StructField { name: String, field: String },
+    At { path: String, span: Span },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cause {
+    pub kind: CauseKind,
+    /// The finding points at the cause itself: the place to fix it.
+    pub here: bool,
+}
+
+/// A secondary location: the definition a value was resolved to, or the
+/// place of a finding merged into this one (one mistake, one finding).
 #[derive(Clone, Debug)]
 pub struct Related {
     pub path: String,
@@ -36,16 +71,42 @@ pub struct Related {
     pub end_line: usize,
     pub end_column: usize,
     pub label: String,
+    /// For a merged finding, its rule code: the place is where that rule
+    /// found the same mistake (the fixture harness counts it there).
+    pub rule: Option<String>,
 }
 
 /// What one file produced.
 pub struct FileOutcome {
     pub path: String,
     pub findings: Vec<Finding>,
+    /// Findings in code that does not ship (tests, examples, benches, docs),
+    /// set aside by the run's settings: counted in the summary, not shown
+    /// and never failing the run.
+    pub not_shown: Vec<Finding>,
     pub notices: Vec<Notice>,
     pub skipped: bool,
     /// The file passed the keyword prefilter and was parsed.
     pub parsed: bool,
+    /// Nothing in the file could be checked: it was skipped as unreadable
+    /// (too large, binary, undecodable, a read error), or it is Rust that
+    /// does not parse. `--strict` fails the run on such files.
+    pub unchecked: bool,
+}
+
+impl FileOutcome {
+    /// A file with nothing found and nothing to say yet.
+    pub fn new(path: impl Into<String>) -> Self {
+        FileOutcome {
+            path: path.into(),
+            findings: Vec::new(),
+            not_shown: Vec::new(),
+            notices: Vec::new(),
+            skipped: false,
+            parsed: false,
+            unchecked: false,
+        }
+    }
 }
 
 pub struct RunOutcome {
@@ -91,5 +152,25 @@ impl RunOutcome {
 
     pub fn notices(&self) -> impl Iterator<Item = &Notice> {
         self.files.iter().flat_map(|f| f.notices.iter())
+    }
+
+    /// The findings set aside because they are in code that does not ship.
+    pub fn not_shown(&self) -> impl Iterator<Item = &Finding> {
+        self.files.iter().flat_map(|f| f.not_shown.iter())
+    }
+
+    /// How many findings were set aside, per class, in class order (only
+    /// classes that had some).
+    pub fn not_shown_by_class(&self) -> Vec<(CodeClass, usize)> {
+        let mut counts: BTreeMap<CodeClass, usize> = BTreeMap::new();
+        for finding in self.not_shown() {
+            *counts.entry(finding.class).or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
+
+    /// The files nothing could be checked in (see [`FileOutcome::unchecked`]).
+    pub fn unchecked_files(&self) -> usize {
+        self.files.iter().filter(|f| f.unchecked).count()
     }
 }

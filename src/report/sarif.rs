@@ -14,16 +14,16 @@
 //! hashed from it (see `fingerprint.rs`).
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
+use crate::frontend::project_root::normalise;
 use crate::frontend::source::LineIndex;
 use crate::model::Notice;
 use crate::model::{NoteKind, Span};
 use crate::redact::RedactedSource;
-use crate::report::fingerprint::file_fingerprints;
 use crate::report::outcome::{FileOutcome, Related, RunOutcome};
 use crate::rules::docs::{TerminalStyle, render_for_terminal, rule_docs_url, rule_help_markdown};
 use crate::rules::{Rule, Severity};
@@ -140,6 +140,8 @@ pub fn render(outcome: &RunOutcome, context: &SarifContext) -> String {
             },
             "columnKind": "utf16CodeUnits",
             "results": results,
+            // Findings in code that does not ship, set aside (by class).
+            "properties": { "notShown": super::not_shown_counts(outcome) },
         }]
     });
     let mut out = serde_json::to_string_pretty(&log).expect("the log is plain data and always serialises");
@@ -203,15 +205,13 @@ fn file_results(outcome: &RunOutcome, positions: &Positions, file: &FileOutcome,
         return Vec::new();
     }
     let artifact = artifact_location(&file.path, context.source_root);
-    let fingerprints = file_fingerprints(outcome, file);
     let redacted = outcome
         .sources
         .get(&file.path)
         .map(|source| RedactedSource::new(source, secrets_in(outcome, &file.path)));
     file.findings
         .iter()
-        .enumerate()
-        .map(|(index, finding)| {
+        .map(|finding| {
             let region = match positions.get(file.path.as_str()) {
                 Some(positions) => positions.region(finding.primary),
                 None => char_region(finding.line, finding.column, finding.end_line, finding.end_column),
@@ -235,14 +235,16 @@ fn file_results(outcome: &RunOutcome, positions: &Positions, file: &FileOutcome,
                 "level": sarif_level(finding.severity),
                 "message": { "text": finding.message },
                 "locations": [location],
+                // Code scanning filters on tags: `app`, `test`, `example`…
+                "properties": { "tags": [finding.class.as_str()] },
             });
             if !related.is_empty() {
                 result["relatedLocations"] = json!(related);
             }
-            if let Some(fingerprint) = fingerprints.get(index) {
+            if !finding.fingerprint.is_empty() {
                 // Named as GitHub names its own line hash, so upload-sarif
                 // keeps ours instead of hashing the raw (unredacted) line.
-                result["partialFingerprints"] = json!({ "primaryLocationLineHash": fingerprint });
+                result["partialFingerprints"] = json!({ "primaryLocationLineHash": finding.fingerprint });
             }
             result
         })
@@ -255,13 +257,17 @@ fn related_location(positions: &Positions, id: usize, related: &Related, context
         Some(positions) => positions.region(related.span),
         None => char_region(related.line, related.column, related.end_line, related.end_column),
     };
+    let message = match &related.rule {
+        Some(rule) => format!("{} ({rule})", related.label),
+        None => related.label.clone(),
+    };
     json!({
         "id": id,
         "physicalLocation": {
             "artifactLocation": artifact_location(&related.path, context.source_root),
             "region": region,
         },
-        "message": { "text": related.label },
+        "message": { "text": message },
     })
 }
 
@@ -397,22 +403,6 @@ pub fn artifact_location(path: &str, source_root: &Path) -> Value {
         }
         Err(_) => json!({ "uri": file_uri(&absolute) }),
     }
-}
-
-/// Removes `.` and resolves `..` lexically (without touching the disk: the
-/// path may be `--stdin-filename`'s, which need not exist).
-fn normalise(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 fn encode_segments<'a>(components: impl Iterator<Item = Component<'a>>) -> String {

@@ -1,95 +1,178 @@
-//! Text output for people: one miette code frame per finding, with the
-//! offending expression labelled, then notices and a summary line.
+//! Text output for people: one code frame per finding (see `frame.rs`), with
+//! the offending expression labelled and its related places (the value it
+//! was resolved to, the other places of the same mistake) labelled too,
+//! then notices (with their line) and the summary.
 //!
 //! Frames are drawn from a redacted copy of the file, so a secret literal is
 //! shown as `"9f8e…" (32 bytes)` even in the source excerpt.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
-
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
 use crate::frontend::source::LineIndex;
 use crate::redact::RedactedSource;
-use crate::report::outcome::{FileOutcome, Finding, RunOutcome};
+use crate::report::frame::{self, FileLabels, Label, Style};
+use crate::report::outcome::{Finding, RunOutcome};
 use crate::rules::Severity;
 
 /// A line longer than this (a minified bundle) is not framed: the frame would
-/// hold the whole line once per finding on it, and the renderer panics on
-/// columns past 65,535. Such a finding prints as `path:line:column: message`.
+/// hold the whole line once per finding on it. Such a finding prints as
+/// `path:line:column: message`.
 pub const MAX_FRAMED_LINE_BYTES: usize = 2_000;
+
+/// How wide the message and help lines are wrapped.
+const WIDTH: usize = 120;
 
 pub struct TextOptions {
     pub color: bool,
     pub quiet: bool,
 }
 
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
 /// Renders the findings (for stdout) and the notices (for stderr).
 pub fn render(outcome: &RunOutcome, options: &TextOptions) -> (String, String) {
-    let theme = if options.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_links(false)
-        .with_context_lines(1)
-        .with_width(120);
+    let mut sources = RedactedSources::new(outcome);
     let mut findings_out = String::new();
-    for file in &outcome.files {
-        render_file(file, outcome, &handler, &mut findings_out);
+    for finding in outcome.findings() {
+        findings_out.push_str(&render_finding(finding, &mut sources, options.color));
+        findings_out.push('\n');
     }
-    let mut notices_out = String::new();
+    let notices_out = render_notices(outcome);
+    if !options.quiet {
+        findings_out.push_str(&super::summary(outcome));
+    }
+    (findings_out, notices_out)
+}
+
+/// `note[kind]: path:line:column: message`, one line per notice (the line
+/// and column when the notice has them).
+pub fn render_notices(outcome: &RunOutcome) -> String {
+    let mut out = String::new();
     for notice in outcome.notices() {
         let location = match (notice.line, notice.column) {
             (Some(line), Some(column)) => format!("{}:{line}:{column}", notice.path),
+            (Some(line), None) => format!("{}:{line}", notice.path),
             _ => notice.path.clone(),
         };
-        notices_out.push_str(&format!(
+        out.push_str(&format!(
             "note[{}]: {location}: {}\n",
             notice.kind.as_str(),
             notice.message
         ));
     }
-    if !options.quiet {
-        findings_out.push_str(&super::summary_line(outcome));
-        findings_out.push('\n');
-    }
-    (findings_out, notices_out)
+    out
 }
 
-fn render_file(file: &FileOutcome, outcome: &RunOutcome, handler: &GraphicalReportHandler, out: &mut String) {
-    if file.findings.is_empty() {
-        return;
+fn severity_style(severity: Severity) -> (&'static str, &'static str) {
+    match severity {
+        Severity::Error => ("×", "\x1b[31m"),
+        Severity::Warning => ("⚠", "\x1b[33m"),
+        Severity::Note => ("☞", "\x1b[36m"),
     }
-    let mut redacted_sources = RedactedSources::new(outcome);
-    for finding in &file.findings {
-        let diagnostic = FindingDiagnostic::new(finding, &mut redacted_sources);
-        let mut rendered = String::new();
-        match diagnostic {
-            // A frame the renderer cannot draw (it has panicked on odd spans
-            // before) falls back to the plain line below, quietly.
-            Some(diagnostic)
-                if crate::isolate::isolate(|| handler.render_report(&mut rendered, &diagnostic))
-                    .is_ok_and(|drawn| drawn.is_ok()) => {}
-            _ => {
-                rendered = format!(
-                    "{}:{}:{}: {}\n",
-                    finding.path, finding.line, finding.column, finding.message
-                )
-            }
+}
+
+/// One finding: its heading, message, frame and help.
+fn render_finding(finding: &Finding, sources: &mut RedactedSources, color: bool) -> String {
+    let (mark, tint) = severity_style(finding.severity);
+    let paint = |style: &str, text: &str| {
+        if color {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_string()
         }
-        out.push_str(&rendered);
+    };
+    let Some(frame) = draw_frame(finding, sources, Style { color, primary: tint }) else {
+        return format!(
+            "{}:{}:{}: {}\n",
+            finding.path, finding.line, finding.column, finding.message
+        );
+    };
+    let mut out = String::new();
+    let heading = format!("{}[{}] {}", finding.severity.as_str(), finding.code, finding.name);
+    out.push_str(&paint(&format!("{BOLD}{tint}"), &heading));
+    out.push_str("\n\n");
+    let message = textwrap::fill(
+        &finding.message,
+        textwrap::Options::new(WIDTH)
+            .initial_indent("    ")
+            .subsequent_indent("    ")
+            .break_words(false),
+    );
+    // The first line's indent makes room for the severity mark.
+    out.push_str(&format!("  {} {}\n", paint(tint, mark), &message[4..]));
+    out.push_str(&frame);
+    if !finding.help.is_empty() {
+        let help = textwrap::fill(
+            &finding.help,
+            textwrap::Options::new(WIDTH)
+                .initial_indent("  help: ")
+                .subsequent_indent("        ")
+                .break_words(false),
+        );
+        out.push_str(&help.replacen("help:", &paint("\x1b[36m", "help:"), 1));
         out.push('\n');
     }
+    out
+}
+
+/// The finding's frame: its own span, and its related places, those in
+/// other files as secondary frames. `None` when a line is too long to frame
+/// or the source is not at hand.
+fn draw_frame(finding: &Finding, sources: &mut RedactedSources, style: Style) -> Option<String> {
+    // The finding's own lines must fit a frame; a related place whose lines
+    // do not (in a minified file) is left out of it.
+    let same_file_fits = finding
+        .related
+        .iter()
+        .filter(|r| r.path == finding.path)
+        .all(|r| sources.frameable(&r.path, r.line, r.end_line));
+    if !same_file_fits || !sources.frameable(&finding.path, finding.line, finding.end_line) {
+        return None;
+    }
+    // Each file's redacted text, the finding's own first, with its labels.
+    let own = sources.get(&finding.path)?;
+    let mut files: Vec<(&str, Arc<RedactedSource>, Vec<Label>)> = vec![(
+        &finding.path,
+        own.clone(),
+        vec![Label {
+            span: own.map_span(finding.primary),
+            text: finding.label.clone(),
+            primary: true,
+        }],
+    )];
+    for related in &finding.related {
+        if !sources.frameable(&related.path, related.line, related.end_line) {
+            continue;
+        }
+        let redacted = sources.get(&related.path)?;
+        let label = Label {
+            span: redacted.map_span(related.span),
+            text: related.label.clone(),
+            primary: false,
+        };
+        match files.iter_mut().find(|(path, _, _)| *path == related.path) {
+            Some((_, _, labels)) => labels.push(label),
+            None => files.push((&related.path, redacted, vec![label])),
+        }
+    }
+    let labelled: Vec<FileLabels> = files
+        .iter_mut()
+        .map(|(path, redacted, labels)| FileLabels {
+            path,
+            text: &redacted.text,
+            labels: std::mem::take(labels),
+        })
+        .collect();
+    Some(frame::draw(&labelled, style))
 }
 
 /// Each file's source with every secret any finding saw redacted, built
 /// once per file: the context lines of one finding may hold another's secret.
 struct RedactedSources<'o> {
     outcome: &'o RunOutcome,
-    cache: HashMap<String, (Arc<NamedSource<String>>, Arc<RedactedSource>)>,
+    cache: HashMap<String, Arc<RedactedSource>>,
     lines: HashMap<String, LineIndex>,
 }
 
@@ -112,131 +195,18 @@ impl<'o> RedactedSources<'o> {
             .lines
             .entry(path.to_string())
             .or_insert_with(|| LineIndex::new(source));
-        (first.saturating_sub(1)..=last + 1).all(|line| index.line_len(line) <= MAX_FRAMED_LINE_BYTES)
+        (first.saturating_sub(frame::CONTEXT_LINES)..=last + frame::CONTEXT_LINES)
+            .all(|line| index.line_len(line) <= MAX_FRAMED_LINE_BYTES)
     }
 
-    fn get(&mut self, path: &str) -> Option<(Arc<NamedSource<String>>, Arc<RedactedSource>)> {
+    fn get(&mut self, path: &str) -> Option<Arc<RedactedSource>> {
         if let Some(found) = self.cache.get(path) {
             return Some(found.clone());
         }
         let source = self.outcome.sources.get(path)?;
         let secrets = self.outcome.secret_spans.get(path).map(Vec::as_slice).unwrap_or(&[]);
         let redacted = Arc::new(RedactedSource::new(source, secrets));
-        let named = Arc::new(NamedSource::new(path, redacted.text.clone()));
-        self.cache.insert(path.to_string(), (named.clone(), redacted.clone()));
-        Some((named, redacted))
-    }
-}
-
-/// A finding as miette sees it. Labels in other files become related
-/// diagnostics with their own source.
-#[derive(Debug)]
-struct FindingDiagnostic {
-    message: String,
-    code: Option<String>,
-    severity: Option<Severity>,
-    help: String,
-    labels: Vec<LabeledSpan>,
-    source: Arc<NamedSource<String>>,
-    related: Vec<FindingDiagnostic>,
-}
-
-impl FindingDiagnostic {
-    fn new(finding: &Finding, sources: &mut RedactedSources) -> Option<Self> {
-        let same_file_lines_fit = finding
-            .related
-            .iter()
-            .filter(|r| r.path == finding.path)
-            .all(|r| sources.frameable(&r.path, r.line, r.end_line));
-        if !same_file_lines_fit || !sources.frameable(&finding.path, finding.line, finding.end_line) {
-            return None;
-        }
-        let (source, redacted) = sources.get(&finding.path)?;
-        let primary = redacted.map_span(finding.primary);
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            Some(finding.label.clone()),
-            (primary.start, primary.len()),
-        )];
-        let mut related = Vec::new();
-        for item in &finding.related {
-            if item.path == finding.path {
-                let span = redacted.map_span(item.span);
-                labels.push(LabeledSpan::new_with_span(
-                    Some(item.label.clone()),
-                    (span.start, span.len()),
-                ));
-            } else if sources.frameable(&item.path, item.line, item.end_line)
-                && let Some((other_source, other)) = sources.get(&item.path)
-            {
-                let span = other.map_span(item.span);
-                related.push(FindingDiagnostic {
-                    message: format!("defined in {}", item.path),
-                    code: None,
-                    severity: None,
-                    help: String::new(),
-                    labels: vec![LabeledSpan::new_primary_with_span(
-                        Some(item.label.clone()),
-                        (span.start, span.len()),
-                    )],
-                    source: other_source,
-                    related: Vec::new(),
-                });
-            }
-        }
-        Some(FindingDiagnostic {
-            message: finding.message.clone(),
-            code: Some(format!(
-                "{}[{}] {}",
-                finding.severity.as_str(),
-                finding.code,
-                finding.name
-            )),
-            severity: Some(finding.severity),
-            help: finding.help.clone(),
-            labels,
-            source,
-            related,
-        })
-    }
-}
-
-impl fmt::Display for FindingDiagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for FindingDiagnostic {}
-
-impl Diagnostic for FindingDiagnostic {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
-    }
-
-    fn severity(&self) -> Option<miette::Severity> {
-        self.severity.map(|s| match s {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-            Severity::Note => miette::Severity::Advice,
-        })
-    }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        (!self.help.is_empty()).then(|| Box::new(&self.help) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&*self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(self.labels.iter().cloned()))
+        self.cache.insert(path.to_string(), redacted.clone());
+        Some(redacted)
     }
 }

@@ -3,7 +3,7 @@
 //! rendered for a terminal), `authlint rules` (the catalog as a table or
 //! JSON), and the help text SARIF carries for each rule.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -58,8 +58,25 @@ pub fn rule_help_markdown(rule: &Rule) -> String {
     out.push_str("## Why is this bad?\n\n");
     out.push_str(rule.rationale.trim());
     out.push_str("\n\n## How to fix it\n\n");
-    out.push_str(rule.help.trim());
-    out.push('\n');
+    if rule.help_by_language.is_empty() {
+        out.push_str(rule.help.trim());
+        out.push('\n');
+    } else {
+        // Each language's fix in its own words; a language without its own
+        // text gets the default.
+        for language in &rule.languages {
+            let _ = writeln!(
+                out,
+                "- **{}:** {}",
+                crate::rules::language_title(*language),
+                rule.help_for(*language).trim()
+            );
+        }
+    }
+    if let Some(note) = vocabulary_notes(rule) {
+        out.push('\n');
+        out.push_str(&note);
+    }
     if !rule.references.is_empty() {
         out.push_str("\n## References\n\n");
         for reference in &rule.references {
@@ -67,6 +84,29 @@ pub fn rule_help_markdown(rule: &Rule) -> String {
         }
     }
     out
+}
+
+/// What a rule's clauses do that their TOML does not spell out, written
+/// once per piece of the vocabulary: how a lifetime's token kind is decided.
+fn vocabulary_notes(rule: &Rule) -> Option<String> {
+    use crate::rules::Predicate;
+    let judges_lifetimes = rule.clauses.iter().any(|clause| {
+        clause.conditions.iter().any(|c| {
+            matches!(&c.predicate, Predicate::ExpiryOver(t) | Predicate::DurationOver(t) if t == "max-access-token-lifetime")
+        })
+    });
+    judges_lifetimes.then(|| {
+        "## Access or refresh token?\n\n\
+         A lifetime is held to the access-token maximum (`max-access-token-lifetime`, \
+         default 1 hour) unless the code says the token is a refresh token; then it is held \
+         to the refresh-token maximum (`max-refresh-token-lifetime`, default 30 days). \
+         The code says so with a `type`, `token_type` or `typ` claim of `refresh`; with \
+         `refresh` in the name of the function or class the token is issued in \
+         (`create_refresh_token`); or with `refresh` in a name on the way to the lifetime \
+         (`REFRESH_TOKEN_EXPIRE_DAYS`, `settings.refresh_lifetime`). The finding says \
+         which kind it took the token for and why.\n"
+            .to_string()
+    })
 }
 
 /// The full page for one rule, as checked in under `docs/rules/`.
@@ -202,6 +242,8 @@ pub struct CatalogEntry<'a> {
     pub languages: Vec<&'a str>,
     pub summary: &'a str,
     pub help: &'a str,
+    /// The help written for one language, where it differs (`rust`).
+    pub help_by_language: BTreeMap<&'a str, &'a str>,
     pub cwe: &'a [String],
     pub references: &'a [String],
     /// Whether the rule is compiled in (`false`: loaded with `--rules`).
@@ -228,6 +270,11 @@ pub fn catalog_json(rules: &[Rule], builtin: &BTreeSet<String>) -> String {
                 languages: rule.languages.iter().map(|l| l.name()).collect(),
                 summary: rule.summary.trim(),
                 help: rule.help.trim(),
+                help_by_language: rule
+                    .help_by_language
+                    .iter()
+                    .map(|(language, text)| (language.name(), text.as_str()))
+                    .collect(),
                 cwe: &rule.cwe,
                 references: &rule.references,
                 builtin: is_builtin,

@@ -38,7 +38,7 @@ struct RuleFile {
     /// One line: what the rule reports (rule tables, SARIF shortDescription).
     summary: String,
     message: Spanned<String>,
-    help: String,
+    help: Spanned<HelpFile>,
     rationale: String,
     #[serde(default)]
     cwe: Vec<String>,
@@ -58,6 +58,15 @@ struct RuleFile {
 enum KeywordsFile {
     All(Vec<String>),
     ByLanguage(BTreeMap<Language, Vec<String>>),
+}
+
+/// `help = "…"` for every language, or `help.default`, `help.python` and
+/// `help.rust` when the fix is written differently in each.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum HelpFile {
+    All(String),
+    ByLanguage(BTreeMap<String, String>),
 }
 
 #[derive(Deserialize)]
@@ -374,6 +383,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
         None => BTreeMap::new(),
     };
     check_placeholders(&ctx, &file.message)?;
+    let (help, help_by_language) = compile_help(&ctx, &file.help, file.languages.get_ref())?;
 
     if file.matches.get_ref().is_empty() {
         return Err(ctx.error("the rule has no `[[match]]` clause", Some(file.matches.span()), "here"));
@@ -417,7 +427,8 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
         keyword_requires,
         summary: file.summary.trim().to_string(),
         message: file.message.into_inner(),
-        help: file.help,
+        help,
+        help_by_language,
         rationale: file.rationale,
         cwe: file.cwe,
         references: file.references,
@@ -425,6 +436,71 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, RuleLoadError> {
         clauses,
         origin: name.to_string(),
     })
+}
+
+/// The default help and the per-language help of a rule. A table needs a
+/// text for each of the rule's languages (its own key, or `default`); the
+/// default, for places that show one text whatever the language (SARIF's
+/// rule description, `authlint rules`), is `default` or else each
+/// language's text after its name.
+fn compile_help(
+    ctx: &FileContext,
+    help: &Spanned<HelpFile>,
+    languages: &[Language],
+) -> Result<(String, BTreeMap<Language, String>), RuleLoadError> {
+    let table = match help.get_ref() {
+        HelpFile::All(text) => return Ok((text.trim().to_string(), BTreeMap::new())),
+        HelpFile::ByLanguage(table) => table,
+    };
+    let mut by_language = BTreeMap::new();
+    for (key, text) in table {
+        if key == "default" {
+            continue;
+        }
+        let language = Language::ALL.iter().copied().find(|l| l.name() == key).ok_or_else(|| {
+            ctx.error_with_help(
+                format!("`help.{key}`: `help` keys are `default`, `python` and `rust`"),
+                Some(help.span()),
+                "unknown help key",
+                None,
+            )
+        })?;
+        if !languages.contains(&language) {
+            return Err(ctx.error(
+                format!("`help.{key}` is for a language the rule does not list in `languages`"),
+                Some(help.span()),
+                "language not declared",
+            ));
+        }
+        by_language.insert(language, text.trim().to_string());
+    }
+    let default = match table.get("default") {
+        Some(text) => text.trim().to_string(),
+        None => {
+            if let Some(uncovered) = languages.iter().find(|l| !by_language.contains_key(l)) {
+                return Err(ctx.error_with_help(
+                    format!("`help` has no text for {} and no `default`", uncovered.name()),
+                    Some(help.span()),
+                    "help missing for a language",
+                    Some(format!("add `help.{}` or `help.default`", uncovered.name())),
+                ));
+            }
+            by_language
+                .iter()
+                .map(|(language, text)| format!("{}: {text}", language_title(*language)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    Ok((default, by_language))
+}
+
+/// A language's name in a sentence.
+pub fn language_title(language: Language) -> &'static str {
+    match language {
+        Language::Python => "Python",
+        Language::Rust => "Rust",
+    }
 }
 
 /// The keyword lists of a rule by language, validated. `keywords` needs a
@@ -523,7 +599,7 @@ fn check_keyword(keyword: &str) -> Result<(), String> {
     Ok(())
 }
 
-const PLACEHOLDERS: [&str; 5] = ["callee", "argument", "value", "missing", "name"];
+const PLACEHOLDERS: [&str; 7] = ["callee", "argument", "value", "missing", "unchecked", "name", "kind"];
 
 fn check_placeholders(ctx: &FileContext, message: &Spanned<String>) -> Result<(), RuleLoadError> {
     let mut rest = message.get_ref().as_str();
@@ -538,7 +614,9 @@ fn check_placeholders(ctx: &FileContext, message: &Spanned<String>) -> Result<()
                 format!("unknown placeholder `{{{name}}}` in `message`"),
                 Some(message.span()),
                 "here",
-                Some("messages may use {callee}, {argument}, {value}, {name} and {missing}".into()),
+                Some(
+                    "messages may use {callee}, {argument}, {value}, {name}, {missing}, {unchecked} and {kind}".into(),
+                ),
             ));
         }
         rest = &after[close + 1..];
@@ -1044,6 +1122,43 @@ where = [{ argument = "audience", is = "missing" }]
             Err(other) => panic!("unexpected error {other:?}"),
             Ok(_) => panic!("the rule should be rejected"),
         }
+    }
+
+    #[test]
+    fn help_may_be_written_per_language() {
+        let two = VALID
+            .replace("languages = [\"python\"]", "languages = [\"python\", \"rust\"]")
+            .replace(
+                "[[match]]",
+                "[[match]]\nlanguage = \"rust\"\ncallee = [\"myorg::decode_token\"]\n\n[[match]]",
+            );
+        let rule = parse_rule(
+            "org.toml",
+            &two.replace(
+                "help = \"Pass audience=.\"",
+                "help.default = \"Pass an audience.\"\nhelp.rust = \"Call `.audience(…)`.\"",
+            ),
+        )
+        .expect("valid");
+        assert_eq!(rule.help_for(Language::Rust), "Call `.audience(…)`.");
+        assert_eq!(rule.help_for(Language::Python), "Pass an audience.");
+        // Without a default, each language needs its own; the shared text names them.
+        let both = parse_rule(
+            "org.toml",
+            &two.replace(
+                "help = \"Pass audience=.\"",
+                "help.python = \"Pass audience=.\"\nhelp.rust = \"Call it.\"",
+            ),
+        )
+        .expect("valid");
+        assert_eq!(both.help, "Python: Pass audience=. Rust: Call it.");
+        let missing = error_of(&two.replace("help = \"Pass audience=.\"", "help.python = \"Pass audience=.\""));
+        assert!(missing.message.contains("no text for rust"), "{}", missing.message);
+        let unknown = error_of(&two.replace("help = \"Pass audience=.\"", "help.go = \"x\"\nhelp.default = \"y\""));
+        assert!(unknown.message.contains("`help` keys are"), "{}", unknown.message);
+        let undeclared =
+            error_of(&VALID.replace("help = \"Pass audience=.\"", "help.default = \"x\"\nhelp.rust = \"y\""));
+        assert!(undeclared.message.contains("does not list"), "{}", undeclared.message);
     }
 
     #[test]

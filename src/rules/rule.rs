@@ -43,7 +43,13 @@ pub struct Rule {
     pub keyword_requires: BTreeMap<String, Vec<String>>,
     pub summary: String,
     pub message: String,
+    /// What to do instead, when one text serves every language (or as the
+    /// text shown where the language is not known: SARIF's rule
+    /// description, `authlint rules`).
     pub help: String,
+    /// What to do instead, written for one language (`help.rust`): the
+    /// findings in that language and the docs use it.
+    pub help_by_language: BTreeMap<Language, String>,
     pub rationale: String,
     pub cwe: Vec<String>,
     pub references: Vec<String>,
@@ -288,6 +294,11 @@ impl Rule {
 }
 
 impl Rule {
+    /// The help for a finding in `language`: its own text, or the default.
+    pub fn help_for(&self, language: Language) -> &str {
+        self.help_by_language.get(&language).unwrap_or(&self.help)
+    }
+
     /// The rule's keywords for `language` (empty if it does not apply).
     pub fn keywords_for(&self, language: Language) -> &[String] {
         self.keywords.get(&language).map(Vec::as_slice).unwrap_or_default()

@@ -27,6 +27,7 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::model::CodeClass;
 use crate::rules::policy::{NameClass, Policy};
 use crate::rules::{Rule, Severity};
 
@@ -78,6 +79,9 @@ pub struct Options {
     pub fail_on: Option<FailOn>,
     pub baseline: Option<String>,
     pub report_unused_suppressions: Option<bool>,
+    pub include: Option<Vec<Spanned<String>>>,
+    pub class_severity: Option<BTreeMap<Spanned<String>, Severity>>,
+    pub strict: Option<bool>,
     pub max_access_token_lifetime: Option<Spanned<DurationSetting>>,
     pub max_refresh_token_lifetime: Option<Spanned<DurationSetting>>,
     pub max_leeway: Option<Spanned<DurationSetting>>,
@@ -120,6 +124,9 @@ const OPTION_KEYS: &[&str] = &[
     "fail-on",
     "baseline",
     "report-unused-suppressions",
+    "include",
+    "class-severity",
+    "strict",
     "max-access-token-lifetime",
     "max-refresh-token-lifetime",
     "max-leeway",
@@ -343,6 +350,9 @@ pub struct Overrides {
     pub fail_on: Option<FailOn>,
     pub baseline: Option<PathBuf>,
     pub report_unused_suppressions: Option<bool>,
+    /// `--include-tests`: report findings in every class of code.
+    pub include_tests: Option<bool>,
+    pub strict: Option<bool>,
 }
 
 /// What governs the files below one configuration.
@@ -363,6 +373,14 @@ pub struct Settings {
     pub baseline: Option<PathBuf>,
     pub report_unused_suppressions: bool,
     pub rules_dirs: Vec<PathBuf>,
+    /// The classes of code besides `app` whose findings are reported
+    /// (`include = ["tests", "examples"]`, or all with `--include-tests`).
+    pub include: Vec<CodeClass>,
+    /// A severity for every finding in a class of code (`[class-severity]`),
+    /// over the rule's and `[severity]`'s.
+    pub class_severity: HashMap<CodeClass, Severity>,
+    /// Files that could not be checked fail the run (`--strict`).
+    pub strict: bool,
 }
 
 impl Settings {
@@ -391,26 +409,9 @@ fn relative_to(path: &Path, root: &Path) -> PathBuf {
     absolute.strip_prefix(root).map(Path::to_path_buf).unwrap_or(absolute)
 }
 
-/// An absolute, lexically normalised path (no filesystem access: symlinks
-/// are not followed, so paths stay as the user wrote them).
-pub fn absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut out = PathBuf::new();
-    for component in joined.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
+/// An absolute, lexically normalised path (shared with the frontend, which
+/// finds project roots with it).
+pub use crate::frontend::project_root::absolute;
 
 /// Whether a rule code matches a selector: the code itself or a prefix of it.
 pub fn selects(selector: &str, code: &str) -> bool {
@@ -513,6 +514,29 @@ pub fn resolve(config: Option<&LoadedConfig>, overrides: &Overrides, rules: &[Ru
         per_file_ignores.push((pattern.get_ref().clone(), globs, selectors));
     }
 
+    let class_named = |name: &Spanned<String>| -> Result<CodeClass, ConfigError> {
+        CodeClass::from_name(name.get_ref()).ok_or_else(|| {
+            fail(
+                format!("no class of code is called `{}`", name.get_ref()),
+                Some(name.span()),
+                Some("classes are `app`, `tests`, `examples`, `benches` and `docs`".into()),
+            )
+        })
+    };
+    let mut include = Vec::new();
+    for name in options.include.iter().flatten() {
+        include.push(class_named(name)?);
+    }
+    if overrides.include_tests == Some(true) {
+        include = CodeClass::NOT_SHIPPED.to_vec();
+    }
+    include.sort();
+    include.dedup();
+    let mut class_severity = HashMap::new();
+    for (name, level) in options.class_severity.iter().flatten() {
+        class_severity.insert(class_named(name)?, *level);
+    }
+
     let policy = policy_from(options, &fail)?;
     Ok(Settings {
         source: config.map(|c| c.path.clone()),
@@ -537,6 +561,9 @@ pub fn resolve(config: Option<&LoadedConfig>, overrides: &Overrides, rules: &[Ru
             .or(options.report_unused_suppressions)
             .unwrap_or(false),
         rules_dirs: options.rules_dirs.iter().flatten().map(|d| root.join(d)).collect(),
+        include,
+        class_severity,
+        strict: overrides.strict.or(options.strict).unwrap_or(false),
     })
 }
 
@@ -812,6 +839,19 @@ pub fn describe(settings: &Settings, rules: &[Rule]) -> String {
     ));
     let dirs: Vec<String> = settings.rules_dirs.iter().map(|d| d.display().to_string()).collect();
     out.push_str(&format!("rules-dirs: {}\n", list_or_none(&dirs)));
+    let include: Vec<String> = std::iter::once("app")
+        .chain(settings.include.iter().map(|c| c.as_str()))
+        .map(String::from)
+        .collect();
+    out.push_str(&format!("include: {}\n", include.join(", ")));
+    let mut by_class: Vec<(CodeClass, Severity)> = settings.class_severity.iter().map(|(c, s)| (*c, *s)).collect();
+    by_class.sort();
+    let by_class: Vec<String> = by_class
+        .iter()
+        .map(|(c, s)| format!("{}={}", c.as_str(), s.as_str()))
+        .collect();
+    out.push_str(&format!("class-severity: {}\n", list_or_none(&by_class)));
+    out.push_str(&format!("strict: {}\n", settings.strict));
     let t = &settings.policy.thresholds;
     out.push_str(&format!(
         "max-access-token-lifetime: {}\nmax-refresh-token-lifetime: {}\nmax-leeway: {}\nmin-key-bytes: {}\n",
@@ -916,6 +956,39 @@ mod tests {
             let span = err.span.expect("points at the value");
             assert!(!span.is_empty(), "{text}");
         }
+    }
+
+    #[test]
+    fn classes_of_code_to_include_and_their_severity() {
+        let rules = load_rules(&[]).unwrap();
+        let config = parse_config(
+            Path::new("authlint.toml"),
+            "include = [\"tests\", \"example\"]\nstrict = true\n[class-severity]\ntests = \"note\"\n".into(),
+        )
+        .unwrap()
+        .unwrap();
+        let settings = resolve(Some(&config), &Overrides::default(), &rules).unwrap();
+        assert_eq!(settings.include, [CodeClass::Test, CodeClass::Example]);
+        assert_eq!(settings.class_severity.get(&CodeClass::Test), Some(&Severity::Note));
+        assert!(settings.strict);
+        let all = Overrides {
+            include_tests: Some(true),
+            strict: Some(false),
+            ..Overrides::default()
+        };
+        let settings = resolve(Some(&config), &all, &rules).unwrap();
+        assert_eq!(settings.include, CodeClass::NOT_SHIPPED);
+        assert!(!settings.strict, "the command line wins");
+        let defaults = resolve(None, &Overrides::default(), &rules).unwrap();
+        assert!(defaults.include.is_empty() && !defaults.strict);
+        let bad = parse_config(Path::new("authlint.toml"), "include = [\"vendored\"]\n".into())
+            .unwrap()
+            .unwrap();
+        let err = match resolve(Some(&bad), &Overrides::default(), &rules) {
+            Err(e) => e,
+            Ok(_) => panic!("an unknown class is refused"),
+        };
+        assert!(err.message.contains("no class of code"), "{}", err.message);
     }
 
     #[test]

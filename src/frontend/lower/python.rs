@@ -1183,14 +1183,16 @@ impl<'s> PythonLowerer<'s> {
 
     fn lower_function(&mut self, node: Node, scope: ScopeId) {
         let parent = self.enclosing_non_class(scope);
-        let inner = self.module.push_scope(ScopeKind::Function, parent, span_of(node));
-        if let Some(name) = node.child_by_field_name("name") {
+        let qualified = node.child_by_field_name("name").map(|name| {
             let name = self.text(name);
-            self.module.scopes[inner].name = Some(match self.class_names.get(&scope) {
+            match self.class_names.get(&scope) {
                 Some(class) => format!("{class}.{name}"),
                 None => name.to_string(),
-            });
-        }
+            }
+        });
+        let inner = self
+            .module
+            .push_scope(ScopeKind::Function, qualified, parent, span_of(node));
         let mut params = Vec::new();
         if let Some(list) = node.child_by_field_name("parameters") {
             params = self.lower_parameters(list, scope, inner);
@@ -1311,7 +1313,7 @@ impl<'s> PythonLowerer<'s> {
 
     fn lower_lambda(&mut self, node: Node, scope: ScopeId) {
         let parent = self.enclosing_non_class(scope);
-        let inner = self.module.push_scope(ScopeKind::Function, parent, span_of(node));
+        let inner = self.module.push_scope(ScopeKind::Function, None, parent, span_of(node));
         if let Some(params) = node.child_by_field_name("parameters") {
             self.lower_parameters(params, scope, inner);
         }
@@ -1457,7 +1459,8 @@ impl<'s> PythonLowerer<'s> {
         if let Some(supers) = node.child_by_field_name("superclasses") {
             self.lower(supers, scope);
         }
-        let inner = self.module.push_scope(ScopeKind::Class, scope, span_of(node));
+        let name = node.child_by_field_name("name").map(|n| self.text(n).to_string());
+        let inner = self.module.push_scope(ScopeKind::Class, name, scope, span_of(node));
         if let Some(name) = node.child_by_field_name("name") {
             let visible = self.module.scopes[scope].span;
             let class = Value::new(ValueKind::ClassDef(inner), span_of(name));

@@ -415,6 +415,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lower_item(&mut self, item: &Item, place: ItemPlace) {
+        self.note_test_region(item);
         match item {
             Item::Fn(f) => {
                 let id = self.lower_fn(&f.sig, &f.block);
@@ -447,6 +448,33 @@ impl<'a> Lowerer<'a> {
             }
             _ => {}
         }
+    }
+
+    /// Records code that only runs under test: an item marked
+    /// `#[cfg(test)]` (or `#[cfg(all(test, …))]`), and a function marked
+    /// `#[test]` or with a test framework's attribute (`#[tokio::test]`,
+    /// `#[sqlx::test]`, `#[rstest]`, `#[test_case(…)]`).
+    fn note_test_region(&mut self, item: &Item) {
+        let Some(attrs) = item_attributes(item) else {
+            return;
+        };
+        let is_fn = matches!(item, Item::Fn(_));
+        if !attrs.iter().any(|a| is_cfg_test(a) || (is_fn && is_test_attribute(a))) {
+            return;
+        }
+        let start = attrs[0].pound_token.span;
+        let region = match item {
+            Item::Fn(f) => self.join(start, f.block.brace_token.span.close()),
+            Item::Mod(syn::ItemMod {
+                content: Some((brace, _)),
+                ..
+            }) => self.join(start, brace.span.close()),
+            Item::Impl(i) => self.join(start, i.brace_token.span.close()),
+            // Rare (a test-only `const`, `use` or `struct`): the generic
+            // span walks the item's tokens, which is fine once in a while.
+            other => self.join(start, other.span()),
+        };
+        self.module.test_regions.push(region);
     }
 
     fn lower_inline_mod(&mut self, m: &syn::ItemMod) {
@@ -542,11 +570,11 @@ impl<'a> Lowerer<'a> {
         let body = self.block_span(block);
         let span = Span::new(self.tok(signature_first(sig)).start, body.end);
         // Nested fns capture nothing, so every function hangs off the file.
-        let scope = self.module.push_scope(ScopeKind::Function, 0, span);
-        self.module.scopes[scope].name = Some(match &self.impl_type {
+        let qualified = match &self.impl_type {
             Some(owner) => format!("{owner}::{}", sig.ident),
             None => sig.ident.to_string(),
-        });
+        };
+        let scope = self.module.push_scope(ScopeKind::Function, Some(qualified), 0, span);
         let outer = std::mem::replace(&mut self.scope, scope);
         let mut params = Vec::new();
         let mut is_method = false;
@@ -1489,6 +1517,73 @@ impl<'a> Visit<'a> for ChildNodes<'a> {
 
 // ----- syntax helpers -----
 
+/// The attributes of an item, for the kinds that can carry `#[cfg(test)]`.
+fn item_attributes(item: &Item) -> Option<&[syn::Attribute]> {
+    let attrs = match item {
+        Item::Fn(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Const(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::Macro(i) => &i.attrs,
+        _ => return None,
+    };
+    (!attrs.is_empty()).then_some(attrs.as_slice())
+}
+
+/// `#[cfg(test)]`, or `#[cfg(all(test, …))]`: compiled only for tests.
+/// (`any(test, …)` and `not(test)` are compiled outside tests too.)
+fn is_cfg_test(attr: &syn::Attribute) -> bool {
+    if !attr.path().is_ident("cfg") {
+        return false;
+    }
+    let syn::Meta::List(list) = &attr.meta else {
+        return false;
+    };
+    let mut tokens = list.tokens.clone().into_iter();
+    match (tokens.next(), tokens.next()) {
+        (Some(TokenTree::Ident(ident)), None) => ident == "test",
+        (Some(TokenTree::Ident(ident)), Some(TokenTree::Group(group))) if ident == "all" => {
+            top_level_idents(group.stream()).iter().any(|i| i == "test")
+        }
+        _ => false,
+    }
+}
+
+/// The identifiers that stand alone between commas in `a, b = "x", c(d)`: `a`.
+fn top_level_idents(stream: TokenStream) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chunk: Vec<TokenTree> = Vec::new();
+    for token in stream
+        .into_iter()
+        .chain(std::iter::once(TokenTree::Punct(proc_macro2::Punct::new(
+            ',',
+            Spacing::Alone,
+        ))))
+    {
+        if is_punct(&token, ',') {
+            if let [TokenTree::Ident(ident)] = chunk.as_slice() {
+                out.push(ident.to_string());
+            }
+            chunk.clear();
+        } else {
+            chunk.push(token);
+        }
+    }
+    out
+}
+
+/// `#[test]` and the test attributes of async runtimes and test frameworks.
+fn is_test_attribute(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    let last = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+    matches!(last.as_str(), "test" | "rstest" | "test_case")
+}
+
 fn lit_kind(lit: &Lit) -> ValueKind {
     match lit {
         Lit::Str(s) => ValueKind::Str(s.value()),
@@ -2245,6 +2340,27 @@ mod tests {
             ValueKind::Attr(base, name) => format!("{}.{name}", render(base)),
             other => format!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn test_only_code_is_recorded_by_its_attributes() {
+        let src = "fn app() {}\n\
+                   #[cfg(test)]\nmod tests {\n    fn helper() {}\n}\n\
+                   #[test]\nfn unit() { let k = 1; }\n\
+                   #[tokio::test]\nasync fn integration() {}\n\
+                   #[cfg(all(test, feature = \"x\"))]\nconst KEY: &str = \"k\";\n\
+                   #[cfg(not(test))]\nfn shipped() {}\n\
+                   #[cfg(any(test, feature = \"y\"))]\nfn also_shipped() {}\n\
+                   #[inline]\nfn plain() {}\n";
+        let module = lower(src);
+        let regions: Vec<&str> = module.test_regions.iter().map(|r| text(src, *r)).collect();
+        assert_eq!(regions.len(), 4, "{regions:?}");
+        assert!(regions[0].starts_with("#[cfg(test)]\nmod tests {") && regions[0].ends_with('}'));
+        assert_eq!(regions[1], "#[test]\nfn unit() { let k = 1; }");
+        assert!(regions[2].starts_with("#[tokio::test]"));
+        assert!(regions[3].ends_with("const KEY: &str = \"k\";"), "{:?}", regions[3]);
+        let names: Vec<Option<&str>> = module.scopes.iter().map(|s| s.name.as_deref()).collect();
+        assert!(names.contains(&Some("helper")) && names.contains(&Some("app")));
     }
 
     fn call<'m>(module: &'m Module, callee: &str) -> &'m Call {

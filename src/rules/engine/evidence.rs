@@ -6,7 +6,7 @@ use crate::analysis::project::ModuleId;
 use crate::analysis::resolve::Resolved;
 use crate::model::{Span, Value};
 use crate::redact::redact_value;
-use crate::rules::{Clause, Condition, Predicate, Rule, Selector};
+use crate::rules::{Check, Clause, Condition, Predicate, Rule, Selector};
 
 use super::{Ctx, RawFinding, RawRelated, Target};
 
@@ -22,6 +22,20 @@ pub(super) struct Witness<'p> {
     /// What `{value}` shows, when the value itself is not the best rendering
     /// (a duration reads better as "8 days").
     pub(super) display: Option<String>,
+    /// For a token lifetime: which kind of token it was judged as, and why
+    /// (`{kind}`).
+    /// Boxed: a witness is carried in every condition's outcome, and this
+    /// is rarely set.
+    pub(super) token_kind: Option<Box<TokenKind>>,
+}
+
+/// The kind of token a lifetime was held to: a refresh token when something
+/// in the code says so, an access token otherwise.
+#[derive(Clone, Debug)]
+pub(super) struct TokenKind {
+    pub(super) refresh: bool,
+    /// What says `refresh`: "the function name `create_refresh_token`".
+    pub(super) evidence: Option<String>,
 }
 
 impl<'p> Witness<'p> {
@@ -32,6 +46,7 @@ impl<'p> Witness<'p> {
             value,
             name: None,
             display: None,
+            token_kind: None,
         }
     }
 
@@ -63,6 +78,11 @@ impl<'p> Witness<'p> {
         self.display = Some(display);
         self
     }
+
+    pub(super) fn of_kind(mut self, kind: TokenKind) -> Self {
+        self.token_kind = Some(Box::new(kind));
+        self
+    }
 }
 
 pub(super) fn witness_for<'p>(span: Span, base: Witness<'p>) -> Witness<'p> {
@@ -87,7 +107,15 @@ pub(super) fn finding<'p>(
         .find(|(c, _)| !matches!(c.predicate, Predicate::Missing) || matches!(c.selector, Selector::ResultMethod(_)))
         .map(|(c, w)| (*c, w));
     let message = message(ctx, rule, clause, target, witnesses, evidence, missing);
-    let label = clause.label.clone().unwrap_or_else(|| rule.name.replace('-', " "));
+    let mut label = clause.label.clone().unwrap_or_else(|| rule.name.replace('-', " "));
+    // A lifetime an access-token clause found was held to the refresh-token
+    // maximum when the code calls the token a refresh token: say which.
+    if evidence
+        .and_then(|(_, w)| w.token_kind.as_ref())
+        .is_some_and(|k| k.refresh)
+    {
+        label = label.replace("access-token", "refresh-token");
+    }
     let (primary, mut related, secret_spans) = match evidence {
         Some((_, w)) if target.call.is_none() || w.site != target.anchor || w.value.is_some() => located(ctx, rule, w),
         _ => (target.anchor, Vec::new(), Vec::new()),
@@ -122,27 +150,99 @@ fn message<'p>(
         .map(|(c, _)| c.selector.describe())
         .or_else(|| witnesses.first().map(|(c, _)| c.selector.describe()))
         .unwrap_or_default();
-    let value_text = evidence
-        .and_then(|(_, w)| {
-            w.display
-                .clone()
-                .or_else(|| w.value.map(|v| redact_value(v, rule.secret)))
-        })
-        .unwrap_or_default();
+    let value_text = evidence.and_then(|(_, w)| {
+        w.display
+            .clone()
+            .or_else(|| w.value.and_then(|v| redact_value(v, rule.secret)))
+    });
     let name = evidence
         .and_then(|(_, w)| w.name.clone())
         .or_else(|| witnesses.iter().find_map(|(_, w)| w.name.clone()))
         .or_else(|| target.name.clone())
         .unwrap_or_default();
-    clause
-        .message
-        .as_deref()
-        .unwrap_or(&rule.message)
+    let kind = evidence
+        .and_then(|(_, w)| w.token_kind.as_ref())
+        .map(|kind| describe_kind(kind, clause))
+        .unwrap_or_else(|| "this kind of token".to_string());
+    let template = clause.message.as_deref().unwrap_or(&rule.message);
+    // A value with nothing worth showing (a call, a closure) is left out,
+    // with the space before it, rather than shown as a placeholder.
+    let template = match &value_text {
+        Some(_) => template.to_string(),
+        None => template.replace(" {value}", "").replace("{value}", ""),
+    };
+    template
         .replace("{callee}", &callee_text)
         .replace("{argument}", &argument)
-        .replace("{value}", &value_text)
+        .replace("{value}", value_text.as_deref().unwrap_or_default())
         .replace("{name}", &name)
         .replace("{missing}", &missing.join(", "))
+        .replace("{unchecked}", &unchecked(clause, missing))
+        .replace("{kind}", &kind)
+}
+
+/// `{unchecked}`: "does not check `aud` or `iss`, and does not require
+/// `exp`". A check that looks at a `require…` option, argument or method
+/// (PyJWT's `options={"require": [...]}`, python-jose's `require_exp`,
+/// jsonwebtoken's `set_required_spec_claims`) is one the library makes when
+/// the claim is present: what is missing is requiring it.
+fn unchecked(clause: &Clause, missing: &[&str]) -> String {
+    let is_requirement = |name: &str| {
+        clause
+            .checks
+            .iter()
+            .find(|check| check.name == name)
+            .is_some_and(check_requires)
+    };
+    let (required, checked): (Vec<&str>, Vec<&str>) = missing.iter().partition(|name| is_requirement(name));
+    let list = |names: &[&str]| {
+        let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        match quoted.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    };
+    match (checked.is_empty(), required.is_empty()) {
+        (false, true) => format!("does not check {}", list(&checked)),
+        (true, false) => format!("does not require {}", list(&required)),
+        (false, false) => format!(
+            "does not check {}, and does not require {}",
+            list(&checked),
+            list(&required)
+        ),
+        (true, true) => "does not check every required claim".to_string(),
+    }
+}
+
+fn check_requires(check: &Check) -> bool {
+    let condition = &check.condition;
+    let says_require = |text: &str| text.to_ascii_lowercase().contains("require");
+    condition.keys.iter().any(|k| says_require(k))
+        || matches!(&condition.selector, Selector::Argument { keyword: Some(k), .. } if says_require(k))
+        || matches!(&condition.predicate, Predicate::ConfiguredBy(methods) if methods.iter().any(|m| says_require(m)))
+}
+
+/// `{kind}`: "a refresh token (`refresh` in the function name
+/// `create_refresh_token`)", or "an access token (…)" with what was looked
+/// at: the claims too when the clause looks at a token-type claim.
+fn describe_kind(kind: &TokenKind, clause: &Clause) -> String {
+    if kind.refresh {
+        return match &kind.evidence {
+            Some(evidence) => format!("a refresh token (`refresh` in {evidence})"),
+            None => "a refresh token".to_string(),
+        };
+    }
+    let looks_at_type_claim = clause
+        .conditions
+        .iter()
+        .chain(&clause.unless)
+        .any(|c| c.keys.iter().any(|k| k.contains("type") || k == "typ"));
+    if looks_at_type_claim {
+        "an access token (no `refresh` in its type claim, the function name or the lifetime's setting)".to_string()
+    } else {
+        "an access token (no `refresh` in the function name or the lifetime's setting)".to_string()
+    }
 }
 
 /// Where a finding with evidence points: the evidence's site, the

@@ -52,8 +52,12 @@ impl<'p> Ctx<'_, 'p> {
             Predicate::HasKeyIn(class) => self.has_key_in(class, resolved, witness),
             Predicate::LacksKey(key) => self.lacks_key(key, resolved, witness),
             // Time and lifetimes.
-            Predicate::DurationOver(threshold) => self.duration_over(threshold, resolved, witness),
-            Predicate::ExpiryOver(threshold) => self.expiry_over(threshold, resolved, witness),
+            Predicate::DurationOver(threshold) => {
+                self.duration_over(threshold, (original, original_loc), resolved, witness)
+            }
+            Predicate::ExpiryOver(threshold) => {
+                self.expiry_over(threshold, (original, original_loc), resolved, witness)
+            }
             Predicate::FarFutureTimestamp => time::far_future(value, witness),
             // URLs and transport.
             Predicate::PlainHttpRemoteUrl => transport::plain_http_remote_url(value, witness),

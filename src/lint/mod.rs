@@ -18,6 +18,13 @@
 //!
 //! Work runs on threads with an explicit [`WORKER_STACK_SIZE`], also for
 //! [`Linter::lint_text`], whose callers (tests, fuzzers) may have small stacks.
+//!
+//! Once every file is checked, each finding gets its fingerprint, findings
+//! that report one mistake are merged into one (`merge`), and the caller may
+//! set aside the findings in code that does not ship
+//! ([`Linter::set_aside_not_shipped`]): tests, examples, benches, docs.
+
+pub mod merge;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -36,7 +43,8 @@ use crate::frontend::outline::{function_names, rust_struct_names};
 use crate::frontend::prefilter::{Prefilter, RulesOnFile};
 use crate::frontend::source::{LineIndex, read_source};
 use crate::isolate::{Stage, WORKER_STACK_SIZE, injected_panic, isolate};
-use crate::model::{Language, NoteKind, Notice, Span};
+use crate::model::{CodeClass, Language, Module, NoteKind, Notice, Span};
+use crate::report::fingerprint::file_fingerprints;
 use crate::report::outcome::{FileOutcome, Finding, Related, RunOutcome};
 use crate::rules::Rule;
 use crate::rules::engine::{Engine, RawFinding};
@@ -144,8 +152,10 @@ impl<'r> Linter<'r> {
         let mut outcome = pool
             .install(|| isolate(|| self.run_stages(discovery, roots)))
             .unwrap_or_else(|message| whole_run_failed(discovery, &message));
-        for (path, reason) in &discovery.skipped {
-            outcome.files.push(skipped_outcome(display_path(path), reason.clone()));
+        for skip in &discovery.skipped {
+            let mut file = skipped_outcome(display_path(&skip.path), skip.reason.clone());
+            file.unchecked = skip.unreadable;
+            outcome.files.push(file);
         }
         outcome.files.sort_by(|a, b| a.path.cmp(&b.path));
         outcome.files_skipped = outcome.files.iter().filter(|f| f.skipped).count();
@@ -168,7 +178,7 @@ impl<'r> Linter<'r> {
         let mut disk: Vec<DiskModule> = Vec::new();
         let mut files: Vec<FileOutcome> = Vec::new();
         let mut file_of_module: Vec<Option<usize>> = Vec::new();
-        let mut to_check: Vec<(ModuleId, Vec<usize>)> = Vec::new();
+        let mut to_check: Vec<(ModuleId, Vec<usize>, CodeClass)> = Vec::new();
         let mut bytes_scanned = 0u64;
         let mut bytes_of_module: Vec<usize> = Vec::new();
         for (file, scan) in discovery.files.iter().zip(scanned) {
@@ -206,7 +216,7 @@ impl<'r> Linter<'r> {
                     bytes,
                 } => {
                     file_of_module.push(None);
-                    to_check.push((disk.len(), active));
+                    to_check.push((disk.len(), active, file.class));
                     (true, struct_names, function_names, (relevant, completing), signs, bytes)
                 }
             };
@@ -239,7 +249,7 @@ impl<'r> Linter<'r> {
         // first asked for and kept (see `project.rs`).
         let checked: Vec<Checked> = to_check
             .par_iter()
-            .map(|(id, active)| self.check_file(&engine, &project, *id, active))
+            .map(|(id, active, class)| self.check_file(&engine, &project, *id, active, *class))
             .collect();
 
         let mut outcome = RunOutcome::empty();
@@ -268,8 +278,25 @@ impl<'r> Linter<'r> {
             spans.sort();
             spans.dedup();
         }
+        // Rust that does not parse was not checked at all (Python's
+        // tolerant parser still checks the rest of the file).
+        let rust_files: std::collections::HashSet<String> = discovery
+            .files
+            .iter()
+            .filter(|f| f.language == Language::Rust)
+            .map(|f| display_path(&f.path))
+            .collect();
+        for file in &mut files {
+            if rust_files.contains(&file.path) && file.notices.iter().any(|n| n.kind == NoteKind::ParseError) {
+                file.unchecked = true;
+            }
+        }
         outcome.files = files;
         outcome.bytes_scanned = bytes_scanned;
+        // Files were placed in parallel: sort before numbering fingerprints
+        // and merging, so both are the same whatever the thread count.
+        outcome.files.sort_by(|a, b| a.path.cmp(&b.path));
+        finish_findings(&mut outcome);
         outcome
     }
 
@@ -281,9 +308,13 @@ impl<'r> Linter<'r> {
     }
 
     fn scan_inner(&self, file: &SourcePath, display: &str) -> Scanned {
-        let source = match read_source(&file.path, self.max_file_size) {
+        let source = match read_source(&file.path, self.max_file_size, file.language) {
             Ok(source) => source,
-            Err(reason) => return Scanned::Done(skipped_outcome(display.to_string(), reason.0)),
+            Err(reason) => {
+                let mut outcome = skipped_outcome(display.to_string(), reason.0);
+                outcome.unchecked = true;
+                return Scanned::Done(outcome);
+            }
         };
         let RulesOnFile {
             active,
@@ -313,11 +344,8 @@ impl<'r> Linter<'r> {
             let suppressions = parse_suppressions(&source, file.language);
             self.suppression_notices(display, &suppressions, &[], &mut notices);
             let outcome = FileOutcome {
-                path: display.to_string(),
-                findings: Vec::new(),
                 notices,
-                skipped: false,
-                parsed: false,
+                ..FileOutcome::new(display)
             };
             return Scanned::Quiet {
                 outcome,
@@ -341,15 +369,19 @@ impl<'r> Linter<'r> {
 
     /// Pass 2 for one file: read it again (the first pass kept nothing),
     /// lower it, run its rules and place the findings.
-    fn check_file(&self, engine: &Engine, project: &Project, id: ModuleId, active: &[usize]) -> Checked {
+    fn check_file(
+        &self,
+        engine: &Engine,
+        project: &Project,
+        id: ModuleId,
+        active: &[usize],
+        class: CodeClass,
+    ) -> Checked {
         let display = project.display(id).to_string();
         let mut result = Checked {
             outcome: FileOutcome {
-                path: display.clone(),
-                findings: Vec::new(),
-                notices: Vec::new(),
-                skipped: false,
                 parsed: true,
+                ..FileOutcome::new(display.clone())
             },
             sources: BTreeMap::new(),
             secret_spans: BTreeMap::new(),
@@ -368,6 +400,7 @@ impl<'r> Linter<'r> {
             Err(None) => {
                 let reason = "the file changed or vanished while authlint ran".to_string();
                 result.outcome = skipped_outcome(display, reason);
+                result.outcome.unchecked = true;
                 return result;
             }
         };
@@ -377,7 +410,7 @@ impl<'r> Linter<'r> {
         self.check_and_place(
             engine,
             &resolver,
-            id,
+            (id, class),
             active,
             &mut result.outcome,
             &mut result.sources,
@@ -397,7 +430,7 @@ impl<'r> Linter<'r> {
         &self,
         engine: &Engine,
         resolver: &Resolver,
-        id: ModuleId,
+        (id, class): (ModuleId, CodeClass),
         active: &[usize],
         file: &mut FileOutcome,
         sources: &mut BTreeMap<String, Arc<String>>,
@@ -408,7 +441,8 @@ impl<'r> Linter<'r> {
         file.notices.extend(failures);
         let mut line_indexes = HashMap::new();
         for finding in raw {
-            let placed = self.place_finding(finding, id, resolver, &mut line_indexes, sources, secret_spans);
+            let mut placed = self.place_finding(finding, id, resolver, &mut line_indexes, sources, secret_spans);
+            placed.class = class_at(class, &resolver.entry(id).module, placed.primary);
             file.findings.push(placed);
         }
         file.findings
@@ -521,6 +555,9 @@ impl<'r> Linter<'r> {
             if let Some(severity) = settings.severity.get(&finding.code) {
                 finding.severity = *severity;
             }
+            if let Some(severity) = settings.class_severity.get(&finding.class) {
+                finding.severity = *severity;
+            }
             if ignored.iter().any(|selector| selects(selector, &finding.code)) {
                 return false;
             }
@@ -584,6 +621,14 @@ impl<'r> Linter<'r> {
         let rule = &self.rules[raw.rule];
         let entry = resolver.entry(module);
         let (line, column, end_line, end_column) = position(line_indexes, resolver, module, raw.primary);
+        let cause = merge::cause_of(&raw, rule.secret, module, resolver);
+        let call = entry
+            .module
+            .calls
+            .iter()
+            .filter(|c| c.span.start <= raw.primary.start && raw.primary.end <= c.span.end)
+            .min_by_key(|c| c.span.len())
+            .map(|c| c.span);
         for (secret_module, span) in &raw.secret_spans {
             let path = resolver.entry(*secret_module).path.clone();
             secret_spans.entry(path).or_default().push(*span);
@@ -603,6 +648,7 @@ impl<'r> Linter<'r> {
                     end_line,
                     end_column,
                     label: r.label.clone(),
+                    rule: None,
                 }
             })
             .collect();
@@ -617,10 +663,30 @@ impl<'r> Linter<'r> {
             end_line,
             end_column,
             message: raw.message,
-            help: rule.help.trim().to_string(),
+            help: rule.help_for(entry.language).to_string(),
             primary: raw.primary,
             label: raw.label,
             related,
+            class: CodeClass::App,
+            fingerprint: String::new(),
+            cause,
+            call,
+        }
+    }
+
+    /// Moves the findings in code that does not ship (tests, examples,
+    /// benches, docs) out of each file's findings into `not_shown`, unless
+    /// the file's settings include that class (`--include-tests`,
+    /// `include = [...]`). They are counted in the summary; they are never
+    /// shown and never fail the run.
+    pub fn set_aside_not_shipped(&self, outcome: &mut RunOutcome) {
+        for file in &mut outcome.files {
+            let settings = self.settings.get(&file.path);
+            let (shown, set_aside): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut file.findings)
+                .into_iter()
+                .partition(|f| f.class == CodeClass::App || settings.include.contains(&f.class));
+            file.findings = shown;
+            file.not_shown.extend(set_aside);
         }
     }
 
@@ -628,25 +694,36 @@ impl<'r> Linter<'r> {
     /// fuzzing): a project of one file. Runs on its own thread with the
     /// workers' stack size, so it is as safe on deep input as [`Linter::run`]
     /// whatever the caller's stack; a panic inside becomes an
-    /// `internal-error` notice, as in a run.
+    /// `internal-error` notice, as in a run. The text is application code
+    /// (see [`Linter::lint_text_as`]).
     pub fn lint_text(&self, language: Language, path: &str, source: String) -> (FileOutcome, RunOutcome) {
+        self.lint_text_as(language, path, source, CodeClass::App)
+    }
+
+    /// [`Linter::lint_text`] for text of a known class (an editor's buffer
+    /// of a test file). Every class is reported; the caller may set
+    /// findings aside with [`Linter::set_aside_not_shipped`].
+    pub fn lint_text_as(
+        &self,
+        language: Language,
+        path: &str,
+        source: String,
+        class: CodeClass,
+    ) -> (FileOutcome, RunOutcome) {
         std::thread::scope(|scope| {
             let worker = std::thread::Builder::new()
                 .name("authlint-worker".into())
                 .stack_size(WORKER_STACK_SIZE)
-                .spawn_scoped(scope, || self.lint_text_here(language, path, source));
+                .spawn_scoped(scope, || self.lint_text_here(language, path, source, class));
             match worker {
                 Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 Err(error) => {
                     let file = FileOutcome {
-                        path: path.to_string(),
-                        findings: Vec::new(),
                         notices: vec![internal_error_notice(
                             path,
                             format!("authlint could not start a worker thread ({error}); the text was not checked"),
                         )],
-                        skipped: false,
-                        parsed: false,
+                        ..FileOutcome::new(path)
                     };
                     let mut outcome = RunOutcome::empty();
                     outcome.internal_errors = 1;
@@ -656,18 +733,18 @@ impl<'r> Linter<'r> {
         })
     }
 
-    fn lint_text_here(&self, language: Language, path: &str, source: String) -> (FileOutcome, RunOutcome) {
+    fn lint_text_here(
+        &self,
+        language: Language,
+        path: &str,
+        source: String,
+        class: CodeClass,
+    ) -> (FileOutcome, RunOutcome) {
         let active = self.active_rules(language, path, &source);
         let mut outcome = RunOutcome::empty();
         outcome.files_scanned = 1;
         outcome.bytes_scanned = source.len() as u64;
-        let mut file = FileOutcome {
-            path: path.to_string(),
-            findings: Vec::new(),
-            notices: Vec::new(),
-            skipped: false,
-            parsed: false,
-        };
+        let mut file = FileOutcome::new(path);
         if active.is_empty() {
             let suppressions = parse_suppressions(&source, language);
             self.suppression_notices(path, &suppressions, &[], &mut file.notices);
@@ -695,15 +772,22 @@ impl<'r> Linter<'r> {
         outcome.internal_errors = self.check_and_place(
             &engine,
             &resolver,
-            0,
+            (0, class),
             &active,
             &mut file,
             &mut outcome.sources,
             &mut outcome.secret_spans,
         );
+        if language == Language::Rust && file.notices.iter().any(|n| n.kind == NoteKind::ParseError) {
+            file.unchecked = true;
+        }
         outcome
             .sources
             .insert(path.to_string(), resolver.entry(0).source.clone());
+        // Fingerprints and merging, as in a run, on a run of this one file.
+        outcome.files = vec![file];
+        finish_findings(&mut outcome);
+        let file = outcome.files.pop().expect("the file was just put there");
         (file, outcome)
     }
 }
@@ -742,7 +826,7 @@ struct DiskLoader {
 
 impl ModuleLoader for DiskLoader {
     fn load(&self, path: &Path, display: &str, language: Language) -> LoadResult {
-        let source = read_source(path, self.max_file_size).map_err(|_| None)?;
+        let source = read_source(path, self.max_file_size, language).map_err(|_| None)?;
         isolate(|| {
             injected_panic(Stage::Lower, display, &[]);
             lower_file(language, display, source)
@@ -754,11 +838,36 @@ impl ModuleLoader for DiskLoader {
 /// A file whose first pass failed: no rule ran on it.
 fn failed_outcome(path: String, panic: &str) -> FileOutcome {
     FileOutcome {
-        path: path.clone(),
-        findings: Vec::new(),
-        notices: vec![lowering_failed(path, panic)],
-        skipped: false,
+        notices: vec![lowering_failed(path.clone(), panic)],
         parsed: true,
+        ..FileOutcome::new(path)
+    }
+}
+
+/// The steps after every finding is placed: fingerprints (on the findings
+/// as placed, so merging and setting aside never change one), then one
+/// finding per mistake.
+fn finish_findings(outcome: &mut RunOutcome) {
+    let prints: Vec<Vec<String>> = outcome
+        .files
+        .iter()
+        .map(|file| file_fingerprints(outcome, file))
+        .collect();
+    for (file, prints) in outcome.files.iter_mut().zip(prints) {
+        for (finding, print) in file.findings.iter_mut().zip(prints) {
+            finding.fingerprint = print;
+        }
+    }
+    merge::one_finding_per_mistake(outcome);
+}
+
+/// The class of the code at `span`: the file's, or `test` inside a region
+/// the code itself marks as test-only (Rust `#[cfg(test)]`, `#[test]`).
+fn class_at(file_class: CodeClass, module: &Module, span: Span) -> CodeClass {
+    if module.test_regions.iter().any(|region| region.contains(span.start)) {
+        CodeClass::Test
+    } else {
+        file_class
     }
 }
 
@@ -823,10 +932,7 @@ fn whole_run_failed(discovery: &Discovery, panic: &str) -> RunOutcome {
             let path = display_path(&file.path);
             FileOutcome {
                 notices: vec![internal_error_notice(&path, message.clone())],
-                path,
-                findings: Vec::new(),
-                skipped: false,
-                parsed: false,
+                ..FileOutcome::new(path)
             }
         })
         .collect();
@@ -835,17 +941,15 @@ fn whole_run_failed(discovery: &Discovery, panic: &str) -> RunOutcome {
 
 fn skipped_outcome(path: String, reason: String) -> FileOutcome {
     FileOutcome {
-        path: path.clone(),
-        findings: Vec::new(),
         notices: vec![Notice {
             kind: NoteKind::Skipped,
-            path,
+            path: path.clone(),
             line: None,
             column: None,
             message: reason,
         }],
         skipped: true,
-        parsed: false,
+        ..FileOutcome::new(path)
     }
 }
 
