@@ -886,6 +886,8 @@ impl<'p> Ctx<'_, 'p> {
                     unreachable!()
                 };
                 let body = self.resolver.resolve(body, resolved.loc);
+                // The finding points at (and its message shows) the literal, not the closure.
+                let witness = witness.narrow_resolved(&body);
                 self.test(predicate, original, original_loc, body, witness)
             }
             Predicate::StringLiteral => known(matches!(value.kind, ValueKind::Str(_) | ValueKind::Bytes(_)), witness),
