@@ -928,6 +928,12 @@ impl<'p> Ctx<'_, 'p> {
                     let yes = self.policy.name_class(class).is_some_and(|c| c.matches(s));
                     Outcome::from_bool(yes, witness.named(s.clone()))
                 }
+                // `os.getenvb(b"JWT_SECRET", …)` names its variable in bytes.
+                ValueKind::Bytes(b) => {
+                    let s = String::from_utf8_lossy(b);
+                    let yes = self.policy.name_class(class).is_some_and(|c| c.matches(&s));
+                    Outcome::from_bool(yes, witness.named(s.into_owned()))
+                }
                 // A constant naming a header (`header::AUTHORIZATION`).
                 _ if is_opaque(value) => {
                     let paths = self.resolver.value_paths(original, original_loc, 0);
