@@ -19,6 +19,8 @@ use authlint::source::DEFAULT_MAX_FILE_SIZE;
 
 #[path = "fixtures/annotations.rs"]
 mod annotations;
+#[path = "fixtures/patterns.rs"]
+mod patterns;
 
 use annotations::{Expected, code_part, describe, expected_start, parse_expectations, spells_out_secret, text_matches};
 
@@ -131,8 +133,11 @@ fn check_line(
         match matching {
             Some(index) => {
                 let finding = unmatched.remove(index);
-                if rule.secret && spells_out_secret(&expected.text, &source[finding.primary.start..finding.primary.end]) {
-                    problems.push(format!("{expected} spells out the secret: write no more of it than authlint shows"));
+                if rule.secret && spells_out_secret(&expected.text, &source[finding.primary.start..finding.primary.end])
+                {
+                    problems.push(format!(
+                        "{expected} spells out the secret: write no more of it than authlint shows"
+                    ));
                 }
             }
             None => problems.push(format!("no {expected}")),
