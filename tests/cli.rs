@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use common::{authlint, fixture_secrets, found, json, repo_root, stderr, stdout, write};
+use common::{authlint, found, json, redaction, repo_root, stderr, stdout, write};
 use serde_json::Value;
 
 mod common;
@@ -386,21 +386,63 @@ fn the_example_app_text_report_is_as_checked_in() {
 }
 
 #[test]
-fn no_output_format_prints_a_fixture_secret_in_full() {
-    let root = repo_root();
-    let secrets = fixture_secrets(&root);
-    assert!(secrets.len() >= 8, "fixtures should hold fake secrets: {secrets:?}");
-    for format in ["text", "json", "sarif", "github"] {
-        let out = authlint(&["check", "--output-format", format, "fixtures", "examples"], &root);
-        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
-        if format == "sarif" {
-            common::sarif_log(&out);
-        }
-        let all = format!("{}{}", stdout(&out), stderr(&out));
-        for secret in &secrets {
-            assert!(!all.contains(secret.as_str()), "{format} output contains {secret}");
-        }
+fn no_output_shows_more_of_a_fixture_secret_than_its_prefix() {
+    let (secrets, outputs) = redaction::assert_no_output_shows_a_secret(&repo_root(), &["fixtures", "examples"]);
+    assert!(secrets.len() >= 60, "the fixtures hold fake secrets: {secrets:?}");
+    for code in ["SEC301", "SEC302", "SEC303"] {
+        assert!(
+            secrets.iter().any(|s| s.rule == code),
+            "{code} points at no secret literal"
+        );
     }
+    let shown: Vec<&str> = outputs.iter().map(|(what, _)| what.as_str()).collect();
+    for what in [
+        "the text report",
+        "the json report",
+        "the sarif report",
+        "the github report",
+        "the baseline file",
+    ] {
+        assert!(shown.contains(&what), "{what} is searched: {shown:?}");
+    }
+}
+
+#[test]
+fn secret_literals_are_read_from_the_source_in_both_languages() {
+    let bodies = |code: &str| -> Vec<String> {
+        redaction::literal_bodies(code)
+            .into_iter()
+            .map(|r| code[r].to_string())
+            .collect()
+    };
+    assert_eq!(bodies(r#"KEY = "abc""#), ["abc"]);
+    assert_eq!(bodies(r#"b"a\"b" + 'c'"#), [r#"a\"b"#, "c"]);
+    assert_eq!(bodies(r#""""doc""""#), ["doc"]);
+    assert_eq!(bodies(r###"r#"a"b"#"###), [r#"a"b"#]);
+    assert_eq!(bodies("app.config[\"JWT_KEY\"]"), ["JWT_KEY"]);
+    assert_eq!(bodies("LAZY_KEY"), Vec::<String>::new());
+}
+
+#[test]
+fn a_run_is_a_leak_only_where_the_secret_is_the_reason() {
+    let secret = "fixture-secret-not-real-0001";
+    assert!(redaction::leaked_runs(secret, "\"fixt…\" (28 bytes)", "").is_empty());
+    assert_eq!(
+        redaction::leaked_runs(secret, "\"fixtu…\"", ""),
+        ["fixtu"],
+        "five shown characters"
+    );
+    assert!(
+        redaction::leaked_runs(secret, "fixtures/python/SEC301.py", "fixtures/python/SEC301.py").is_empty(),
+        "the path shows `fixtu` with or without the secret"
+    );
+    assert_eq!(
+        redaction::leaked_runs(secret, "\"fixture-…\" in fixtures/", "\"~~~~…\" in fixtures/"),
+        ["ture-"],
+        "eight shown characters leak the runs the path does not hold"
+    );
+    assert!(redaction::names_a_variable("AUTH_SECRET") && redaction::names_a_variable("jwt_secret_key"));
+    assert!(!redaction::names_a_variable("fixture-secret-not-real-0001") && !redaction::names_a_variable("s3cr3t"));
 }
 
 #[test]

@@ -224,15 +224,6 @@ fn github_constraints_hold_on_the_fixtures_and_the_example() {
         prints.dedup();
         assert_eq!(prints.len(), count, "fingerprints are unique within {uri}");
     }
-
-    let bytes =
-        String::from_utf8(authlint(&["check", "--output-format", "sarif", "fixtures", "examples"], &root).stdout)
-            .unwrap();
-    let secrets = fixture_secrets(&root);
-    assert!(!secrets.is_empty());
-    for secret in &secrets {
-        assert!(!bytes.contains(secret.as_str()), "the log holds {secret}");
-    }
 }
 
 #[test]
