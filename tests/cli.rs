@@ -118,6 +118,89 @@ fn fail_on_sets_the_threshold() {
 }
 
 #[test]
+fn fail_on_judges_the_most_severe_finding_of_the_whole_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = severity_rules(dir.path());
+    let rules = rules.to_str().unwrap();
+    // One file per severity, and one file holding all three.
+    let files = [
+        ("error", "src/err.py", VULNERABLE_PY.to_string()),
+        ("warning", "src/warn.py", "import audit\naudit.warn_me()\n".to_string()),
+        ("note", "src/note.py", "import audit\naudit.note_me()\n".to_string()),
+    ];
+    for (_, path, text) in &files {
+        write(dir.path(), path, text);
+    }
+    write(
+        dir.path(),
+        "mixed/all.py",
+        format!("import audit\naudit.note_me()\naudit.warn_me()\n{VULNERABLE_PY}"),
+    );
+    let rank = |severity: &str| ["note", "warning", "error"].iter().position(|s| *s == severity);
+    // Every combination of severities in one run, in either order on the command line.
+    for mask in 1..8u8 {
+        let present: Vec<&(&str, &str, String)> = files
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, f)| f)
+            .collect();
+        for threshold in ["error", "warning", "note", "never"] {
+            let fails = present
+                .iter()
+                .any(|(severity, ..)| rank(threshold).is_some_and(|t| rank(severity) >= Some(t)));
+            for reversed in [false, true] {
+                let mut args = vec![
+                    "check",
+                    "--rules",
+                    rules,
+                    "--fail-on",
+                    threshold,
+                    "--output-format",
+                    "json",
+                ];
+                let mut paths: Vec<&str> = present.iter().map(|(_, path, _)| *path).collect();
+                if reversed {
+                    paths.reverse();
+                }
+                args.extend(paths);
+                let out = authlint(&args, dir.path());
+                let shown: Vec<&str> = present.iter().map(|(severity, ..)| *severity).collect();
+                assert_eq!(
+                    out.status.code(),
+                    Some(i32::from(fails)),
+                    "--fail-on {threshold} with {shown:?} (reversed: {reversed}): {}",
+                    stderr(&out)
+                );
+                let report = json(&out);
+                let severities: std::collections::BTreeSet<&str> = report["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["severity"].as_str().unwrap())
+                    .collect();
+                assert_eq!(
+                    severities,
+                    shown.iter().copied().collect(),
+                    "the threshold hides no finding from the report"
+                );
+            }
+        }
+    }
+    for (threshold, code) in [("error", 1), ("warning", 1), ("note", 1), ("never", 0)] {
+        let out = authlint(
+            &["check", "--rules", rules, "--fail-on", threshold, "mixed"],
+            dir.path(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "--fail-on {threshold}, all three in one file"
+        );
+    }
+}
+
+#[test]
 fn json_output_follows_the_contract_and_is_sorted() {
     let dir = tempfile::tempdir().unwrap();
     write(
