@@ -906,31 +906,56 @@ fn adversarial_rule_files_are_refused_or_run_in_linear_time() {
         format!(
             "code = \"ORG901\"\nname = \"hostile\"\nseverity = \"error\"\nlanguages = [\"python\"]\n\
              keywords = [\"jwt\"]\nsummary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n\n\
-             [[match]]\nlanguage = \"python\"\ncallee = [{callee:?}]\n"
+             [[match]]\nlanguage = \"python\"\ncallee = {callee}\n"
         )
     };
     // Patterns are globs, compiled to the regex crate's linear-time engine:
     // `(a+)+$` is literal text, and thousands of stars cost nothing either.
-    let long_name = format!("x = {}\n", "a".repeat(100_000));
+    // Each hostile pattern must still match what it names, and only that.
+    let a_name = "a".repeat(100_000);
     write(
         root,
         "long.py",
-        format!("import jwt\n{long_name}{}()\n", "a".repeat(100_000)),
+        format!("import jwt\nx = {a_name}\n{a_name}()\n{a_name}b()\n"),
     );
-    for (name, callee) in [
-        ("redos", "(a+)+$".to_string()),
-        ("stars", format!("{}b", "*a".repeat(2_000))),
-        ("braces", format!("{{{}}}", vec!["jwt.decode"; 5_000].join(","))),
+    let stars = format!("{}b", "*a".repeat(2_000));
+    let braces = format!("{{{}}}", vec!["jwt.decode"; 5_000].join(","));
+    for (name, callees, matched) in [
+        // As a regex `(a+)+$` would match line 3's name; as a glob it names
+        // nothing, and the second pattern shows the rule ran.
+        ("redos", vec!["(a+)+$", "jwt.decode"], vec![("app.py", 4)]),
+        ("stars", vec![stars.as_str()], vec![("long.py", 4)]),
+        ("braces", vec![braces.as_str()], vec![("app.py", 4)]),
     ] {
         let rules = root.join(format!("rules-{name}"));
-        write(&rules, "ORG901.toml", rule(&callee));
+        write(&rules, "ORG901.toml", rule(&format!("{callees:?}")));
         let out = run(
-            &["check", "--rules", rules.to_str().unwrap(), "app.py", "long.py"],
+            &[
+                "check",
+                "--rules",
+                rules.to_str().unwrap(),
+                "--select",
+                "ORG901",
+                "--output-format",
+                "json",
+                "app.py",
+                "long.py",
+            ],
             root,
             &[],
             bound(10),
         );
         out.assert_no_crash();
+        let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {}", out.stderr));
+        let expected: Vec<(String, u64, String)> = matched
+            .iter()
+            .map(|(path, line)| (path.to_string(), *line, "ORG901".to_string()))
+            .collect();
+        assert_eq!(
+            common::found(&report),
+            expected,
+            "{name}: the custom rule matched exactly these"
+        );
         assert_eq!(out.code, Some(1), "{name}: {}", out.stderr);
         eprintln!("rule pattern {name}: {:?}", out.elapsed);
     }
