@@ -33,6 +33,9 @@ pub struct SecretLiteral {
     pub body: std::ops::Range<usize>,
     pub text: String,
     pub rule: String,
+    /// The file of the finding that points at it (relative to the root):
+    /// where it may be shown, with the file holding it.
+    pub reported_in: PathBuf,
 }
 
 impl SecretLiteral {
@@ -73,14 +76,18 @@ pub fn secret_literals(root: &Path, dirs: &[&str]) -> Vec<SecretLiteral> {
                 if secret.chars().count() < LEAK_RUN || names_a_variable(secret) {
                     continue;
                 }
-                secrets.push(SecretLiteral {
-                    path: Path::new(path)
+                let relative = |path: &str| {
+                    Path::new(path)
                         .strip_prefix(root)
                         .unwrap_or(Path::new(path))
-                        .to_path_buf(),
+                        .to_path_buf()
+                };
+                secrets.push(SecretLiteral {
+                    path: relative(path),
                     body: *bom + span.start + body.start..*bom + span.start + body.end,
                     text: secret.to_string(),
                     rule: finding.code.clone(),
+                    reported_in: relative(&finding.path),
                 });
             }
         }
@@ -199,14 +206,14 @@ pub fn output_formats() -> Vec<String> {
     values.split(',').map(|v| v.trim().to_string()).collect()
 }
 
-/// Everything a run over `dirs` of `root` can print or write: each output
+/// Everything a run over `files` of `root` can print or write: each output
 /// format (stdout and stderr), the baseline file `--write-baseline` writes,
-/// and `--show-settings` for each directory. Labelled, in a fixed order.
-pub fn every_output(root: &Path, dirs: &[&str]) -> Vec<(String, String)> {
+/// and `--show-settings` for each of `dirs`. Labelled, in a fixed order.
+pub fn every_output(root: &Path, files: &[&str], dirs: &[&str]) -> Vec<(String, String)> {
     let mut outputs = Vec::new();
     for format in output_formats() {
         let mut args = vec!["check", "--output-format", format.as_str()];
-        args.extend_from_slice(dirs);
+        args.extend_from_slice(files);
         let out = authlint(&args, root);
         assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
         outputs.push((
@@ -217,7 +224,7 @@ pub fn every_output(root: &Path, dirs: &[&str]) -> Vec<(String, String)> {
     let scratch = tempfile::tempdir().unwrap();
     let baseline = scratch.path().join("baseline.json");
     let mut args = vec!["check", "--write-baseline", baseline.to_str().unwrap()];
-    args.extend_from_slice(dirs);
+    args.extend_from_slice(files);
     let out = authlint(&args, root);
     let written = std::fs::read_to_string(&baseline).expect("a baseline was written");
     assert!(written.contains("\"rule\""), "the baseline records findings: {written}");
@@ -250,13 +257,23 @@ pub fn leaked_runs(secret: &str, output: &str, innocent: &str) -> Vec<String> {
 }
 
 /// Fails, listing every leak, unless no output of a run over `dirs` of
-/// `root` shows more of a secret literal than authlint's prefix. Returns
-/// the secrets checked and the outputs, labelled.
+/// `root` shows more of a secret literal than authlint's prefix. The runs
+/// are over the files that hold a secret or report one (named on the
+/// command line, each is still linted in its project): no other file's
+/// output can show it. Returns the secrets checked and the outputs, labelled.
 pub fn assert_no_output_shows_a_secret(root: &Path, dirs: &[&str]) -> (Vec<SecretLiteral>, Vec<(String, String)>) {
     let secrets = secret_literals(root, dirs);
+    let mut files: Vec<String> = secrets
+        .iter()
+        .flat_map(|s| [&s.path, &s.reported_in])
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    files.dedup();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
     let blanked = blanked_copy(root, dirs, &secrets);
-    let outputs = every_output(root, dirs);
-    let innocent = every_output(blanked.path(), dirs);
+    let outputs = every_output(root, &files, dirs);
+    let innocent = every_output(blanked.path(), &files, dirs);
     let mut leaks = Vec::new();
     for ((what, output), (_, without)) in outputs.iter().zip(&innocent) {
         for secret in &secrets {
