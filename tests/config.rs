@@ -345,6 +345,15 @@ fn record_baseline(root: &Path) -> Vec<Value> {
     baseline["findings"].as_array().unwrap().clone()
 }
 
+/// A project with `UNVERIFIED` as `app.py` and a baseline of it: the
+/// directory and the recorded entries.
+fn unverified_app_with_its_baseline() -> (tempfile::TempDir, Vec<Value>) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.py", UNVERIFIED);
+    let recorded = record_baseline(dir.path());
+    (dir, recorded)
+}
+
 /// The findings the baseline does not hide.
 fn past_the_baseline(root: &Path) -> Vec<Found> {
     let (findings, _, code) = run_json(&["--baseline", "baseline.json", "."], root);
@@ -354,10 +363,8 @@ fn past_the_baseline(root: &Path) -> Vec<Found> {
 
 #[test]
 fn the_baseline_matches_the_rule_the_path_and_the_fingerprint() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, recorded) = unverified_app_with_its_baseline();
     let root = dir.path();
-    write(root, "app.py", UNVERIFIED);
-    let recorded = record_baseline(root);
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     assert!(past_the_baseline(root).is_empty());
     let entry = &recorded[0];
@@ -390,10 +397,8 @@ fn the_baseline_matches_the_rule_the_path_and_the_fingerprint() {
 
 #[test]
 fn a_fixed_finding_replaced_by_a_new_one_of_the_same_rule_in_the_same_file_is_reported() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, _) = unverified_app_with_its_baseline();
     let root = dir.path();
-    write(root, "app.py", UNVERIFIED);
-    record_baseline(root);
     let fixed = UNVERIFIED.replace(
         "jwt.decode(t, options={'verify_signature': False})",
         "jwt.decode(t, KEY, algorithms=['HS256'], audience='a', issuer='i', options={'require': ['exp']})",
@@ -419,10 +424,8 @@ fn a_fixed_finding_replaced_by_a_new_one_of_the_same_rule_in_the_same_file_is_re
 
 #[test]
 fn a_finding_moved_by_inserted_lines_is_still_the_recorded_one() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, _) = unverified_app_with_its_baseline();
     let root = dir.path();
-    write(root, "app.py", UNVERIFIED);
-    record_baseline(root);
     let moved = UNVERIFIED
         .replace(
             "import jwt\n",
