@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use common::{authlint, fixture_secrets, found, json, repo_root, stderr, stdout, write};
+use common::{authlint, found, json, redaction, repo_root, stderr, stdout, write};
 use serde_json::Value;
 
 mod common;
@@ -115,6 +115,85 @@ fn fail_on_sets_the_threshold() {
     assert_eq!(run(&["--fail-on", "error", "src/warn.py"]), Some(0));
     assert_eq!(run(&["--fail-on", "error", "src/err.py"]), Some(1));
     assert_eq!(run(&["--fail-on", "never", "src"]), Some(0));
+}
+
+#[test]
+fn fail_on_judges_the_most_severe_finding_of_the_whole_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = severity_rules(dir.path());
+    let rules = rules.to_str().unwrap();
+    // One file per severity, and one file holding all three.
+    let files = [
+        ("error", "src/err.py", VULNERABLE_PY.to_string()),
+        ("warning", "src/warn.py", "import audit\naudit.warn_me()\n".to_string()),
+        ("note", "src/note.py", "import audit\naudit.note_me()\n".to_string()),
+    ];
+    for (_, path, text) in &files {
+        write(dir.path(), path, text);
+    }
+    write(
+        dir.path(),
+        "mixed/all.py",
+        format!("import audit\naudit.note_me()\naudit.warn_me()\n{VULNERABLE_PY}"),
+    );
+    let rank = |severity: &str| ["note", "warning", "error"].iter().position(|s| *s == severity);
+    // Every combination of severities in one run. Findings come sorted by
+    // path (err, note, warn), so the most severe is neither always the first
+    // nor always the last.
+    for mask in 1..8u8 {
+        let present: Vec<&(&str, &str, String)> = files
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, f)| f)
+            .collect();
+        let shown: Vec<&str> = present.iter().map(|(severity, ..)| *severity).collect();
+        for threshold in ["error", "warning", "note", "never"] {
+            let fails = shown
+                .iter()
+                .any(|severity| rank(threshold).is_some_and(|t| rank(severity) >= Some(t)));
+            let mut args = vec![
+                "check",
+                "--rules",
+                rules,
+                "--fail-on",
+                threshold,
+                "--output-format",
+                "json",
+            ];
+            args.extend(present.iter().map(|(_, path, _)| *path));
+            let out = authlint(&args, dir.path());
+            assert_eq!(
+                out.status.code(),
+                Some(i32::from(fails)),
+                "--fail-on {threshold} with {shown:?}: {}",
+                stderr(&out)
+            );
+            let report = json(&out);
+            let severities: std::collections::BTreeSet<&str> = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["severity"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                severities,
+                shown.iter().copied().collect(),
+                "the threshold hides no finding from the report"
+            );
+        }
+    }
+    for (threshold, code) in [("error", 1), ("warning", 1), ("note", 1), ("never", 0)] {
+        let out = authlint(
+            &["check", "--rules", rules, "--fail-on", threshold, "mixed"],
+            dir.path(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "--fail-on {threshold}, all three in one file"
+        );
+    }
 }
 
 #[test]
@@ -386,36 +465,63 @@ fn the_example_app_text_report_is_as_checked_in() {
 }
 
 #[test]
-fn no_output_format_prints_a_fixture_secret_in_full() {
-    let root = repo_root();
-    let secrets = fixture_secrets(&root);
-    assert!(secrets.len() >= 8, "fixtures should hold fake secrets: {secrets:?}");
-    // Every format; statistics; and from the repository root, where the
-    // fixtures and the example are classified as test and example code.
-    let runs: [&[&str]; 9] = [
-        &["--output-format", "text", "fixtures", "examples"],
-        &["--output-format", "concise", "fixtures", "examples"],
-        &["--output-format", "json", "fixtures", "examples"],
-        &["--output-format", "sarif", "fixtures", "examples"],
-        &["--output-format", "github", "fixtures", "examples"],
-        &["--statistics", "fixtures", "examples"],
-        &["--statistics", "--output-format", "json", "."],
-        &["--include-tests", "--output-format", "concise", "."],
-        &["--include-tests", "--output-format", "sarif", "."],
-    ];
-    for args in runs {
-        let out = authlint(&[&["check"][..], args].concat(), &root);
-        let what = args.join(" ");
-        assert!(matches!(out.status.code(), Some(0 | 1)), "{what}: {}", stderr(&out));
-        if args.contains(&"sarif") {
-            common::sarif_log(&out);
-        }
-        let all = format!("{}{}", stdout(&out), stderr(&out));
-        assert!(all.len() > 100, "{what} printed almost nothing: {all}");
-        for secret in &secrets {
-            assert!(!all.contains(secret.as_str()), "{what} output contains {secret}");
-        }
+fn no_output_shows_more_of_a_fixture_secret_than_its_prefix() {
+    let (secrets, outputs) = redaction::assert_no_output_shows_a_secret(&repo_root(), &["fixtures", "examples"]);
+    assert!(secrets.len() >= 60, "the fixtures hold fake secrets: {secrets:?}");
+    for code in ["SEC301", "SEC302", "SEC303"] {
+        assert!(
+            secrets.iter().any(|s| s.rule == code),
+            "{code} points at no secret literal"
+        );
     }
+    let shown: Vec<&str> = outputs.iter().map(|(what, _)| what.as_str()).collect();
+    for what in [
+        "the text report",
+        "the json report",
+        "the sarif report",
+        "the github report",
+        "the baseline file",
+    ] {
+        assert!(shown.contains(&what), "{what} is searched: {shown:?}");
+    }
+}
+
+#[test]
+fn secret_literals_are_read_from_the_source_in_both_languages() {
+    let bodies = |code: &str| -> Vec<String> {
+        redaction::literal_bodies(code)
+            .into_iter()
+            .map(|r| code[r].to_string())
+            .collect()
+    };
+    assert_eq!(bodies(r#"KEY = "abc""#), ["abc"]);
+    assert_eq!(bodies(r#"b"a\"b" + 'c'"#), [r#"a\"b"#, "c"]);
+    assert_eq!(bodies(r#""""doc""""#), ["doc"]);
+    assert_eq!(bodies(r###"r#"a"b"#"###), [r#"a"b"#]);
+    assert_eq!(bodies("app.config[\"JWT_KEY\"]"), ["JWT_KEY"]);
+    assert_eq!(bodies("LAZY_KEY"), Vec::<String>::new());
+}
+
+#[test]
+fn a_run_is_a_leak_only_where_the_secret_is_the_reason() {
+    let secret = "fixture-secret-not-real-0001";
+    assert!(redaction::leaked_runs(secret, "\"fixt…\" (28 bytes)", "").is_empty());
+    assert_eq!(
+        redaction::leaked_runs(secret, "\"fixtu…\"", ""),
+        ["fixtu"],
+        "five shown characters"
+    );
+    assert!(
+        redaction::leaked_runs(secret, "fixtures/python/SEC301.py", "fixtures/python/SEC301.py").is_empty(),
+        "the path shows `fixtu` with or without the secret"
+    );
+    assert_eq!(
+        redaction::leaked_runs(secret, "\"fixture-…\" in fixtures/", "\"~~~~…\" in fixtures/"),
+        ["ture-"],
+        "eight shown characters leak the runs the path does not hold"
+    );
+    assert!(redaction::names_a_variable("AUTH_SECRET") && redaction::names_a_variable("jwt_secret_key"));
+    assert!(!redaction::names_a_variable("fixture-secret-not-real-0001") && !redaction::names_a_variable("s3cr3t"));
 }
 
 #[test]

@@ -39,11 +39,41 @@ fn the_catalog_lists_every_loaded_rule() {
     let mut lines = table.lines();
     let header = lines.next().unwrap();
     assert!(header.starts_with("CODE") && header.contains("SEVERITY") && header.contains("SUMMARY"));
-    for (line, rule) in lines.zip(&rules) {
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), rules.len(), "one row per rule:\n{table}");
+    for (line, rule) in rows.iter().zip(&rules) {
         let cells: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(cells[0], rule.code);
         assert_eq!(cells[1], rule.name);
         assert_eq!(cells[2], rule.severity.as_str());
+        let languages: Vec<&str> = rule.languages.iter().map(|l| l.name()).collect();
+        assert_eq!(cells[3], languages.join(","), "{line}");
+    }
+}
+
+#[test]
+fn the_readme_rule_table_lists_every_rule_as_its_file_says() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let rows: Vec<Vec<&str>> = readme
+        .lines()
+        .skip_while(|line| !line.starts_with("| code | name | severity | languages |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| line.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    let rules = authlint::rules::load_rules(&[]).unwrap();
+    let codes: Vec<&str> = rows.iter().map(|cells| cells[0]).collect();
+    assert_eq!(rows.len(), rules.len(), "one README row per rule: {codes:?}");
+    for (cells, rule) in rows.iter().zip(&rules) {
+        let languages: Vec<&str> = rule.languages.iter().map(|l| l.name()).collect();
+        let expected = [
+            rule.code.as_str(),
+            rule.name.as_str(),
+            rule.severity.as_str(),
+            &languages.join(", "),
+            rule.summary.trim(),
+        ];
+        assert_eq!(cells.as_slice(), expected.as_slice(), "the README row of {}", rule.code);
     }
 }
 

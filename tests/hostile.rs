@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod common;
+
 /// What one run of the binary did.
 struct Run {
     code: Option<i32>,
@@ -528,7 +530,7 @@ fn check_hostile_tree(root: &Path, one_line_column: u64) {
         text.stderr
     );
     // The other formats, where the build has them: the same positions.
-    let formats = output_formats();
+    let formats = common::redaction::output_formats();
     if formats.iter().any(|f| f == "sarif") {
         let sarif = run(&["check", "--output-format", "sarif", "lines"], root, &[], bound(10));
         sarif.assert_no_crash();
@@ -804,18 +806,6 @@ fn the_binary_is_byte_identical_across_runs_and_thread_counts() {
 /// The output formats `check --output-format` accepts, from the list clap
 /// prints for a value it does not know: a format added later is covered
 /// without touching this test.
-fn output_formats() -> Vec<String> {
-    let refused = run(&["check", "--output-format", "?", "."], &repo_root(), &[], bound(10));
-    assert_eq!(refused.code, Some(2));
-    let values = refused
-        .stderr
-        .split("[possible values: ")
-        .nth(1)
-        .and_then(|rest| rest.split(']').next())
-        .unwrap_or_else(|| panic!("no possible values in:\n{}", refused.stderr));
-    values.split(',').map(|v| v.trim().to_string()).collect()
-}
-
 /// Every word containing `not-real-` in the files under `dirs`.
 fn planted_secrets(root: &Path, dirs: &[&str]) -> BTreeSet<String> {
     let mut secrets = BTreeSet::new();
@@ -870,46 +860,23 @@ fn secret_tree(root: &Path) {
 }
 
 #[test]
-fn no_output_format_baseline_or_settings_dump_prints_a_secret_in_full() {
-    let repo = repo_root();
-    let formats = output_formats();
-    assert!(
-        formats.contains(&"text".to_string()) && formats.contains(&"json".to_string()),
-        "{formats:?}"
-    );
+fn no_output_format_baseline_or_settings_dump_shows_a_secret() {
+    // The fixtures' and the example app's secrets are searched for by
+    // tests/cli.rs; these are the places where redaction is hardest.
     let dir = tempfile::tempdir().unwrap();
     secret_tree(dir.path());
-    let scratch = tempfile::tempdir().unwrap();
-    for (root, dirs) in [
-        (repo.as_path(), &["fixtures", "examples"][..]),
-        (dir.path(), &["app"][..]),
-    ] {
-        let secrets = planted_secrets(root, dirs);
-        assert!(secrets.len() >= 6, "the tree should hold fake secrets: {secrets:?}");
-        let mut outputs = Vec::new();
-        for format in &formats {
-            let mut args = vec!["check", "--output-format", format.as_str()];
-            args.extend_from_slice(dirs);
-            let out = run(&args, root, &[], bound(20));
-            out.assert_no_crash();
-            assert_eq!(out.code, Some(1), "{format}: {}", out.stderr);
-            assert!(out.stdout.len() > 100, "{format} printed findings");
-            outputs.push((format.clone(), format!("{}{}", out.stdout, out.stderr)));
-        }
-        let baseline = scratch.path().join("baseline.json");
-        let mut args = vec!["check", "--write-baseline", baseline.to_str().unwrap()];
-        args.extend_from_slice(dirs);
-        run(&args, root, &[], bound(20)).assert_no_crash();
-        let written = std::fs::read_to_string(&baseline).expect("a baseline was written");
-        assert!(written.contains("\"rule\""), "the baseline records findings: {written}");
-        outputs.push(("the baseline".to_string(), written));
-        let settings = run(&["check", "--show-settings", dirs[0]], root, &[], bound(10));
-        settings.assert_no_crash();
-        outputs.push(("--show-settings".to_string(), settings.stdout + &settings.stderr));
-        for (what, text) in &outputs {
-            for secret in &secrets {
-                assert!(!text.contains(secret.as_str()), "{what} contains {secret}");
-            }
+    let (secrets, outputs) = common::redaction::assert_no_output_shows_a_secret(dir.path(), &["app"]);
+    assert!(
+        secrets.len() >= 4,
+        "the findings point at the planted secrets: {secrets:?}"
+    );
+    // A secret no finding points at (in code too deep to check) is never
+    // printed whole either.
+    let planted = planted_secrets(dir.path(), &["app"]);
+    assert!(planted.len() >= 6, "the tree should hold fake secrets: {planted:?}");
+    for (what, text) in &outputs {
+        for secret in &planted {
+            assert!(!text.contains(secret.as_str()), "{what} contains {secret}");
         }
     }
 }
@@ -939,31 +906,56 @@ fn adversarial_rule_files_are_refused_or_run_in_linear_time() {
         format!(
             "code = \"ORG901\"\nname = \"hostile\"\nseverity = \"error\"\nlanguages = [\"python\"]\n\
              keywords = [\"jwt\"]\nsummary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n\n\
-             [[match]]\nlanguage = \"python\"\ncallee = [{callee:?}]\n"
+             [[match]]\nlanguage = \"python\"\ncallee = {callee}\n"
         )
     };
     // Patterns are globs, compiled to the regex crate's linear-time engine:
     // `(a+)+$` is literal text, and thousands of stars cost nothing either.
-    let long_name = format!("x = {}\n", "a".repeat(100_000));
+    // Each hostile pattern must still match what it names, and only that.
+    let a_name = "a".repeat(100_000);
     write(
         root,
         "long.py",
-        format!("import jwt\n{long_name}{}()\n", "a".repeat(100_000)),
+        format!("import jwt\nx = {a_name}\n{a_name}()\n{a_name}b()\n"),
     );
-    for (name, callee) in [
-        ("redos", "(a+)+$".to_string()),
-        ("stars", format!("{}b", "*a".repeat(2_000))),
-        ("braces", format!("{{{}}}", vec!["jwt.decode"; 5_000].join(","))),
+    let stars = format!("{}b", "*a".repeat(2_000));
+    let braces = format!("{{{}}}", vec!["jwt.decode"; 5_000].join(","));
+    for (name, callees, matched) in [
+        // As a regex `(a+)+$` would match line 3's name; as a glob it names
+        // nothing, and the second pattern shows the rule ran.
+        ("redos", vec!["(a+)+$", "jwt.decode"], vec![("app.py", 4)]),
+        ("stars", vec![stars.as_str()], vec![("long.py", 4)]),
+        ("braces", vec![braces.as_str()], vec![("app.py", 4)]),
     ] {
         let rules = root.join(format!("rules-{name}"));
-        write(&rules, "ORG901.toml", rule(&callee));
+        write(&rules, "ORG901.toml", rule(&format!("{callees:?}")));
         let out = run(
-            &["check", "--rules", rules.to_str().unwrap(), "app.py", "long.py"],
+            &[
+                "check",
+                "--rules",
+                rules.to_str().unwrap(),
+                "--select",
+                "ORG901",
+                "--output-format",
+                "json",
+                "app.py",
+                "long.py",
+            ],
             root,
             &[],
             bound(10),
         );
         out.assert_no_crash();
+        let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {}", out.stderr));
+        let expected: Vec<(String, u64, String)> = matched
+            .iter()
+            .map(|(path, line)| (path.to_string(), *line, "ORG901".to_string()))
+            .collect();
+        assert_eq!(
+            common::found(&report),
+            expected,
+            "{name}: the custom rule matched exactly these"
+        );
         assert_eq!(out.code, Some(1), "{name}: {}", out.stderr);
         eprintln!("rule pattern {name}: {:?}", out.elapsed);
     }

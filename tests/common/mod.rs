@@ -14,6 +14,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+pub mod redaction;
+
 pub fn authlint(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_authlint"))
         .args(args)
@@ -83,38 +85,6 @@ pub fn repo_root() -> PathBuf {
 /// A file with exactly one finding (JWT101), and its fixed version with none.
 pub const VULNERABLE_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, audience='api', issuer='https://issuer', options={'require': ['exp']})\n";
 pub const CLEAN_PY: &str = "import jwt\n\ndef check(token, key):\n    return jwt.decode(token, key, algorithms=['HS256'], audience='api', issuer='https://issuer', options={'require': ['exp']})\n";
-
-/// The fake secrets planted in fixtures and the example app: every word
-/// containing `not-real-`.
-pub fn fixture_secrets(root: &Path) -> Vec<String> {
-    let mut secrets = Vec::new();
-    for dir in ["fixtures", "examples"] {
-        for entry in walk(&root.join(dir)) {
-            let text = std::fs::read_to_string(entry).unwrap_or_default();
-            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
-                if word.contains("not-real-") {
-                    secrets.push(word.to_string());
-                }
-            }
-        }
-    }
-    secrets.sort();
-    secrets.dedup();
-    secrets
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
 
 /// The official SARIF 2.1.0 schema (OASIS, errata 01), checked in so the
 /// tests never need the network; its `$ref`s all point inside it.

@@ -148,7 +148,14 @@ fn is_verifying(resolver: &Resolver, call: &Call, loc: Loc) -> bool {
         )
     });
     if decoder {
-        return !verification_turned_off(resolver, call, loc);
+        // python-jose's `jws.verify(token, key, algorithms, verify)` takes
+        // `verify` fourth; the others take `options` there.
+        let verify_position = if paths.iter().any(|p| p == "jose.jws.verify") {
+            3
+        } else {
+            usize::MAX
+        };
+        return !verification_turned_off(resolver, call, loc, verify_position);
     }
     let words: Vec<String> = paths
         .first()
@@ -160,9 +167,9 @@ fn is_verifying(resolver: &Resolver, call: &Call, loc: Loc) -> bool {
 }
 
 /// `options={"verify_signature": False}` or `verify=False` on this call.
-fn verification_turned_off(resolver: &Resolver, call: &Call, loc: Loc) -> bool {
+fn verification_turned_off(resolver: &Resolver, call: &Call, loc: Loc, verify_position: usize) -> bool {
     let loc = loc.with_scope(call.scope);
-    if let Some(verify) = argument(&call.args, Some("verify"), usize::MAX)
+    if let Some(verify) = argument(&call.args, Some("verify"), verify_position)
         && matches!(resolver.resolve(verify, loc).value.kind, ValueKind::Bool(false))
     {
         return true;

@@ -34,6 +34,12 @@ impl<'p> Ctx<'_, 'p> {
                 let yes = class.is_some_and(|c| c.matches(s));
                 Outcome::from_bool(yes, witness.named(s.clone()))
             }
+            // `os.getenvb(b"JWT_SECRET", …)` names its variable in bytes.
+            ValueKind::Bytes(b) => {
+                let s = String::from_utf8_lossy(b);
+                let yes = class.is_some_and(|c| c.matches(&s));
+                Outcome::from_bool(yes, witness.named(s.into_owned()))
+            }
             _ if is_opaque(value) => {
                 let paths = self.resolver.value_paths(original, original_loc, 0);
                 let last = paths
