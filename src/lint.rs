@@ -26,6 +26,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+mod project_index;
+pub use project_index::{IndexedFile, ProjectIndex};
+
 use crate::analysis::module_names::{ModuleNamer, rust_module_path};
 use crate::analysis::project::{DiskModule, LoadResult, ModuleId, ModuleLoader, Project, ProjectModule, name_hash};
 use crate::analysis::resolve::Resolver;
@@ -199,18 +202,17 @@ impl<'r> Linter<'r> {
                 struct_names,
             });
         }
-        let loader = DiskLoader {
-            max_file_size: self.max_file_size,
-        };
+        let loader = DiskLoader::new(self.max_file_size, Overlay::default());
         let project = Project::on_disk(disk, &names, Box::new(loader));
         let engine = Engine::new(self.rules);
+        let file_loader = DiskLoader::new(self.max_file_size, Overlay::default());
 
         // Pass 2: each file with a keyword is lowered and checked, and its
         // module dropped; a module it imports a value from is lowered when
         // first asked for and kept (see `project.rs`).
         let checked: Vec<Checked> = to_check
             .par_iter()
-            .map(|(id, active)| self.check_file(&engine, &project, *id, active))
+            .map(|(id, active)| self.check_file(&engine, &project, &file_loader, *id, active))
             .collect();
 
         // Pass 3: a file without keywords that calls a function whose
@@ -225,7 +227,7 @@ impl<'r> Linter<'r> {
         let callers: Vec<(ModuleId, Checked)> = self
             .callers_of(&project, &quiet, &open)
             .into_par_iter()
-            .map(|id| (id, self.check_file(&engine, &project, id, &[])))
+            .map(|id| (id, self.check_file(&engine, &project, &file_loader, id, &[])))
             .collect();
 
         let mut outcome = RunOutcome::empty();
@@ -335,7 +337,14 @@ impl<'r> Linter<'r> {
 
     /// Pass 2 for one file: read it again (the first pass kept nothing),
     /// lower it, run its rules and place the findings.
-    fn check_file(&self, engine: &Engine, project: &Project, id: ModuleId, active: &[usize]) -> Checked {
+    fn check_file(
+        &self,
+        engine: &Engine,
+        project: &Project,
+        loader: &dyn ModuleLoader,
+        id: ModuleId,
+        active: &[usize],
+    ) -> Checked {
         let display = project.display(id).to_string();
         let mut result = Checked {
             outcome: FileOutcome {
@@ -349,9 +358,6 @@ impl<'r> Linter<'r> {
             secret_spans: BTreeMap::new(),
             bytes_parsed: 0,
             open_functions: Vec::new(),
-        };
-        let loader = DiskLoader {
-            max_file_size: self.max_file_size,
         };
         let (module, notices) = match loader.load(project.path(id), &display, project.language(id)) {
             Ok(lowered) => lowered,
@@ -614,6 +620,7 @@ impl<'r> Linter<'r> {
             primary: raw.primary,
             label: raw.label,
             related,
+            fix: None,
         }
     }
 
@@ -730,15 +737,34 @@ struct Checked {
     open_functions: Vec<String>,
 }
 
-/// Reads and lowers the modules the project asks for, from disk, each in
-/// isolation: a panic while lowering one becomes its notice.
+/// Texts that stand in for files on disk: an editor's unsaved buffers, or a
+/// fix being tried. Keyed by the path the project knows the file by.
+pub type Overlay = Arc<HashMap<PathBuf, Arc<String>>>;
+
+/// Reads and lowers the modules the project asks for, from the overlay or
+/// else from disk, each in isolation: a panic while lowering one becomes
+/// its notice.
 struct DiskLoader {
     max_file_size: u64,
+    overlay: Overlay,
+}
+
+impl DiskLoader {
+    fn new(max_file_size: u64, overlay: Overlay) -> Self {
+        DiskLoader { max_file_size, overlay }
+    }
+
+    fn text(&self, path: &Path) -> Option<String> {
+        match self.overlay.get(path) {
+            Some(text) => Some(text.as_str().to_string()),
+            None => read_source(path, self.max_file_size).ok(),
+        }
+    }
 }
 
 impl ModuleLoader for DiskLoader {
     fn load(&self, path: &Path, display: &str, language: Language) -> LoadResult {
-        let source = read_source(path, self.max_file_size).map_err(|_| None)?;
+        let source = self.text(path).ok_or(None)?;
         isolate(|| {
             injected_panic(Stage::Lower, display, &[]);
             lower_file(language, display, source)

@@ -876,13 +876,19 @@ mod tests {
                    F = {'x': 1}\nF[k] = 2\nif c:\n    G = 'g1'\nelse:\n    G = 'g2'\nuse(J, M, D['x'], E, F, G)\n";
         let resolved = last_call_args(&single(src), 0);
         assert!(matches!(&resolved[0], ValueKind::Str(s) if s == "k1"));
-        assert!(matches!(&resolved[1], ValueKind::Str(s) if s == "b"), "the later binding");
+        assert!(
+            matches!(&resolved[1], ValueKind::Str(s) if s == "b"),
+            "the later binding"
+        );
         assert!(matches!(resolved[2], ValueKind::Bool(false)));
         assert!(
             matches!(&resolved[3], ValueKind::Dict { entries, .. } if matches!(entries[0].1.kind, ValueKind::Int(2))),
             "the entry set after the display"
         );
-        assert!(matches!(resolved[4], ValueKind::Unknown), "mutated under a key we cannot read");
+        assert!(
+            matches!(resolved[4], ValueKind::Unknown),
+            "mutated under a key we cannot read"
+        );
         assert!(
             matches!(&resolved[5], ValueKind::Choice(values) if values.len() == 2),
             "either branch's value"

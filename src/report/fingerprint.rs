@@ -158,6 +158,7 @@ mod tests {
                     primary: Span::new(start, start + needle.len()),
                     label: String::new(),
                     related: Vec::new(),
+                    fix: None,
                 }
             })
             .collect();

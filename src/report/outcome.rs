@@ -24,6 +24,24 @@ pub struct Finding {
     pub primary: Span,
     pub label: String,
     pub related: Vec<Related>,
+    /// The edits that mend it, when a safe one is known and was asked for
+    /// (`check --fix`, `--diff`, SARIF, the editor server).
+    pub fix: Option<Fix>,
+}
+
+/// A fix: byte edits in the finding's file, sorted and not overlapping,
+/// checked to leave a file that parses and no longer has the finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// The bytes replaced; empty for an insertion.
+    pub span: Span,
+    pub replacement: String,
 }
 
 /// A secondary location: the definition a value was resolved to.
@@ -39,6 +57,7 @@ pub struct Related {
 }
 
 /// What one file produced.
+#[derive(Clone, Debug)]
 pub struct FileOutcome {
     pub path: String,
     pub findings: Vec<Finding>,

@@ -49,7 +49,9 @@ impl<'p> Ctx<'_, 'p> {
             };
             resolved = self.resolver.resolve(body, resolved.loc);
             // The evidence is the literal the closure returns, wherever it is written.
-            witness = witness.narrow(body, resolved.loc.module, false).narrow_resolved(&resolved);
+            witness = witness
+                .narrow(body, resolved.loc.module, false)
+                .narrow_resolved(&resolved);
         }
         let value = resolved.value;
         let yes = match &value.kind {
