@@ -94,10 +94,14 @@ struct State {
 }
 
 enum Job {
-    Check(PathBuf),
+    /// These documents changed: check them first, then the other open
+    /// documents, which may import from them.
+    Changed(Vec<PathBuf>),
     CheckAll,
     /// A configuration changed: reload every workspace.
     Reload,
+    /// The client said `exit`.
+    Stop,
 }
 
 /// Serves one client over `connection` until it says `exit` (or hangs up).
@@ -136,7 +140,7 @@ pub fn serve(connection: Connection) -> Result<(), Error> {
             .spawn(move || checker(&state, &job_receiver))?
     };
     let result = main_loop(&connection, &state);
-    drop(state); // closes the job channel: the checker ends
+    let _ = state.jobs.send(Job::Stop);
     let _ = checker.join();
     result
 }
@@ -249,9 +253,11 @@ fn main_loop(connection: &Connection, state: &Arc<State>) -> Result<(), Error> {
             .filter(|(_, at)| **at <= now)
             .map(|(p, _)| p.clone())
             .collect();
-        for path in ready {
-            due.remove(&path);
-            let _ = state.jobs.send(Job::Check(path));
+        if !ready.is_empty() {
+            for path in &ready {
+                due.remove(path);
+            }
+            let _ = state.jobs.send(Job::Changed(ready));
         }
     }
 }
@@ -680,13 +686,17 @@ fn checker(state: &Arc<State>, jobs: &Receiver<Job>) {
         let mut reload = false;
         for job in std::iter::once(first).chain(jobs.try_iter()) {
             match job {
-                Job::Check(path) => {
-                    if !paths.contains(&path) {
-                        paths.push(path);
+                Job::Changed(changed) => {
+                    for path in changed {
+                        if !paths.contains(&path) {
+                            paths.push(path);
+                        }
                     }
+                    all = true;
                 }
                 Job::CheckAll => all = true,
                 Job::Reload => reload = true,
+                Job::Stop => return,
             }
         }
         if reload {
