@@ -209,6 +209,7 @@ pub fn is_config_file(path: &Path) -> bool {
 
 /// `rules-dirs` of the configuration governing `root`, as the CLI reads
 /// them for the working directory.
+#[allow(clippy::result_large_err)] // read once per workspace load
 fn rules_dirs(root: &Path) -> Result<Vec<PathBuf>, TomlFileError> {
     let mut dir = Some(root);
     while let Some(current) = dir {
