@@ -190,10 +190,7 @@ impl<'r> Linter<'r> {
             };
             bytes_scanned += bytes as u64;
             bytes_of_module.push(bytes);
-            names.push(match file.language {
-                Language::Python => namer.names(&file.path).0,
-                Language::Rust => rust_module_path(&file.path).into_iter().collect(),
-            });
+            names.push(project_index::module_names(&mut namer, &file.path, file.language));
             disk.push(DiskModule {
                 path: file.path.clone(),
                 display: display_path(&file.path),

@@ -186,6 +186,18 @@ impl Client {
         );
     }
 
+    /// The actions offered on `diagnostic` of `path`.
+    fn code_actions(&mut self, path: &Path, diagnostic: &Value) -> Value {
+        self.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": uri_of(path) },
+                "range": diagnostic["range"],
+                "context": { "diagnostics": [diagnostic] },
+            }),
+        )
+    }
+
     fn shutdown(mut self) {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
@@ -293,14 +305,7 @@ fn a_finding_appears_is_fixed_by_its_quick_fix_and_disappears() {
     assert!(explained.contains("## How to fix it"), "{explained}");
 
     // The quick fix names the one algorithm the project encodes with.
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({
-            "textDocument": { "uri": uri_of(&api) },
-            "range": jwt101["range"],
-            "context": { "diagnostics": [jwt101] },
-        }),
-    );
+    let actions = client.code_actions(&api, &jwt101);
     let titles: Vec<&str> = actions
         .as_array()
         .unwrap()
@@ -334,14 +339,7 @@ fn a_finding_appears_is_fixed_by_its_quick_fix_and_disappears() {
     client.change(&api, 3, json!([{ "text": API }]));
     let again = client.diagnostics_of(&api, Some(3), has("JWT101"));
     let jwt101 = diagnostic(&again, "JWT101").clone();
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({
-            "textDocument": { "uri": uri_of(&api) },
-            "range": jwt101["range"],
-            "context": { "diagnostics": [jwt101] },
-        }),
-    );
+    let actions = client.code_actions(&api, &jwt101);
     let suppress = &actions[1];
     let edit = &suppress["edit"]["changes"][uri_of(&api)][0];
     assert_eq!(edit["newText"], "  # authlint: ignore[JWT101] -- ");

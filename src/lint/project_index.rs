@@ -256,7 +256,8 @@ impl Linter<'_> {
     }
 }
 
-fn module_names(namer: &mut ModuleNamer, path: &Path, language: Language) -> Vec<String> {
+/// The dotted names a file may be imported by.
+pub(super) fn module_names(namer: &mut ModuleNamer, path: &Path, language: Language) -> Vec<String> {
     match language {
         Language::Python => namer.names(path).0,
         Language::Rust => rust_module_path(path).into_iter().collect(),

@@ -12,43 +12,25 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 authlint=$(realpath "${1:-target/release/authlint}")
 
-need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        (apt-get install -y -qq "$2" >/dev/null 2>&1 ||
-            { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$2" >/dev/null 2>&1; }) || true
-    fi
-    command -v "$1" >/dev/null 2>&1
-}
+. tests/editors/lib.sh
 if ! need nvim neovim || ! need tmux tmux; then
     echo "skipped: neovim or tmux is not installed and cannot be installed here"
     exit 0
 fi
 
-scratch=$(mktemp -d)
-session="authlint-nvim-$$"
-cleanup() {
-    tmux kill-session -t "$session" 2>/dev/null || true
-    rm -rf "$scratch"
-}
-trap cleanup EXIT
-cp -r examples/vulnerable-app "$scratch/app"
-mkdir -p target/editors
-screen=target/editors/neovim-screen.txt
-
-cd "$scratch/app"
+scratch_app neovim-screen
 tmux new-session -d -s "$session" -x 160 -y 40 \
-    "AUTHLINT='$authlint' nvim -n -u '$OLDPWD/tests/editors/authlint.lua' python/app/core/security.py"
+    "AUTHLINT='$authlint' nvim -n -u '$repo/tests/editors/authlint.lua' python/app/core/security.py"
 # The message of JWT105 on `jwt.decode(token, options={"verify_signature": False})`.
 for _ in $(seq 1 100); do
-    tmux capture-pane -p -t "$session" > "$OLDPWD/$screen"
-    if grep -q "accepts a token without verifying its signature" "$OLDPWD/$screen"; then
-        cat "$OLDPWD/$screen"
+    tmux capture-pane -p -t "$session" > "$screen"
+    if grep -q "accepts a token without verifying its signature" "$screen"; then
+        cat "$screen"
         echo "ok: $(nvim --version | head -1) shows authlint's diagnostic"
         exit 0
     fi
     sleep 0.2
 done
-cat "$OLDPWD/$screen"
+cat "$screen"
 echo "FAILED: no authlint diagnostic on Neovim's screen after 20 s" >&2
 exit 1
