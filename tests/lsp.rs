@@ -305,7 +305,7 @@ fn a_finding_appears_is_fixed_by_its_quick_fix_and_disappears() {
     assert!(explained.contains("## How to fix it"), "{explained}");
 
     // The quick fix names the one algorithm the project encodes with.
-    let actions = client.code_actions(&api, &jwt101);
+    let actions = client.code_actions(&api, jwt101);
     let titles: Vec<&str> = actions
         .as_array()
         .unwrap()

@@ -18,7 +18,12 @@ pub fn unified_diff(path: &str, old: &str, edits: &[Edit]) -> String {
     let mut groups: Vec<(usize, usize, Vec<&Edit>)> = Vec::new();
     for edit in edits {
         let first = line_of(edit.span.start);
-        let last = line_of(edit.span.end.max(edit.span.start));
+        // An edit ending just after a newline does not touch the next line.
+        let last = if edit.span.end > edit.span.start {
+            line_of(edit.span.end - 1)
+        } else {
+            first
+        };
         match groups.last_mut() {
             Some((_, end, members)) if first <= *end => {
                 *end = (*end).max(last);

@@ -316,3 +316,26 @@ fn finish(title: String, mut edits: Vec<(Span, String)>) -> Option<PlannedFix> {
     edits.sort_by_key(|(span, _)| (span.start, span.end));
     Some(PlannedFix { title, edits })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_algorithm_only_while_every_encode_agrees() {
+        let mut seen = EncodeAlgorithms::None;
+        assert_eq!(seen.only(), None, "nothing encoded: nothing known");
+        seen.add(Some("HS256".into()));
+        seen.add(Some("HS256".into()));
+        assert_eq!(seen.only(), Some("HS256"));
+        let mut other = EncodeAlgorithms::None;
+        other.add(Some("RS256".into()));
+        seen.merge(&other);
+        assert_eq!(seen, EncodeAlgorithms::Unclear);
+        let mut unknown = EncodeAlgorithms::One("HS256".into());
+        unknown.add(None);
+        assert_eq!(unknown.only(), None, "an algorithm that does not resolve");
+        unknown.add(Some("HS256".into()));
+        assert_eq!(unknown, EncodeAlgorithms::Unclear, "unclear stays unclear");
+    }
+}

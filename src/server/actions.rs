@@ -280,7 +280,7 @@ mod tests {
         let (edit, cursor) = line_suppression(continued, &Lines::new(continued), Language::Python, &found);
         let fixed = apply(continued, &edit);
         assert!(fixed.starts_with("# authlint: ignore[JWT101] -- \nx = jwt"), "{fixed}");
-        assert_eq!(cursor, Position::new(0, 29));
+        assert_eq!(cursor, Position::new(0, 30), "after `# authlint: ignore[JWT101] -- `");
         assert!(
             parse_suppressions(&fixed, Language::Python)
                 .matching("JWT101", 2)

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::diagnostic::TomlFileError;
@@ -55,6 +56,8 @@ pub struct Workspace {
     finder: Mutex<ConfigFinder>,
     defaults: Arc<Settings>,
     index: RwLock<Arc<ProjectIndex>>,
+    /// Index builds started: only the latest one's result is kept.
+    builds: AtomicU64,
     problems: Mutex<BTreeMap<PathBuf, Problem>>,
 }
 
@@ -92,6 +95,7 @@ impl Workspace {
             finder: Mutex::new(finder),
             defaults,
             index: RwLock::new(Arc::new(ProjectIndex::default())),
+            builds: AtomicU64::new(0),
             problems: Mutex::new(problems),
         }
     }
@@ -155,6 +159,7 @@ impl Workspace {
     /// it off the thread that answers the editor.
     pub fn build_index(&self) {
         let Some(root) = self.root.clone() else { return };
+        let build = self.builds.fetch_add(1, Ordering::SeqCst) + 1;
         let discovery = self.discover(&root);
         let mut by_path = HashMap::new();
         for file in &discovery.files {
@@ -170,7 +175,10 @@ impl Workspace {
             Ok(pool) => pool.install(|| linter.index_project(&discovery, std::slice::from_ref(&root))),
             Err(_) => linter.index_project(&discovery, std::slice::from_ref(&root)),
         };
-        self.set_index(Arc::new(index));
+        // A build started since read the tree later: it wins.
+        if self.builds.load(Ordering::SeqCst) == build {
+            self.set_index(Arc::new(index));
+        }
     }
 
     fn discover(&self, root: &Path) -> Discovery {
