@@ -450,3 +450,110 @@ fn a_broken_configuration_is_a_diagnostic_on_it_and_is_reloaded() {
     client.diagnostics(&api, lacks("JWT101"));
     client.shutdown();
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// (line, character, code) of each finding, 0-based as the protocol counts.
+type Place = (u64, u64, String);
+
+#[test]
+fn each_file_gets_the_findings_a_cli_run_gives_it_in_its_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap().join("app");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy_tree(&repo.join("examples/vulnerable-app"), &root);
+    let output = Command::new(env!("CARGO_BIN_EXE_authlint"))
+        .args(["check", "--output-format", "json", "."])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut expected: std::collections::BTreeMap<PathBuf, Vec<Place>> = Default::default();
+    for finding in report["findings"].as_array().unwrap() {
+        let path = root.join(finding["path"].as_str().unwrap().trim_start_matches("./"));
+        expected.entry(path).or_default().push((
+            finding["line"].as_u64().unwrap() - 1,
+            finding["column"].as_u64().unwrap() - 1,
+            finding["rule"].as_str().unwrap().to_string(),
+        ));
+    }
+    assert!(
+        expected.len() >= 6,
+        "the example app has findings in Python and Rust: {expected:?}"
+    );
+    let is_rule = |code: &str| code.len() == 6 && code[3..].chars().all(|c| c.is_ascii_digit());
+    let mut client = Client::start(&root, &[]);
+    for (path, places) in &mut expected {
+        places.sort();
+        client.open(path, &std::fs::read_to_string(path).unwrap());
+        // The first answer may come before the index is built; the one
+        // that counts is the one in the project.
+        client.diagnostics(path, |diagnostics| {
+            let mut found: Vec<Place> = diagnostics
+                .iter()
+                .filter(|d| is_rule(d["code"].as_str().unwrap_or_default()))
+                .map(|d| {
+                    let start = &d["range"]["start"];
+                    (
+                        start["line"].as_u64().unwrap(),
+                        start["character"].as_u64().unwrap(),
+                        d["code"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            found.sort();
+            found == *places
+        });
+    }
+    client.shutdown();
+}
+
+#[test]
+fn a_rust_cookie_builder_gets_its_missing_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(root.join("src")).unwrap();
+    let main = root.join("src/main.rs");
+    let text = "use cookie::{Cookie, SameSite};\n\nfn login(token: String) -> Cookie<'static> {\n    Cookie::build((\"access_token\", token)).http_only(true).build()\n}\n";
+    std::fs::write(&main, text).unwrap();
+    let mut client = Client::start(&root, &[]);
+    client.open(&main, text);
+    let found = client.diagnostics(&main, has("TOK404"));
+    let tok404 = diagnostic(&found, "TOK404").clone();
+    assert_eq!(tok404["severity"], 2, "a warning");
+    let actions = client.code_actions(&main, &tok404);
+    assert_eq!(
+        actions[0]["title"],
+        "Build the cookie with secure(true), same_site(SameSite::Lax)"
+    );
+    let edit = &actions[0]["edit"]["changes"][uri_of(&main)][0];
+    assert_eq!(edit["newText"], ".secure(true).same_site(SameSite::Lax)");
+    assert_eq!(
+        actions[1]["edit"]["changes"][uri_of(&main)][0]["newText"],
+        "  // authlint: ignore[TOK404] -- "
+    );
+    client.change(&main, 2, json!([{ "range": edit["range"], "text": edit["newText"] }]));
+    client.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": uri_of(&main) } }),
+    );
+    let fixed = client.diagnostics_of(&main, Some(2), |_| true);
+    assert!(lacks("TOK404")(&fixed), "{fixed:#?}");
+    client.shutdown();
+}
