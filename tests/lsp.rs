@@ -557,3 +557,30 @@ fn a_rust_cookie_builder_gets_its_missing_flags() {
     assert!(lacks("TOK404")(&fixed), "{fixed:#?}");
     client.shutdown();
 }
+
+#[test]
+fn typing_fast_is_checked_once_at_the_latest_version() {
+    let (_dir, root) = project();
+    let api = root.join("app/api.py");
+    let mut client = Client::start(&root, &[]);
+    client.open(&api, API);
+    client.diagnostics(&api, has("JWT101"));
+    // Three keystrokes well within the debounce: only the last is checked.
+    let fixed = API.replace(
+        "jwt.decode(token, key,",
+        "jwt.decode(token, key, algorithms=[\"HS256\"],",
+    );
+    client.change(&api, 2, json!([{ "text": API.replace("token, key", "token, ke") }]));
+    client.change(&api, 3, json!([{ "text": API }]));
+    client.change(&api, 4, json!([{ "text": fixed }]));
+    let latest = client.diagnostics_of(&api, Some(4), |_| true);
+    assert!(latest.is_empty(), "{latest:#?}");
+    let stale: Vec<&Value> = client
+        .seen
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] != json!(4))
+        .filter(|m| m["params"]["version"] != json!(1))
+        .collect();
+    assert!(stale.is_empty(), "versions 2 and 3 were never published: {stale:#?}");
+    client.shutdown();
+}
