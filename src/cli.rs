@@ -487,16 +487,14 @@ fn apply_fixes(
     for error in &report.errors {
         eprintln!("authlint: {error}");
     }
+    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let fixes = count(report.fixed.len(), "fix", "fixes");
+    let findings = count(report.fixed.len(), "finding", "findings");
+    let files = count(report.files_changed, "file", "files");
     if args.diff {
         let _ = std::io::stdout().lock().write_all(report.diff.as_bytes());
         if !args.quiet {
-            eprintln!(
-                "authlint: {} fix{} in {} file{} (nothing written)",
-                report.fixed.len(),
-                if report.fixed.len() == 1 { "" } else { "es" },
-                report.files_changed,
-                if report.files_changed == 1 { "" } else { "s" },
-            );
+            eprintln!("authlint: {fixes} in {files} (nothing written)");
         }
         return match (report.errors.is_empty(), report.files_changed) {
             (false, _) => ExitCode::from(EXIT_ERROR),
@@ -508,13 +506,7 @@ fn apply_fixes(
         eprintln!("{line}");
     }
     if !args.quiet {
-        eprintln!(
-            "authlint: fixed {} finding{} in {} file{}",
-            report.fixed.len(),
-            if report.fixed.len() == 1 { "" } else { "s" },
-            report.files_changed,
-            if report.files_changed == 1 { "" } else { "s" },
-        );
+        eprintln!("authlint: fixed {findings} in {files}");
     }
     if !report.errors.is_empty() {
         return ExitCode::from(EXIT_ERROR);
