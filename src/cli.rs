@@ -50,6 +50,8 @@ Examples:
                                           reports only new ones
   authlint check --diff-base origin/main  only findings on lines changed since a git ref
   authlint check --show-settings          the settings in force and the file they come from
+  authlint check --fix                    apply the safe fixes (--diff shows them instead)
+  authlint server                         a language server for editors (stdio)
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it (or,
 with --strict, a file that could not be checked), 2 usage error, unreadable path,
@@ -76,9 +78,20 @@ enum Command {
     Rules(RulesArgs),
     /// Print a rule's documentation: what it reports, why, examples, references.
     Explain(ExplainArgs),
+    /// Serve the Language Server Protocol on standard input and output, for
+    /// editors: diagnostics while you type, quick fixes, explanations on hover.
+    Server(ServerArgs),
 }
 
 #[derive(clap::Args)]
+struct ServerArgs {
+    /// Talk over standard input and output (the default and only transport;
+    /// accepted because some editors pass it).
+    #[arg(long)]
+    stdio: bool,
+}
+
+#[derive(clap::Args, Clone)]
 struct CheckArgs {
     /// Files and directories to lint [default: .]; `-` reads standard input
     /// (with --stdin-filename).
@@ -153,6 +166,15 @@ struct CheckArgs {
     #[arg(long)]
     report_unused_suppressions: bool,
 
+    /// Apply the safe fixes of the findings reported, then report what is left.
+    #[arg(long, conflicts_with = "diff")]
+    fix: bool,
+
+    /// Print the safe fixes as a unified diff instead of applying them (exit
+    /// code 1 when there is one); no report.
+    #[arg(long)]
+    diff: bool,
+
     /// A directory of extra rule files (*.toml); may be repeated.
     #[arg(long = "rules", value_name = "DIR")]
     rules: Vec<PathBuf>,
@@ -189,7 +211,7 @@ struct CheckArgs {
     max_file_size: u64,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
     /// Code frames for people.
     Text,
@@ -252,6 +274,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check(*args),
         Command::Rules(args) => list_rules(args),
         Command::Explain(args) => explain(args),
+        Command::Server(_) => serve(),
     })
     .unwrap_or(ExitCode::from(EXIT_ERROR))
 }
@@ -265,6 +288,12 @@ fn check(args: CheckArgs) -> ExitCode {
     if args.stdin_filename.is_some() && !args.paths.is_empty() && !reads_stdin {
         return usage_error("--stdin-filename lints standard input: pass `-` as the only path");
     }
+    if args.stdin_filename.is_some() && (args.fix || args.diff) {
+        return usage_error("--fix and --diff change files on disk: they cannot be used with --stdin-filename");
+    }
+    // Fixes are worked out when they are applied, shown, or carried in SARIF.
+    let wants_fixes = args.fix || args.diff || args.output_format == OutputFormat::Sarif;
+    let mut fixer: Option<(Linter, crate::lint::ProjectIndex)> = None;
     let overrides = Overrides {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
@@ -369,20 +398,38 @@ fn check(args: CheckArgs) -> ExitCode {
             by_path,
         };
         let linter = Linter::with_settings(&rules, args.max_file_size, settings);
-        match linter.run(&discovery, &paths, args.threads) {
-            Ok(mut outcome) => {
-                linter.set_aside_not_shipped(&mut outcome);
-                if outcome.files.is_empty() {
-                    let under: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                    eprintln!("warning: no Python or Rust files found under {}", under.join(", "));
-                }
-                outcome
-            }
+        let mut outcome = match linter.run(&discovery, &paths, args.threads) {
+            Ok(outcome) => outcome,
             Err(error) => {
                 eprintln!("authlint: cannot start worker threads: {error}");
                 return ExitCode::from(EXIT_ERROR);
             }
+        };
+        // Test code is set aside before fixes are attached: what is not
+        // shown is not fixed either.
+        linter.set_aside_not_shipped(&mut outcome);
+        if outcome.files.is_empty() {
+            let under: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            eprintln!("warning: no Python or Rust files found under {}", under.join(", "));
         }
+        if wants_fixes && crate::fix::any_fixable(&outcome) {
+            let index = linter.index_project(&discovery, &paths);
+            let context = crate::fix::FixContext {
+                linter: &linter,
+                index: &index,
+                overlay: Default::default(),
+            };
+            crate::fix::attach_fixes(&context, &mut outcome);
+            fixer = Some((linter, index));
+        }
+        outcome
+    };
+    // The files as checked, before adoption gates hide findings: fixes are
+    // proven against these.
+    let checked_files = if fixer.is_some() {
+        outcome.files.clone()
+    } else {
+        Vec::new()
     };
 
     // Adoption gates, after suppressions: the baseline hides recorded
@@ -408,6 +455,9 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     let fail_on = run_settings.fail_on;
     let strict = run_settings.strict;
+    if args.fix || args.diff {
+        return apply_fixes(args, fixer.as_ref(), &checked_files, &mut outcome);
+    }
 
     // Colour is for a terminal: never in a file written with --output.
     let color_out = args.output.is_none() && !args.no_color && no_color_unset() && std::io::stdout().is_terminal();
@@ -467,6 +517,67 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     let _ = std::io::stderr().lock().write_all(stderr_text.as_bytes());
     exit_code(&outcome, fail_on, strict)
+}
+
+/// `--fix` and `--diff`: applies or shows the fixes of the findings left
+/// after the adoption gates. With `--fix`, the tree is then checked again
+/// and reported as it now is.
+fn apply_fixes(
+    args: CheckArgs,
+    fixer: Option<&(Linter, crate::lint::ProjectIndex)>,
+    checked: &[FileOutcome],
+    outcome: &mut RunOutcome,
+) -> ExitCode {
+    let report = match fixer {
+        Some((linter, index)) => {
+            let context = crate::fix::FixContext {
+                linter,
+                index,
+                overlay: Default::default(),
+            };
+            crate::fix::fix_files(&context, checked, outcome, args.fix)
+        }
+        None => crate::fix::FixReport::default(),
+    };
+    for error in &report.errors {
+        eprintln!("authlint: {error}");
+    }
+    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let fixes = count(report.fixed.len(), "fix", "fixes");
+    let findings = count(report.fixed.len(), "finding", "findings");
+    let files = count(report.files_changed, "file", "files");
+    if args.diff {
+        let _ = std::io::stdout().lock().write_all(report.diff.as_bytes());
+        if !args.quiet {
+            eprintln!("authlint: {fixes} in {files} (nothing written)");
+        }
+        return match (report.errors.is_empty(), report.files_changed) {
+            (false, _) => ExitCode::from(EXIT_ERROR),
+            (true, 0) => ExitCode::SUCCESS,
+            (true, _) => ExitCode::from(EXIT_FINDINGS),
+        };
+    }
+    for line in &report.fixed {
+        eprintln!("{line}");
+    }
+    if !args.quiet {
+        eprintln!("authlint: fixed {findings} in {files}");
+    }
+    if !report.errors.is_empty() {
+        return ExitCode::from(EXIT_ERROR);
+    }
+    // What is left, checked afresh: positions moved where text was added.
+    check(CheckArgs { fix: false, ..args })
+}
+
+fn serve() -> ExitCode {
+    match crate::server::run_stdio() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("authlint server: {error}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
 }
 
 /// `rules-dirs` of the configuration governing the working directory (or

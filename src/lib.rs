@@ -4,8 +4,9 @@
 //! The crate is the pipeline, one folder per stage, each using only the
 //! stages below it (`tests/layering.rs` keeps it so):
 //!
-//! - `cli` → `lint`: the command line, and the run, the one module that
-//!   knows every stage;
+//! - `cli`: the command line; `server`: the editor's language server;
+//!   `fix`: proven fixes over a run's outcome;
+//! - `lint`: the run, the one module that knows every stage below it;
 //! - `settings` and `report`: what applies to each file and finding; the
 //!   formats a run's outcome is written in;
 //! - `rules`: rule files, the engine that matches them, policy, rule docs;
@@ -18,6 +19,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod diagnostic;
+pub mod fix;
 pub mod frontend;
 pub mod isolate;
 pub mod lint;
@@ -25,4 +27,5 @@ pub mod model;
 pub mod redact;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod settings;

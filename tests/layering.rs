@@ -1,7 +1,7 @@
 //! The house rule: stages import only downward.
 //!
-//! `cli` → `lint` → {`settings`, `report`} → `rules` → `analysis` →
-//! `frontend` → `model`. The small shared pieces (`diagnostic`, `isolate`,
+//! `cli` → `server` → `fix` → `lint` → {`settings`, `report`} → `rules` →
+//! `analysis` → `frontend` → `model`. The small shared pieces (`diagnostic`, `isolate`,
 //! `redact`) may be used from anywhere and use nothing but `model`. Only the
 //! run (`lint`) and the command line (`cli`) know every stage.
 //!
@@ -22,7 +22,9 @@ fn rank(module: &str) -> Option<u8> {
         "rules" => 3,
         "settings" | "report" => 4,
         "lint" => 5,
-        "cli" => 6,
+        "fix" => 6,
+        "server" => 7,
+        "cli" => 8,
         _ => return None,
     })
 }
@@ -199,7 +201,7 @@ fn violations(src: &Path) -> Vec<String> {
             if !allowed(&stage, &module) {
                 problems.push(format!(
                     "src/{}:{line}: `{stage}` uses `crate::{module}`, which it must not know \
-                     (cli → lint → settings, report → rules → analysis → frontend → model; \
+                     (cli → server → fix → lint → settings, report → rules → analysis → frontend → model; \
                      diagnostic, isolate, redact are shared)",
                     relative.display()
                 ));

@@ -31,12 +31,15 @@ fn concise_prints_one_line_per_finding_and_the_hook_uses_it() {
     let quiet = stdout(&authlint(&["check", "--output-format", "concise", "-q", "app"], root));
     assert_eq!(quiet.lines().count(), 2, "{quiet}");
 
-    // pre-commit's hook prints the concise lines by default.
-    let hooks = std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).unwrap();
-    assert!(
-        hooks.contains("\n  entry: authlint check --output-format concise\n"),
-        "{hooks}"
-    );
+    // Both pre-commit hooks (from source, and the mirror's wheel) print the
+    // concise lines by default.
+    for file in [".pre-commit-hooks.yaml", "pre-commit-mirror/.pre-commit-hooks.yaml"] {
+        let hooks = std::fs::read_to_string(repo_root().join(file)).unwrap();
+        assert!(
+            hooks.contains("\n  entry: authlint check --output-format concise\n"),
+            "{file}: {hooks}"
+        );
+    }
 }
 
 #[test]

@@ -279,24 +279,13 @@ mod tests {
 
     fn finding(path: &str, line: usize, code: &str, cause: Option<(CauseKind, bool)>) -> Finding {
         Finding {
-            rule: 0,
-            code: code.into(),
-            name: "n".into(),
             severity: Severity::Warning,
-            path: path.into(),
-            line,
             column: 5,
-            end_line: line,
             end_column: 9,
             message: format!("{code} message"),
-            help: String::new(),
-            primary: Span::new(line * 10, line * 10 + 4),
-            label: String::new(),
-            related: Vec::new(),
-            class: CodeClass::App,
             fingerprint: format!("{code}:{line}"),
             cause: cause.map(|(kind, here)| Cause { kind, here }),
-            call: None,
+            ..Finding::for_test(code, path, line, Span::new(line * 10, line * 10 + 4))
         }
     }
 

@@ -33,6 +33,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+mod project_index;
+pub use project_index::{IndexedFile, ProjectIndex};
+
 use crate::analysis::module_names::{ModuleNamer, rust_module_path};
 use crate::analysis::project::{DiskModule, LoadResult, ModuleId, ModuleLoader, Project, ProjectModule, name_hash};
 use crate::analysis::provenance::signing::may_sign;
@@ -52,28 +55,48 @@ use crate::rules::keywords::keyword_sets;
 use crate::settings::config::{Overrides, Settings, selects};
 use crate::settings::suppress::{FileSuppressions, parse_suppressions};
 
+/// What the first pass learns of a file from its text, without parsing it:
+/// all the project index keeps of it (see `DiskModule`), for a run and for
+/// the index single-file checks are made against (`project_index.rs`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FileFacts {
+    /// The rules its keywords make active: it is checked when any is.
+    active: Vec<usize>,
+    relevant: Vec<usize>,
+    /// Rules whose `keywords-also` it holds (see `RulesOnFile`); only kept
+    /// for a file that is checked, since only its calls are followed.
+    completing: Vec<usize>,
+    struct_names: Vec<u64>,
+    /// The functions it may define (hashed): calls are followed into these.
+    function_names: Vec<u64>,
+    signs: bool,
+}
+
+impl FileFacts {
+    /// The file as the project knows it.
+    fn disk_module(&self, path: &Path, language: Language) -> DiskModule {
+        DiskModule {
+            path: path.to_path_buf(),
+            display: display_path(path),
+            language,
+            checked: !self.active.is_empty(),
+            struct_names: self.struct_names.clone(),
+            function_names: self.function_names.clone(),
+            relevant: self.relevant.clone(),
+            completing: self.completing.clone(),
+            signs: self.signs,
+        }
+    }
+}
+
 /// A file after the first pass.
 enum Scanned {
-    /// A keyword matched: the rules in `active` check it in the second pass.
-    Checked {
-        active: Vec<usize>,
-        relevant: Vec<usize>,
-        /// Rules whose `keywords-also` it holds (see `RulesOnFile`).
-        completing: Vec<usize>,
-        struct_names: Vec<u64>,
-        /// The functions it may define (hashed): calls are followed into these.
-        function_names: Vec<u64>,
-        signs: bool,
-        bytes: usize,
-    },
-    /// Read, but no keyword matched: not parsed unless imported from (or
-    /// called into: see `relevant`).
-    Quiet {
-        outcome: FileOutcome,
-        struct_names: Vec<u64>,
-        function_names: Vec<u64>,
-        relevant: Vec<usize>,
-        signs: bool,
+    /// Read: checked in the second pass when a keyword made a rule active,
+    /// else not parsed unless imported from (or called into: see
+    /// `relevant`), its outcome (suppression notices) already known.
+    Read {
+        facts: FileFacts,
+        quiet: Option<FileOutcome>,
         bytes: usize,
     },
     /// Not checked: skipped or failed.
@@ -182,74 +205,46 @@ impl<'r> Linter<'r> {
         let mut bytes_scanned = 0u64;
         let mut bytes_of_module: Vec<usize> = Vec::new();
         for (file, scan) in discovery.files.iter().zip(scanned) {
-            let (checked, struct_names, function_names, (relevant, completing), signs, bytes) = match scan {
+            let (facts, bytes) = match scan {
                 Scanned::Done(outcome) => {
                     files.push(outcome);
                     continue;
                 }
-                Scanned::Quiet {
-                    outcome,
-                    struct_names,
-                    function_names,
-                    relevant,
-                    signs,
+                Scanned::Read {
+                    facts,
+                    quiet: Some(outcome),
                     bytes,
                 } => {
                     file_of_module.push(Some(files.len()));
                     files.push(outcome);
-                    (
-                        false,
-                        struct_names,
-                        function_names,
-                        (relevant, Vec::new()),
-                        signs,
-                        bytes,
-                    )
+                    (facts, bytes)
                 }
-                Scanned::Checked {
-                    active,
-                    relevant,
-                    completing,
-                    struct_names,
-                    function_names,
-                    signs,
+                Scanned::Read {
+                    facts,
+                    quiet: None,
                     bytes,
                 } => {
                     file_of_module.push(None);
-                    to_check.push((disk.len(), active, file.class));
-                    (true, struct_names, function_names, (relevant, completing), signs, bytes)
+                    to_check.push((disk.len(), facts.active.clone(), file.class));
+                    (facts, bytes)
                 }
             };
             bytes_scanned += bytes as u64;
             bytes_of_module.push(bytes);
-            names.push(match file.language {
-                Language::Python => namer.names(&file.path).0,
-                Language::Rust => rust_module_path(&file.path).into_iter().collect(),
-            });
-            disk.push(DiskModule {
-                path: file.path.clone(),
-                display: display_path(&file.path),
-                language: file.language,
-                checked,
-                struct_names,
-                function_names,
-                relevant,
-                completing,
-                signs,
-            });
+            names.push(project_index::module_names(&mut namer, &file.path, file.language));
+            disk.push(facts.disk_module(&file.path, file.language));
         }
-        let loader = DiskLoader {
-            max_file_size: self.max_file_size,
-        };
+        let loader = DiskLoader::new(self.max_file_size, Overlay::default());
         let project = Project::on_disk(disk, &names, Box::new(loader));
         let engine = Engine::new(self.rules);
+        let file_loader = DiskLoader::new(self.max_file_size, Overlay::default());
 
         // Pass 2: each file with a keyword is lowered and checked, and its
         // module dropped; a module it imports a value from is lowered when
         // first asked for and kept (see `project.rs`).
         let checked: Vec<Checked> = to_check
             .par_iter()
-            .map(|(id, active, class)| self.check_file(&engine, &project, *id, active, *class))
+            .map(|(id, active, class)| self.check_file(&engine, &project, &file_loader, *id, active, *class))
             .collect();
 
         let mut outcome = RunOutcome::empty();
@@ -316,54 +311,55 @@ impl<'r> Linter<'r> {
                 return Scanned::Done(outcome);
             }
         };
+        let facts = self.facts(file.language, display, &source);
+        let quiet = facts.active.is_empty().then(|| {
+            let mut notices = Vec::new();
+            // Nothing can be suppressed in a file no rule looked at.
+            let suppressions = parse_suppressions(&source, file.language);
+            self.suppression_notices(display, &suppressions, &[], &mut notices);
+            FileOutcome {
+                notices,
+                ..FileOutcome::new(display)
+            }
+        });
+        Scanned::Read {
+            facts,
+            quiet,
+            bytes: source.len(),
+        }
+    }
+
+    /// What the first pass keeps of a file's text.
+    fn facts(&self, language: Language, display: &str, source: &str) -> FileFacts {
         let RulesOnFile {
             active,
             relevant,
-            completing,
-        } = self.rules_on(file.language, display, &source);
+            mut completing,
+        } = self.rules_on(language, display, source);
+        if active.is_empty() {
+            completing.clear();
+        }
         // Any Rust file may define the struct a checked file's value is typed
         // with; its names are kept, hashed, for the project's struct index.
-        let struct_names = match file.language {
-            Language::Rust => rust_struct_names(&source).iter().map(|n| name_hash(n)).collect(),
+        let struct_names = match language {
+            Language::Rust => rust_struct_names(source).iter().map(|n| name_hash(n)).collect(),
             Language::Python => Vec::new(),
         };
-        let signs = may_sign(file.language, &source);
+        let signs = may_sign(language, source);
         // The functions a caller may follow calls into (see
         // `rules::engine::calls`): only in files that may hold a subject.
         let function_names: Vec<u64> = if relevant.is_empty() {
             Vec::new()
         } else {
-            function_names(file.language, &source)
-                .iter()
-                .map(|n| name_hash(n))
-                .collect()
+            function_names(language, source).iter().map(|n| name_hash(n)).collect()
         };
-        if active.is_empty() {
-            let mut notices = Vec::new();
-            // Nothing can be suppressed in a file no rule looked at.
-            let suppressions = parse_suppressions(&source, file.language);
-            self.suppression_notices(display, &suppressions, &[], &mut notices);
-            let outcome = FileOutcome {
-                notices,
-                ..FileOutcome::new(display)
-            };
-            return Scanned::Quiet {
-                outcome,
-                struct_names,
-                function_names,
-                relevant,
-                signs,
-                bytes: source.len(),
-            };
-        }
-        Scanned::Checked {
+        FileFacts {
             active,
             relevant,
             completing,
             struct_names,
             function_names,
             signs,
-            bytes: source.len(),
         }
     }
 
@@ -373,6 +369,7 @@ impl<'r> Linter<'r> {
         &self,
         engine: &Engine,
         project: &Project,
+        loader: &dyn ModuleLoader,
         id: ModuleId,
         active: &[usize],
         class: CodeClass,
@@ -386,9 +383,6 @@ impl<'r> Linter<'r> {
             sources: BTreeMap::new(),
             secret_spans: BTreeMap::new(),
             bytes_parsed: 0,
-        };
-        let loader = DiskLoader {
-            max_file_size: self.max_file_size,
         };
         let (module, notices) = match loader.load(project.path(id), &display, project.language(id)) {
             Ok(lowered) => lowered,
@@ -671,6 +665,7 @@ impl<'r> Linter<'r> {
             fingerprint: String::new(),
             cause,
             call,
+            fix: None,
         }
     }
 
@@ -681,13 +676,18 @@ impl<'r> Linter<'r> {
     /// shown and never fail the run.
     pub fn set_aside_not_shipped(&self, outcome: &mut RunOutcome) {
         for file in &mut outcome.files {
-            let settings = self.settings.get(&file.path);
-            let (shown, set_aside): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut file.findings)
-                .into_iter()
-                .partition(|f| f.class == CodeClass::App || settings.include.contains(&f.class));
-            file.findings = shown;
-            file.not_shown.extend(set_aside);
+            self.set_aside_in_file(file);
         }
+    }
+
+    /// [`Linter::set_aside_not_shipped`] for one file (an editor's buffer).
+    pub fn set_aside_in_file(&self, file: &mut FileOutcome) {
+        let settings = self.settings.get(&file.path);
+        let (shown, set_aside): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut file.findings)
+            .into_iter()
+            .partition(|f| f.class == CodeClass::App || settings.include.contains(&f.class));
+        file.findings = shown;
+        file.not_shown.extend(set_aside);
     }
 
     /// Lints text that did not come from disk (`--stdin-filename`, tests,
@@ -717,18 +717,10 @@ impl<'r> Linter<'r> {
                 .spawn_scoped(scope, || self.lint_text_here(language, path, source, class));
             match worker {
                 Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(error) => {
-                    let file = FileOutcome {
-                        notices: vec![internal_error_notice(
-                            path,
-                            format!("authlint could not start a worker thread ({error}); the text was not checked"),
-                        )],
-                        ..FileOutcome::new(path)
-                    };
-                    let mut outcome = RunOutcome::empty();
-                    outcome.internal_errors = 1;
-                    (file, outcome)
-                }
+                Err(error) => internal_failure(
+                    path,
+                    format!("authlint could not start a worker thread ({error}); the text was not checked"),
+                ),
             }
         })
     }
@@ -818,15 +810,34 @@ struct Checked {
     bytes_parsed: usize,
 }
 
-/// Reads and lowers the modules the project asks for, from disk, each in
-/// isolation: a panic while lowering one becomes its notice.
+/// Texts that stand in for files on disk: an editor's unsaved buffers, or a
+/// fix being tried. Keyed by the path the project knows the file by.
+pub type Overlay = Arc<HashMap<PathBuf, Arc<String>>>;
+
+/// Reads and lowers the modules the project asks for, from the overlay or
+/// else from disk, each in isolation: a panic while lowering one becomes
+/// its notice.
 struct DiskLoader {
     max_file_size: u64,
+    overlay: Overlay,
+}
+
+impl DiskLoader {
+    fn new(max_file_size: u64, overlay: Overlay) -> Self {
+        DiskLoader { max_file_size, overlay }
+    }
+
+    fn text(&self, path: &Path, language: Language) -> Option<String> {
+        match self.overlay.get(path) {
+            Some(text) => Some(text.as_str().to_string()),
+            None => read_source(path, self.max_file_size, language).ok(),
+        }
+    }
 }
 
 impl ModuleLoader for DiskLoader {
     fn load(&self, path: &Path, display: &str, language: Language) -> LoadResult {
-        let source = read_source(path, self.max_file_size, language).map_err(|_| None)?;
+        let source = self.text(path, language).ok_or(None)?;
         isolate(|| {
             injected_panic(Stage::Lower, display, &[]);
             lower_file(language, display, source)
@@ -897,6 +908,18 @@ fn position(
     let (line, column) = index.line_col(source, span.start);
     let (end_line, end_column) = index.line_col(source, span.end);
     (line, column, end_line, end_column)
+}
+
+/// The outcome of a file authlint failed on: one `internal-error` notice,
+/// counted so the run's exit code says authlint itself failed.
+fn internal_failure(path: &str, message: String) -> (FileOutcome, RunOutcome) {
+    let file = FileOutcome {
+        notices: vec![internal_error_notice(path, message)],
+        ..FileOutcome::new(path)
+    };
+    let mut outcome = RunOutcome::empty();
+    outcome.internal_errors = 1;
+    (file, outcome)
 }
 
 fn internal_error_notice(path: &str, message: String) -> Notice {

@@ -112,7 +112,6 @@ impl Fnv1a64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Severity;
 
     fn fnv(bytes: &[u8]) -> u64 {
         let mut hasher = Fnv1a64::new();
@@ -143,26 +142,7 @@ mod tests {
                     let at = source.find(secret).expect("secret in source");
                     secrets.push(Span::new(at, at + secret.len()));
                 }
-                Finding {
-                    rule: 0,
-                    code: code.to_string(),
-                    name: "test".into(),
-                    severity: Severity::Error,
-                    path: "t.py".into(),
-                    line: 0,
-                    column: 0,
-                    end_line: 0,
-                    end_column: 0,
-                    message: String::new(),
-                    help: String::new(),
-                    primary: Span::new(start, start + needle.len()),
-                    label: String::new(),
-                    related: Vec::new(),
-                    class: crate::model::CodeClass::App,
-                    fingerprint: String::new(),
-                    cause: None,
-                    call: None,
-                }
+                Finding::for_test(code, "t.py", 0, Span::new(start, start + needle.len()))
             })
             .collect();
         fingerprints(&findings, source, &secrets)

@@ -39,6 +39,24 @@ pub struct Finding {
     /// The innermost call the finding is in: findings about one call can be
     /// one mistake (a decode that verifies nothing also checks no claim).
     pub call: Option<Span>,
+    /// The edits that mend it, when a safe one is known and was asked for
+    /// (`check --fix`, `--diff`, SARIF, the editor server).
+    pub fix: Option<Fix>,
+}
+
+/// A fix: byte edits in the finding's file, sorted and not overlapping,
+/// checked to leave a file that parses and no longer has the finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// The bytes replaced; empty for an insertion.
+    pub span: Span,
+    pub replacement: String,
 }
 
 /// What a finding's mistake is made of, when several findings can report
@@ -77,6 +95,7 @@ pub struct Related {
 }
 
 /// What one file produced.
+#[derive(Clone, Debug)]
 pub struct FileOutcome {
     pub path: String,
     pub findings: Vec<Finding>,
@@ -172,5 +191,34 @@ impl RunOutcome {
     /// The files nothing could be checked in (see [`FileOutcome::unchecked`]).
     pub fn unchecked_files(&self) -> usize {
         self.files.iter().filter(|f| f.unchecked).count()
+    }
+}
+
+#[cfg(test)]
+impl Finding {
+    /// A plain finding of `code` at `primary`, line `line` of `path`, for
+    /// unit tests to adjust with struct update syntax.
+    pub fn for_test(code: &str, path: &str, line: usize, primary: Span) -> Finding {
+        Finding {
+            rule: 0,
+            code: code.into(),
+            name: "test".into(),
+            severity: Severity::Error,
+            path: path.into(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 1,
+            message: String::new(),
+            help: String::new(),
+            primary,
+            label: String::new(),
+            related: Vec::new(),
+            class: CodeClass::App,
+            fingerprint: String::new(),
+            cause: None,
+            call: None,
+            fix: None,
+        }
     }
 }

@@ -7,7 +7,8 @@
 //! absolute `file://` URI in `originalUriBaseIds`); columns count UTF-16 code
 //! units, as `columnKind` declares, so they match what editors count.
 //! Notices (skipped files, parse errors, internal errors) are
-//! `toolExecutionNotifications`.
+//! `toolExecutionNotifications`. A finding with a proven fix (see
+//! `crate::fix`) carries it in `fixes`.
 //!
 //! No secret reaches the log: messages are redacted when they are made,
 //! context snippets are cut from the redacted source, and fingerprints are
@@ -24,7 +25,7 @@ use crate::frontend::source::LineIndex;
 use crate::model::Notice;
 use crate::model::{NoteKind, Span};
 use crate::redact::RedactedSource;
-use crate::report::outcome::{FileOutcome, Related, RunOutcome};
+use crate::report::outcome::{FileOutcome, Fix, Related, RunOutcome};
 use crate::rules::docs::{TerminalStyle, render_for_terminal, rule_docs_url, rule_help_markdown};
 use crate::rules::{Rule, Severity};
 
@@ -241,6 +242,9 @@ fn file_results(outcome: &RunOutcome, positions: &Positions, file: &FileOutcome,
             if !related.is_empty() {
                 result["relatedLocations"] = json!(related);
             }
+            if let Some(fix) = &finding.fix {
+                result["fixes"] = sarif_fix(fix, &artifact, positions.get(file.path.as_str()));
+            }
             if !finding.fingerprint.is_empty() {
                 // Named as GitHub names its own line hash, so upload-sarif
                 // keeps ours instead of hashing the raw (unredacted) line.
@@ -249,6 +253,28 @@ fn file_results(outcome: &RunOutcome, positions: &Positions, file: &FileOutcome,
             result
         })
         .collect()
+}
+
+/// `result.fixes`: the finding's fix as replacements in its file (an
+/// insertion is an empty deleted region). Nothing without the file's text.
+fn sarif_fix(fix: &Fix, artifact: &Value, positions: Option<&Utf16Positions>) -> Value {
+    let Some(positions) = positions else {
+        return json!([]);
+    };
+    let replacements: Vec<Value> = fix
+        .edits
+        .iter()
+        .map(|edit| {
+            json!({
+                "deletedRegion": positions.region(edit.span),
+                "insertedContent": { "text": edit.replacement },
+            })
+        })
+        .collect();
+    json!([{
+        "description": { "text": fix.title },
+        "artifactChanges": [{ "artifactLocation": artifact.clone(), "replacements": replacements }],
+    }])
 }
 
 /// A definition a finding's value was resolved to, possibly in another file.
