@@ -8,7 +8,7 @@
 //! the lifetime (`REFRESH_TOKEN_EXPIRE_DAYS`) says `refresh`. The finding
 //! says which kind it took the token for, and why (`{kind}`).
 
-use crate::analysis::resolve::{Loc, Resolved};
+use crate::analysis::resolve::{Loc, Lookup, Resolved};
 use crate::analysis::values::{duration_seconds, expiry_lifetime, human_duration};
 use crate::model::{ScopeKind, Value, ValueKind};
 
@@ -160,7 +160,24 @@ impl<'p> Ctx<'_, 'p> {
         match &value.kind {
             ValueKind::Name(name) if says_refresh(name) => Some(name.clone()),
             ValueKind::Attr(_, name) if says_refresh(name) => Some(name.clone()),
-            ValueKind::Name(_) | ValueKind::Attr(..) => follow(value),
+            // One binding at a time: `lifetime = REFRESH_LIFETIME` names the
+            // setting on the way, which resolving to the end would skip.
+            ValueKind::Name(name) => match self.resolver.lookup(name, loc, value.span.start) {
+                Lookup::Bound(binding)
+                    if !matches!(binding.value.kind, ValueKind::Unknown | ValueKind::Imported(_)) =>
+                {
+                    self.refresh_name_in(&binding.value, loc.with_scope(binding.scope), depth + 1)
+                }
+                _ => follow(value),
+            },
+            ValueKind::Attr(..) => follow(value),
+            // Either branch may be taken: a refresh token only when each
+            // branch's lifetime says so.
+            ValueKind::Choice(branches) => {
+                let mut names = branches.iter().map(|b| self.refresh_name_in(b, loc, depth + 1));
+                let first = names.next()??;
+                names.all(|n| n.is_some()).then_some(first)
+            }
             ValueKind::BinOp(_, left, right) => self
                 .refresh_name_in(left, loc, depth + 1)
                 .or_else(|| self.refresh_name_in(right, loc, depth + 1)),
