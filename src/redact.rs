@@ -201,4 +201,61 @@ mod tests {
         let lit = redacted.map_span(secret);
         assert_eq!(&redacted.text[lit.start..lit.end], "\"hunt…\" (14 bytes)");
     }
+
+    fn value(kind: ValueKind) -> Value {
+        Value::new(kind, Span::new(0, 0))
+    }
+
+    #[test]
+    fn values_other_than_secrets_show_as_themselves_or_their_kind() {
+        let shown = |kind| redact_value(&value(kind), false);
+        assert_eq!(shown(ValueKind::Bytes(b"abc".to_vec())).as_deref(), Some("b\"abc\""));
+        assert_eq!(shown(ValueKind::Bool(true)).as_deref(), Some("true"));
+        assert_eq!(shown(ValueKind::Bool(false)).as_deref(), Some("false"));
+        assert_eq!(shown(ValueKind::Int(-86_400)).as_deref(), Some("-86400"));
+        assert_eq!(shown(ValueKind::Null).as_deref(), Some("None"));
+        assert_eq!(shown(ValueKind::List(vec![])).as_deref(), Some("a list"));
+        let dict = ValueKind::Dict {
+            entries: vec![],
+            open: false,
+        };
+        assert_eq!(shown(dict).as_deref(), Some("a dict"));
+        assert_eq!(shown(ValueKind::Name("key".into())), None);
+        // A secret's bytes are redacted; the same bytes not secret are not.
+        let secret = redact_value(&value(ValueKind::Bytes(b"hunter2hunter2".to_vec())), true);
+        assert_eq!(secret.as_deref(), Some("b\"hunt…\" (14 bytes)"));
+        let closure = ValueKind::Closure(Box::new(value(ValueKind::Str("hunter2hunter2".into()))));
+        assert_eq!(
+            redact_value(&value(closure), true).as_deref(),
+            Some("\"hunt…\" (14 bytes)")
+        );
+    }
+
+    #[test]
+    fn long_strings_are_cut_after_forty_characters() {
+        let forty = "a".repeat(40);
+        assert_eq!(quote_short(&forty), format!("\"{forty}\""));
+        let forty_one = "a".repeat(41);
+        assert_eq!(quote_short(&forty_one), format!("\"{}…\"", "a".repeat(37)));
+    }
+
+    #[test]
+    fn an_offset_inside_a_replaced_literal_moves_to_its_start() {
+        let src = "x = 1\nk = \"hunter2hunter2\"\ny = 2\n";
+        let start = src.find('"').unwrap();
+        let secret = Span::new(start, start + "\"hunter2hunter2\"".len());
+        let redacted = RedactedSource::new(src, &[secret]);
+        // Before the literal nothing moves; inside it, to its start; after
+        // it, by how much shorter the replacement is.
+        assert_eq!(redacted.map_offset(2), 2);
+        assert_eq!(redacted.map_offset(start), start);
+        assert_eq!(redacted.map_offset(start + 3), start);
+        assert_eq!(redacted.map_offset(secret.end - 1), start);
+        let after = src.find("y =").unwrap();
+        assert_eq!(&redacted.text[redacted.map_offset(after)..][..3], "y =");
+        // A span from inside the literal to past it keeps its end.
+        let span = redacted.map_span(Span::new(start + 3, after));
+        assert_eq!(span.start, start);
+        assert_eq!(&redacted.text[span.end..][..3], "y =");
+    }
 }
