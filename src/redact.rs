@@ -209,6 +209,7 @@ mod tests {
     #[test]
     fn values_other_than_secrets_show_as_themselves_or_their_kind() {
         let shown = |kind| redact_value(&value(kind), false);
+        assert_eq!(shown(ValueKind::Str("HS256".into())).as_deref(), Some("\"HS256\""));
         assert_eq!(shown(ValueKind::Bytes(b"abc".to_vec())).as_deref(), Some("b\"abc\""));
         assert_eq!(shown(ValueKind::Bool(true)).as_deref(), Some("true"));
         assert_eq!(shown(ValueKind::Bool(false)).as_deref(), Some("false"));
