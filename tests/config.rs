@@ -525,6 +525,20 @@ fn diff_base_reports_only_new_lines() {
     let out = authlint(&["check", "--diff-base", "no-such-ref", "."], root);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no-such-ref"), "{}", stderr(&out));
+    // From outside the repository: the repository of the linted paths counts.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let named = [root.join("app.py"), root.join("new.py")];
+    let named: Vec<&str> = named.iter().map(|p| p.to_str().unwrap()).collect();
+    let (findings, _, _) = run_json(&[&["--diff-base", "HEAD"][..], &named].concat(), elsewhere.path());
+    let lines: Vec<(u64, String)> = findings.into_iter().map(|(_, line, code)| (line, code)).collect();
+    assert_eq!(
+        lines,
+        [
+            (8, "JWT105".to_string()),
+            (4, "JWT101".to_string()),
+            (4, "JWT202".to_string())
+        ]
+    );
 }
 
 #[test]
