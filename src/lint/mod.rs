@@ -316,9 +316,9 @@ impl<'r> Linter<'r> {
     /// Pass 2: each file with a keyword is lowered and checked, and its
     /// module dropped; a module it imports a value from is lowered when
     /// first asked for and kept (see `project.rs`). With a focus, only its
-    /// files are checked, unless one of their findings may be one mistake
-    /// with another file's (see `merge.rs`): then every file is, so each
-    /// finding is merged as in a whole run.
+    /// files are checked, and then every other file whose findings may be
+    /// one mistake with theirs (see `merge.rs`: of a class of code theirs
+    /// are in), so each finding is merged as in a whole run.
     fn check_pass(
         &self,
         project: &Project,
@@ -336,12 +336,19 @@ impl<'r> Linter<'r> {
         let (named, others): (Vec<_>, Vec<_>) =
             to_check.iter().partition(|(id, _, _)| focus.reports(project.path(*id)));
         let mut checked: Vec<Checked> = named.into_par_iter().map(check).collect();
-        let shares_a_mistake = checked
+        // Findings are one mistake only within one class of code; a Rust
+        // file's `#[cfg(test)]` code is test code whatever its file's class.
+        let classes: Vec<CodeClass> = checked
             .iter()
-            .any(|c| c.outcome.findings.iter().any(|f| f.cause.is_some()));
-        if shares_a_mistake {
-            checked.extend(others.into_par_iter().map(check).collect::<Vec<_>>());
-        }
+            .flat_map(|c| &c.outcome.findings)
+            .filter(|f| f.cause.is_some())
+            .map(|f| f.class)
+            .collect();
+        let may_share = |(id, _, class): &&(ModuleId, Vec<usize>, CodeClass)| {
+            classes.contains(class) || (classes.contains(&CodeClass::Test) && project.language(*id) == Language::Rust)
+        };
+        let sharing: Vec<_> = others.into_iter().filter(may_share).collect();
+        checked.extend(sharing.into_par_iter().map(check).collect::<Vec<_>>());
         checked
     }
 
