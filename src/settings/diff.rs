@@ -9,8 +9,11 @@ use std::process::Command;
 /// Added line ranges (1-based, inclusive) per absolute file path; `None`
 /// for a file that is new as a whole.
 pub struct ChangedLines {
-    files: HashMap<PathBuf, Option<Vec<(usize, usize)>>>,
+    files: FileRanges,
 }
+
+/// Added line ranges per absolute path; `None` for a wholly new file.
+type FileRanges = HashMap<PathBuf, Option<Vec<(usize, usize)>>>;
 
 impl ChangedLines {
     /// Whether `line` of `path` is new since the ref.
@@ -67,7 +70,7 @@ pub fn changed_since(base: &str, paths: &[PathBuf]) -> Result<ChangedLines, Stri
 }
 
 /// The changed lines of one repository, by absolute path.
-fn changed_in(root: &Path, base: &str) -> Result<HashMap<PathBuf, Option<Vec<(usize, usize)>>>, String> {
+fn changed_in(root: &Path, base: &str) -> Result<FileRanges, String> {
     git(
         root,
         &["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")],
@@ -82,8 +85,8 @@ fn changed_in(root: &Path, base: &str) -> Result<HashMap<PathBuf, Option<Vec<(us
 }
 
 /// Parses `git diff -U0` output: `+++ b/path` then `@@ -a,b +c,d @@` hunks.
-fn parse_diff(diff: &str, root: &Path) -> HashMap<PathBuf, Option<Vec<(usize, usize)>>> {
-    let mut files: HashMap<PathBuf, Option<Vec<(usize, usize)>>> = HashMap::new();
+fn parse_diff(diff: &str, root: &Path) -> FileRanges {
+    let mut files: FileRanges = HashMap::new();
     let mut current: Option<PathBuf> = None;
     for line in diff.lines() {
         if let Some(path) = line.strip_prefix("+++ ") {
