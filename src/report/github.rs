@@ -85,7 +85,11 @@ pub fn render_step_summary(outcome: &RunOutcome) -> String {
     }
     let mut top: Vec<&crate::report::outcome::Finding> = outcome.findings().collect();
     top.sort_by_key(|f| severity_rank(f.severity));
-    out.push_str(&format!("\n### The first {} findings\n\n", top.len().min(TOP_FINDINGS)));
+    let heading = match top.len() {
+        n if n > TOP_FINDINGS => format!("Findings (the first {TOP_FINDINGS} of {n})"),
+        _ => "Findings".to_string(),
+    };
+    out.push_str(&format!("\n### {heading}\n\n"));
     for finding in top.into_iter().take(TOP_FINDINGS) {
         out.push_str(&format!(
             "- **{}** `{}` {}:{}:{}: {}\n",
