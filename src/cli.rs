@@ -9,17 +9,17 @@ use std::io::{IsTerminal, Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::frontend::classify::classify_named_file;
-use crate::frontend::discover::discover_with;
+use crate::frontend::discover::{Discovery, SourcePath, discover_with};
 use crate::frontend::gitignore::GitignoreCache;
 use crate::frontend::project_root::ProjectRoots;
 use crate::frontend::source::{DEFAULT_MAX_FILE_SIZE, decode_source_as};
-use crate::lint::FileSettings;
-use crate::lint::Linter;
+use crate::lint::{FileSettings, Focus, Linter, named_run};
 use crate::model::Notice;
 use crate::model::{Language, NoteKind};
 use crate::report;
@@ -27,7 +27,7 @@ use crate::report::outcome::{FileOutcome, RunOutcome};
 use crate::rules::docs;
 use crate::rules::{Rule, load_rules};
 use crate::settings::baseline::{Baseline, BaselineEntry};
-use crate::settings::config::{ConfigFinder, FailOn, Overrides, absolute, describe};
+use crate::settings::config::{ConfigFinder, FailOn, Overrides, Settings, absolute, describe};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -109,6 +109,14 @@ struct CheckArgs {
     /// language, and reports name it. Editors use this for unsaved buffers.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+
+    /// The project files named on the command line (or --stdin-filename)
+    /// belong to [default: the nearest directory upward with pyproject.toml,
+    /// setup.py, setup.cfg, a Cargo.toml package or workspace, or .git].
+    /// Its files are read so imported modules resolve; only the named files
+    /// are checked and reported.
+    #[arg(long, value_name = "DIR")]
+    project_root: Option<PathBuf>,
 
     /// The lowest severity that makes the run exit with code 1 [default: warning].
     #[arg(long, value_enum)]
@@ -340,20 +348,9 @@ fn check(args: CheckArgs) -> ExitCode {
     }
 
     let mut outcome = if let Some(stdin_path) = &args.stdin_filename {
-        let settings = FileSettings {
-            default: run_settings.clone(),
-            by_path: std::collections::HashMap::new(),
-        };
-        let linter = Linter::with_settings(&rules, args.max_file_size, settings);
-        match lint_stdin(&linter, stdin_path, args.max_file_size) {
-            Ok(mut outcome) => {
-                linter.set_aside_not_shipped(&mut outcome);
-                outcome
-            }
-            Err(message) => {
-                eprintln!("authlint: {message}");
-                return ExitCode::from(EXIT_ERROR);
-            }
+        match lint_stdin(&args, stdin_path, &mut finder, &rules, &run_settings) {
+            Ok(outcome) => outcome,
+            Err(code) => return code,
         }
     } else {
         let paths = if args.paths.is_empty() {
@@ -361,44 +358,15 @@ fn check(args: CheckArgs) -> ExitCode {
         } else {
             args.paths.clone()
         };
-        // Below the given directories, configuration `exclude` globs and
-        // `.gitignore` decide; named files are always linted.
-        let mut gitignore = GitignoreCache::default();
-        let mut config_error = None;
-        let mut keep = |path: &Path, is_dir: bool| -> bool {
-            match finder.settings_for(path, &rules) {
-                Ok(settings) => {
-                    let ignored = settings.respect_gitignore && gitignore.is_ignored(&absolute(path), is_dir);
-                    !(settings.excludes(path) || ignored)
-                }
-                Err(error) => {
-                    config_error.get_or_insert(error);
-                    false
-                }
-            }
+        let plan = match plan_run(&args, &paths, &mut finder, &rules) {
+            Ok(plan) => plan,
+            Err(error) => return fail(error, color_err),
         };
-        let discovery = match discover_with(&paths, &mut keep) {
-            Ok(discovery) => discovery,
+        let linter = match linter_for(&plan.discovery, &mut finder, &rules, &run_settings, args.max_file_size) {
+            Ok(linter) => linter,
             Err(error) => return fail(miette::Report::new(error), color_err),
         };
-        if let Some(error) = config_error {
-            return fail(miette::Report::new(error), color_err);
-        }
-        let mut by_path = std::collections::HashMap::new();
-        for file in &discovery.files {
-            match finder.settings_for(&file.path, &rules) {
-                Ok(settings) => {
-                    by_path.insert(file.path.to_string_lossy().into_owned(), settings);
-                }
-                Err(error) => return fail(miette::Report::new(error), color_err),
-            }
-        }
-        let settings = FileSettings {
-            default: run_settings.clone(),
-            by_path,
-        };
-        let linter = Linter::with_settings(&rules, args.max_file_size, settings);
-        let mut outcome = match linter.run(&discovery, &paths, args.threads) {
+        let mut outcome = match linter.run_focused(&plan.discovery, &plan.roots, args.threads, plan.focus.as_ref()) {
             Ok(outcome) => outcome,
             Err(error) => {
                 eprintln!("authlint: cannot start worker threads: {error}");
@@ -413,7 +381,7 @@ fn check(args: CheckArgs) -> ExitCode {
             eprintln!("warning: no Python or Rust files found under {}", under.join(", "));
         }
         if wants_fixes && crate::fix::any_fixable(&outcome) {
-            let index = linter.index_project(&discovery, &paths);
+            let index = linter.index_project(&plan.discovery, &plan.roots);
             let context = crate::fix::FixContext {
                 linter: &linter,
                 index: &index,
@@ -435,12 +403,22 @@ fn check(args: CheckArgs) -> ExitCode {
     // Adoption gates, after suppressions: the baseline hides recorded
     // findings, --diff-base keeps only those on new lines.
     let baseline_path = run_settings.baseline.clone();
-    if let Err(message) = apply_baseline(&mut outcome, baseline_path.as_deref(), args.write_baseline.as_deref()) {
-        eprintln!("authlint: {message}");
-        return ExitCode::from(EXIT_ERROR);
+    match apply_baseline(&mut outcome, baseline_path.as_deref(), args.write_baseline.as_deref()) {
+        Ok(counts) if !args.quiet => report_baseline(&counts, baseline_path.as_deref(), args.write_baseline.as_deref()),
+        Ok(_) => {}
+        Err(message) => {
+            eprintln!("authlint: {message}");
+            return ExitCode::from(EXIT_ERROR);
+        }
     }
     if let Some(base) = &args.diff_base {
-        match crate::settings::diff::changed_since(base) {
+        // The repository of the code linted, wherever authlint runs from.
+        let linted = match (&args.stdin_filename, args.paths.is_empty()) {
+            (Some(path), _) => vec![path.clone()],
+            (None, true) => vec![PathBuf::from(".")],
+            (None, false) => args.paths.clone(),
+        };
+        match crate::settings::diff::changed_since(base, &linted) {
             Ok(changed) => {
                 for file in &mut outcome.files {
                     file.findings.retain(|f| changed.contains(Path::new(&f.path), f.line));
@@ -508,6 +486,9 @@ fn check(args: CheckArgs) -> ExitCode {
             let _ = std::io::stdout().lock().write_all(report_text.as_bytes());
         }
     }
+    if args.output_format == OutputFormat::Github {
+        write_step_summary(&outcome);
+    }
     let unchecked = outcome.unchecked_files();
     if strict && unchecked > 0 {
         stderr_text.push_str(&format!(
@@ -517,6 +498,92 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     let _ = std::io::stderr().lock().write_all(stderr_text.as_bytes());
     exit_code(&outcome, fail_on, strict)
+}
+
+/// The files a run reads and the ones it reports: for files named on the
+/// command line, their whole projects, checked only where named (see
+/// `lint/named.rs`); for directories, what is below them.
+struct RunPlan {
+    discovery: Discovery,
+    /// Module names start from these.
+    roots: Vec<PathBuf>,
+    focus: Option<Focus>,
+}
+
+fn plan_run(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+    finder: &mut ConfigFinder,
+    rules: &[Rule],
+) -> Result<RunPlan, miette::Report> {
+    let whole = |discovery| RunPlan {
+        discovery,
+        roots: paths.to_vec(),
+        focus: None,
+    };
+    // A directory is linted as its own tree; files are linted in their projects.
+    if paths.iter().any(|path| path.is_dir()) {
+        return discover_filtered(paths, finder, rules).map(whole);
+    }
+    let named = discover_with(paths, &mut |_, _| true).map_err(miette::Report::new)?;
+    let mut discover = |roots: &[PathBuf]| discover_filtered(roots, finder, rules);
+    match named_run(named.clone(), args.project_root.as_deref(), &mut discover, None)? {
+        Some(run) => Ok(RunPlan {
+            discovery: run.discovery,
+            roots: run.roots,
+            focus: Some(run.focus),
+        }),
+        None => Ok(whole(named)),
+    }
+}
+
+/// The files below `paths` that configuration `exclude` globs and
+/// `.gitignore` leave to lint; named files are always linted.
+fn discover_filtered(
+    paths: &[PathBuf],
+    finder: &mut ConfigFinder,
+    rules: &[Rule],
+) -> Result<Discovery, miette::Report> {
+    let mut gitignore = GitignoreCache::default();
+    let mut config_error = None;
+    let mut keep = |path: &Path, is_dir: bool| -> bool {
+        match finder.settings_for(path, rules) {
+            Ok(settings) => {
+                let ignored = settings.respect_gitignore && gitignore.is_ignored(&absolute(path), is_dir);
+                !(settings.excludes(path) || ignored)
+            }
+            Err(error) => {
+                config_error.get_or_insert(error);
+                false
+            }
+        }
+    };
+    let discovery = discover_with(paths, &mut keep).map_err(miette::Report::new)?;
+    match config_error {
+        Some(error) => Err(miette::Report::new(error)),
+        None => Ok(discovery),
+    }
+}
+
+/// A linter with the settings of each discovered file.
+#[allow(clippy::result_large_err)] // built once, on the way to exit code 2
+fn linter_for<'r>(
+    discovery: &Discovery,
+    finder: &mut ConfigFinder,
+    rules: &'r [Rule],
+    run_settings: &Arc<Settings>,
+    max_file_size: u64,
+) -> Result<Linter<'r>, crate::settings::config::ConfigError> {
+    let mut by_path = std::collections::HashMap::new();
+    for file in &discovery.files {
+        let settings = finder.settings_for(&file.path, rules)?;
+        by_path.insert(file.path.to_string_lossy().into_owned(), settings);
+    }
+    let settings = FileSettings {
+        default: run_settings.clone(),
+        by_path,
+    };
+    Ok(Linter::with_settings(rules, max_file_size, settings))
 }
 
 /// `--fix` and `--diff`: applies or shows the fixes of the findings left
@@ -621,13 +688,18 @@ fn run_config_rules_dirs(args: &CheckArgs) -> Result<Vec<PathBuf>, crate::settin
 /// Hides the findings a baseline records and, with `write`, records the
 /// findings of this run: all of them, or with a baseline given, only those
 /// it already held (the fixed ones drop out, new ones are not absorbed).
-fn apply_baseline(outcome: &mut RunOutcome, read: Option<&Path>, write: Option<&Path>) -> Result<(), String> {
+fn apply_baseline(
+    outcome: &mut RunOutcome,
+    read: Option<&Path>,
+    write: Option<&Path>,
+) -> Result<BaselineCounts, String> {
     let existing = match read {
         Some(path) if path.exists() || write.is_none() => Some(Baseline::read(path)?),
         _ => None,
     };
     let mut matcher = existing.as_ref().map(Baseline::matcher);
     let mut recorded = Vec::new();
+    let mut counts = BaselineCounts::default();
     for file in outcome.files.iter_mut() {
         let mut kept = Vec::new();
         for finding in file.findings.drain(..) {
@@ -645,13 +717,63 @@ fn apply_baseline(outcome: &mut RunOutcome, read: Option<&Path>, write: Option<&
             } else if !known {
                 kept.push(finding);
             }
+            counts.hidden += usize::from(known);
         }
         file.findings = kept;
     }
+    counts.recorded = recorded.len();
     if let Some(path) = write {
         Baseline::new(recorded).write(path)?;
     }
-    Ok(())
+    Ok(counts)
+}
+
+/// What the baseline did in a run.
+#[derive(Default)]
+struct BaselineCounts {
+    /// Findings the baseline read held, not reported.
+    hidden: usize,
+    /// Findings written to the new baseline.
+    recorded: usize,
+}
+
+/// Says on standard error what the baseline hid and recorded, so a gate
+/// that passes because of a baseline says so.
+fn report_baseline(counts: &BaselineCounts, read: Option<&Path>, write: Option<&Path>) {
+    let findings = |n: usize| format!("{n} finding{}", if n == 1 { "" } else { "s" });
+    if let Some(path) = write {
+        eprintln!(
+            "authlint: recorded {} in the baseline {}",
+            findings(counts.recorded),
+            path.display()
+        );
+    } else if let Some(path) = read {
+        eprintln!(
+            "authlint: the baseline {} hid {}",
+            path.display(),
+            findings(counts.hidden)
+        );
+    }
+}
+
+/// On GitHub Actions (`$GITHUB_STEP_SUMMARY` set), appends the job summary
+/// to it: the annotations GitHub shows are capped, the summary counts all.
+fn write_step_summary(outcome: &RunOutcome) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let summary = report::github::render_step_summary(outcome);
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(summary.as_bytes()));
+    if let Err(error) = written {
+        eprintln!(
+            "authlint: cannot write the job summary to {}: {error}",
+            Path::new(&path).display()
+        );
+    }
 }
 
 /// Writes a report file, creating its directory (`reports/authlint.sarif`).
@@ -662,13 +784,87 @@ fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-/// Lints standard input as if it were the file `path`. Input that is not
+/// What standard input holds: source in a language, or a file outcome
+/// saying why it is not checked.
+enum StdinText {
+    Source(Language, String),
+    NotSource(FileOutcome),
+}
+
+/// Lints standard input as if it were the file `path`: in its project (see
+/// `lint/named.rs`) when it has one, else on its own. Input that is not
 /// source (binary, not UTF-8, too large, or of an unknown language) is a
 /// `skipped` notice, as the same file on disk would be.
-fn lint_stdin(linter: &Linter, path: &Path, max_file_size: u64) -> Result<RunOutcome, String> {
+fn lint_stdin(
+    args: &CheckArgs,
+    path: &Path,
+    finder: &mut ConfigFinder,
+    rules: &[Rule],
+    run_settings: &Arc<Settings>,
+) -> Result<RunOutcome, ExitCode> {
     let started = Instant::now();
     // Named as discovery names files: `./app/x.py` reads as `app/x.py`.
     let display = path.strip_prefix(".").unwrap_or(path).to_string_lossy().into_owned();
+    let (language, source) = match read_stdin(path, &display, args.max_file_size) {
+        Ok(StdinText::Source(language, source)) => (language, source),
+        Ok(StdinText::NotSource(file)) => return Ok(single_file_outcome(file, RunOutcome::empty(), started)),
+        Err(message) => {
+            eprintln!("authlint: {message}");
+            return Err(ExitCode::from(EXIT_ERROR));
+        }
+    };
+    let class = classify_named_file(path, &mut ProjectRoots::default());
+    let named = Discovery {
+        files: vec![SourcePath {
+            path: PathBuf::from(&display),
+            language,
+            class,
+        }],
+        ..Discovery::default()
+    };
+    let color_err = !args.no_color && no_color_unset() && std::io::stderr().is_terminal();
+    let mut discover = |roots: &[PathBuf]| discover_filtered(roots, finder, rules);
+    let source = Arc::new(source);
+    let in_project = named_run(named, args.project_root.as_deref(), &mut discover, Some(source.clone()));
+    match in_project {
+        Err(error) => return Err(fail(error, color_err)),
+        Ok(Some(run)) => {
+            let linter = linter_for(&run.discovery, finder, rules, run_settings, args.max_file_size)
+                .map_err(|error| fail(miette::Report::new(error), color_err))?;
+            let mut outcome = linter
+                .run_focused(&run.discovery, &run.roots, args.threads, Some(&run.focus))
+                .map_err(|error| {
+                    eprintln!("authlint: cannot start worker threads: {error}");
+                    ExitCode::from(EXIT_ERROR)
+                })?;
+            linter.set_aside_not_shipped(&mut outcome);
+            return Ok(outcome);
+        }
+        Ok(None) => {}
+    }
+    let settings = FileSettings {
+        default: run_settings.clone(),
+        by_path: std::collections::HashMap::new(),
+    };
+    let linter = Linter::with_settings(rules, args.max_file_size, settings);
+    // The same isolation the parallel run gives each file.
+    let (file, outcome) = catch_unwind(AssertUnwindSafe(|| {
+        linter.lint_text_as(language, &display, source.as_str().to_string(), class)
+    }))
+    .unwrap_or_else(|_| {
+        notice_only(
+            &display,
+            NoteKind::InternalError,
+            "authlint failed on this file; please report it".to_string(),
+        )
+    });
+    let mut outcome = single_file_outcome(file, outcome, started);
+    linter.set_aside_not_shipped(&mut outcome);
+    Ok(outcome)
+}
+
+/// Reads and decodes standard input as the file `path` (named `display`).
+fn read_stdin(path: &Path, display: &str, max_file_size: u64) -> Result<StdinText, String> {
     let mut bytes = Vec::new();
     // Read one byte past the limit to tell "at the limit" from "over it"
     // without reading an endless stream to its end.
@@ -677,35 +873,27 @@ fn lint_stdin(linter: &Linter, path: &Path, max_file_size: u64) -> Result<RunOut
         .take(max_file_size.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
-    let class = classify_named_file(path, &mut ProjectRoots::default());
-    let (file, mut outcome) = if bytes.len() as u64 > max_file_size {
-        notice_only(
-            &display,
-            NoteKind::Skipped,
-            format!("larger than the {max_file_size} byte limit"),
-        )
-    } else {
-        // The language decides the decoding (a Python coding declaration),
-        // so it is read from the name first, then from a shebang.
-        let by_name = Language::from_path(path).unwrap_or(Language::Python);
-        match decode_source_as(bytes, by_name) {
-            Err(reason) => notice_only(&display, NoteKind::Skipped, reason.0),
-            Ok(source) => match stdin_language(path, &source) {
-                None => notice_only(&display, NoteKind::Skipped, "not a Python or Rust file".to_string()),
-                // The same isolation the parallel run gives each file.
-                Some(language) => catch_unwind(AssertUnwindSafe(|| {
-                    linter.lint_text_as(language, &display, source, class)
-                }))
-                .unwrap_or_else(|_| {
-                    notice_only(
-                        &display,
-                        NoteKind::InternalError,
-                        "authlint failed on this file; please report it".to_string(),
-                    )
-                }),
-            },
-        }
-    };
+    if bytes.len() as u64 > max_file_size {
+        let reason = format!("larger than the {max_file_size} byte limit");
+        return Ok(StdinText::NotSource(notice_only(display, NoteKind::Skipped, reason).0));
+    }
+    // The language decides the decoding (a Python coding declaration),
+    // so it is read from the name first, then from a shebang.
+    let by_name = Language::from_path(path).unwrap_or(Language::Python);
+    Ok(match decode_source_as(bytes, by_name) {
+        Err(reason) => StdinText::NotSource(notice_only(display, NoteKind::Skipped, reason.0).0),
+        Ok(source) => match stdin_language(path, &source) {
+            None => {
+                let reason = "not a Python or Rust file".to_string();
+                StdinText::NotSource(notice_only(display, NoteKind::Skipped, reason).0)
+            }
+            Some(language) => StdinText::Source(language, source),
+        },
+    })
+}
+
+/// The run outcome of standard input checked on its own.
+fn single_file_outcome(file: FileOutcome, mut outcome: RunOutcome, started: Instant) -> RunOutcome {
     outcome.files_skipped = usize::from(file.skipped);
     outcome.files_scanned = 1 - outcome.files_skipped;
     outcome.files_parsed = usize::from(file.parsed);
@@ -716,7 +904,7 @@ fn lint_stdin(linter: &Linter, path: &Path, max_file_size: u64) -> Result<RunOut
         .count();
     outcome.files = vec![file];
     outcome.elapsed_ms = started.elapsed().as_millis();
-    Ok(outcome)
+    outcome
 }
 
 /// The outcome of a file that produced one whole-file notice and nothing

@@ -283,6 +283,17 @@ fn baseline_write_read_and_prune_survive_inserted_lines() {
     write(root, "app.py", APP);
     let out = authlint(&["check", "--write-baseline", "baseline.json", "."], root);
     assert_eq!(out.status.code(), Some(0), "everything recorded: {}", stdout(&out));
+    assert!(
+        stderr(&out).contains("recorded 3 findings in the baseline baseline.json"),
+        "{}",
+        stderr(&out)
+    );
+    let hid = authlint(&["check", "--baseline", "baseline.json", "."], root);
+    assert!(
+        stderr(&hid).contains("the baseline baseline.json hid 3 findings"),
+        "{}",
+        stderr(&hid)
+    );
     let baseline = std::fs::read_to_string(root.join("baseline.json")).unwrap();
     assert!(!baseline.contains("fixture-key-not-real-0601"), "{baseline}");
     let recorded: Value = serde_json::from_str(&baseline).unwrap();
@@ -525,6 +536,20 @@ fn diff_base_reports_only_new_lines() {
     let out = authlint(&["check", "--diff-base", "no-such-ref", "."], root);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no-such-ref"), "{}", stderr(&out));
+    // From outside the repository: the repository of the linted paths counts.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let named = [root.join("app.py"), root.join("new.py")];
+    let named: Vec<&str> = named.iter().map(|p| p.to_str().unwrap()).collect();
+    let (findings, _, _) = run_json(&[&["--diff-base", "HEAD"][..], &named].concat(), elsewhere.path());
+    let lines: Vec<(u64, String)> = findings.into_iter().map(|(_, line, code)| (line, code)).collect();
+    assert_eq!(
+        lines,
+        [
+            (8, "JWT105".to_string()),
+            (4, "JWT101".to_string()),
+            (4, "JWT202".to_string())
+        ]
+    );
 }
 
 #[test]
@@ -605,4 +630,35 @@ fn the_readme_example_configuration_is_valid() {
     assert!(shown.contains("max-access-token-lifetime: 15 minutes"), "{shown}");
     assert!(shown.contains("TOK403=error"), "{shown}");
     assert!(shown.contains("report-unused-suppressions: true"), "{shown}");
+}
+
+#[test]
+fn an_unknown_code_in_a_suppression_is_always_reported_with_a_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // One file a rule checks, one no rule looks at: both are told.
+    write(
+        root,
+        "app.py",
+        "import jwt\n\ndef f(t, k):\n    return jwt.decode(t, k)  # authlint: ignore[JWT1O1, JWT101]\n",
+    );
+    write(root, "quiet.py", "x = 1  # authlint: ignore[ZZZ999]\n");
+    let out = authlint(&["check", "--output-format", "json", "."], root);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let told: Vec<String> = report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .filter(|m| m.contains("unknown rule code"))
+        .collect();
+    assert_eq!(told.len(), 2, "{report}");
+    assert!(
+        told[0].contains("`JWT1O1`") && told[0].contains("did you mean JWT101"),
+        "{told:?}"
+    );
+    assert!(
+        told[1].contains("`ZZZ999`") && told[1].contains("authlint rules"),
+        "{told:?}"
+    );
 }

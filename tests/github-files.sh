@@ -12,7 +12,10 @@
 #   - refused when the archive does not match its SHA-256 sum;
 #   - built from source with cargo when there is no release (this
 #     repository's own Cargo.toml, whose home is a placeholder): SARIF
-#     written and valid, annotations printed, gate honoured.
+#     written and valid, annotations printed, gate honoured;
+#   - with fail-on left empty (its default), a project whose configuration
+#     says fail-on = "error" passes on a warning, and the job summary counts
+#     it; fail-on: warning given to the action fails it.
 #
 # Installs check-jsonschema from PyPI into a throwaway virtualenv. The
 # action's `cargo install` is pointed at a scratch root (nothing lands in
@@ -176,6 +179,41 @@ if ! grep -q '^::: skipped: Write the SARIF log' "$work/run2.log" \
     || ! grep -q '^::error file=fixtures/python/' "$work/run2.log" \
     || ! grep -q '^::error file=examples/vulnerable-app/python/' "$work/run2.log"; then
     say "FAILED: expected no SARIF step and annotations for both newline-separated paths"
+    exit 1
+fi
+say "an empty fail-on (the default) leaves the gate to the configuration: fail-on = \"error\" passes warnings"
+project="$work/fail-on-project"
+mkdir -p "$project/app"
+printf 'fail-on = "error"\n' > "$project/authlint.toml"
+touch "$project/app/__init__.py"
+printf 'ACCESS_TOKEN_EXPIRE_MINUTES = 60 * 24 * 8\n' > "$project/app/settings.py"
+cat > "$project/app/tokens.py" <<'PY'
+from datetime import datetime, timedelta, timezone
+
+import jwt
+
+from app.settings import ACCESS_TOKEN_EXPIRE_MINUTES
+
+
+def access_token(user_id, key):
+    expire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)
+    return jwt.encode({"sub": user_id, "exp": expire}, key, algorithm="RS256")
+PY
+status=0
+run_logged configured "$repo" "paths=$project" || status=$?
+if [ "$status" -ne 0 ] || ! grep -q '^::warning file=.*app/tokens.py,line=10' "$work/configured.log"; then
+    say "FAILED: expected the warning annotated and the step passing under the configuration's fail-on = \"error\" (exit $status)"
+    exit 1
+fi
+if ! grep -q '^::: summary | ## authlint' "$work/configured.log" \
+    || ! grep -q '^::: summary | | JWT204 | excessive-token-lifetime | 0 | 1 | 0 |' "$work/configured.log"; then
+    say "FAILED: no job summary counting the JWT204 warning"
+    exit 1
+fi
+status=0
+run_logged overridden "$repo" "paths=$project" "fail-on=warning" || status=$?
+if [ "$status" -ne 1 ]; then
+    say "FAILED: fail-on: warning given to the action did not fail on the warning (exit $status)"
     exit 1
 fi
 say "all checks passed"

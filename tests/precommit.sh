@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs authlint's two pre-commit hooks with the real pre-commit, the way a
 # user's `.pre-commit-config.yaml` would, on a scratch git repository: each
-# must fail on vulnerable Python and Rust files and pass on a clean one.
+# must fail on vulnerable Python and Rust files and pass on a clean one, and
+# see a staged file's mistake that only an unstaged module it imports shows.
 #   - The `language: rust` hook of this repository (.pre-commit-hooks.yaml):
 #     pre-commit builds authlint from the committed repository with
 #     `cargo install`.
@@ -87,8 +88,40 @@ def test_decode(token):
     assert jwt.decode(token, "precommit-key-not-real-3f07", algorithms=["HS256"])
 PY
 echo "# Notes: jwt.decode(token, key) in prose is not code." > "$scratch/README.md"
+# Cross-module: the lifetime of the staged tokens.py comes from a module
+# pre-commit does not pass (and git does not even track yet): the hook must
+# see it, as a whole-tree run does.
+touch "$scratch/app/__init__.py"
+cat > "$scratch/app/tokens.py" <<'PY'
+from datetime import datetime, timedelta, timezone
+
+import jwt
+
+from app.settings import ACCESS_TOKEN_EXPIRE_MINUTES
+
+
+def access_token(user_id, key):
+    expire = datetime.now(timezone.utc) + timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES)
+    return jwt.encode({"sub": user_id, "exp": expire}, key, algorithm="RS256")
+PY
+cat > "$scratch/app/session.py" <<'PY'
+from datetime import datetime, timedelta, timezone
+
+import jwt
+
+from app.settings import SESSION_MINUTES
+
+
+def session_token(user_id, key):
+    expire = datetime.now(timezone.utc) + timedelta(minutes=SESSION_MINUTES)
+    return jwt.encode({"sub": user_id, "exp": expire}, key, algorithm="RS256")
+PY
 git -C "$scratch" init -q
 git -C "$scratch" add .
+cat > "$scratch/app/settings.py" <<'PY'
+ACCESS_TOKEN_EXPIRE_MINUTES = 60 * 24 * 8
+SESSION_MINUTES = 15
+PY
 
 # Runs the hook of $hook_repo on the given files; prints pre-commit's
 # output; returns its status.
@@ -128,6 +161,9 @@ expect_all() {
     expect fail "app/vulnerable.py:5:12: JWT101" app/vulnerable.py
     expect fail "src/vulnerable.rs:4:30: SEC301" src/vulnerable.rs
     expect pass "Passed" app/clean.py
+    # The 8-day lifetime is defined in app/settings.py, which is not passed.
+    expect fail "app/tokens.py:10:47: JWT204" app/tokens.py
+    expect pass "Passed" app/session.py
     # A staged test file is judged as in a whole-tree run: test code, counted, not gated.
     expect pass "Passed" tests/test_auth.py
     # types_or: a markdown file is not given to authlint at all.

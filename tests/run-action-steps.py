@@ -6,8 +6,9 @@ Usage: run-action-steps.py ACTION_DIR [NAME=VALUE ...]
 
 Inputs not given take their defaults from action.yml. Like the runner, it
 gives each step a `$GITHUB_OUTPUT` file (its `name=value` lines become
-`steps.ID.outputs.NAME`) and a `$GITHUB_PATH` file (its lines are put in
-front of PATH for the later steps), and sets RUNNER_OS, RUNNER_ARCH,
+`steps.ID.outputs.NAME`), a `$GITHUB_PATH` file (its lines are put in
+front of PATH for the later steps) and a `$GITHUB_STEP_SUMMARY` file
+(printed at the end, each line after `::: summary | `), and sets RUNNER_OS, RUNNER_ARCH,
 RUNNER_TEMP and RUNNER_TOOL_CACHE unless the environment has them. Steps
 that use another action (`uses:`, such as actions/cache) cannot run here:
 they are listed as not run, with no outputs. Only the expressions this
@@ -114,6 +115,8 @@ def main():
         base_env = runner_environment(scratch)
         path_file = os.path.join(scratch, "github-path")
         open(path_file, "w").close()
+        summary_file = os.path.join(scratch, "github-step-summary")
+        open(summary_file, "w").close()
         for number, step in enumerate(action["runs"]["steps"]):
             name = step.get("name", step.get("run", "")[:40])
             if not context.condition_holds(step.get("if")):
@@ -133,6 +136,7 @@ def main():
             open(output_file, "w").close()
             env["GITHUB_OUTPUT"] = output_file
             env["GITHUB_PATH"] = path_file
+            env["GITHUB_STEP_SUMMARY"] = summary_file
             for key, value in (step.get("env") or {}).items():
                 env[key] = context.substitute(value)
             print(f"::: step: {name}", flush=True)
@@ -143,9 +147,18 @@ def main():
             status = subprocess.call(["bash", "--noprofile", "--norc", "-eo", "pipefail", script], env=env)
             if status != 0:
                 print(f"::: step failed with exit code {status}: {name}", flush=True)
+                print_summary(summary_file)
                 sys.exit(status)
             if "id" in step:
                 context.outputs[step["id"]] = read_outputs(output_file)
+        print_summary(summary_file)
+
+
+def print_summary(path):
+    """Prints the job summary the steps wrote, each line marked."""
+    with open(path) as file:
+        for line in file.read().splitlines():
+            print(f"::: summary | {line}", flush=True)
 
 
 if __name__ == "__main__":

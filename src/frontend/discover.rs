@@ -45,7 +45,7 @@ pub const SKIPPED_DIRS: &[&str] = &[
     ".ruff_cache",
 ];
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourcePath {
     pub path: PathBuf,
     pub language: Language,
@@ -53,7 +53,7 @@ pub struct SourcePath {
     pub class: CodeClass,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Discovery {
     pub files: Vec<SourcePath>,
     /// Paths that could not be walked or are not source files, with why.
@@ -61,7 +61,7 @@ pub struct Discovery {
 }
 
 /// A path not linted, and why.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Skip {
     pub path: PathBuf,
     pub reason: String,

@@ -33,7 +33,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+mod named;
 mod project_index;
+pub use named::{Focus, NamedRun, named_run};
 pub use project_index::{IndexedFile, ProjectIndex};
 
 use crate::analysis::module_names::{ModuleNamer, rust_module_path};
@@ -164,6 +166,18 @@ impl<'r> Linter<'r> {
         roots: &[PathBuf],
         threads: usize,
     ) -> Result<RunOutcome, rayon::ThreadPoolBuildError> {
+        self.run_focused(discovery, roots, threads, None)
+    }
+
+    /// [`Linter::run`] that checks and reports only the files `focus`
+    /// names, the others read for the project index (see `named.rs`).
+    pub fn run_focused(
+        &self,
+        discovery: &Discovery,
+        roots: &[PathBuf],
+        threads: usize,
+        focus: Option<&Focus>,
+    ) -> Result<RunOutcome, rayon::ThreadPoolBuildError> {
         let started = Instant::now();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -173,9 +187,13 @@ impl<'r> Linter<'r> {
         // Per-file isolation happens inside; this catches a bug in the
         // project-wide steps between (the index, ordering, placing findings).
         let mut outcome = pool
-            .install(|| isolate(|| self.run_stages(discovery, roots)))
+            .install(|| isolate(|| self.run_stages(discovery, roots, focus)))
             .unwrap_or_else(|message| whole_run_failed(discovery, &message));
-        for skip in &discovery.skipped {
+        for skip in discovery
+            .skipped
+            .iter()
+            .filter(|s| focus.is_none_or(|f| f.reports(&s.path)))
+        {
             let mut file = skipped_outcome(display_path(&skip.path), skip.reason.clone());
             file.unchecked = skip.unreadable;
             outcome.files.push(file);
@@ -188,10 +206,15 @@ impl<'r> Linter<'r> {
         Ok(outcome)
     }
 
-    fn run_stages(&self, discovery: &Discovery, roots: &[PathBuf]) -> RunOutcome {
+    fn run_stages(&self, discovery: &Discovery, roots: &[PathBuf], focus: Option<&Focus>) -> RunOutcome {
+        let overlay = focus.map(|f| f.overlay.clone()).unwrap_or_default();
         // Pass 1: read every file once, find its active rules, and keep
         // nothing of its text.
-        let scanned: Vec<Scanned> = discovery.files.par_iter().map(|file| self.scan(file)).collect();
+        let scanned: Vec<Scanned> = discovery
+            .files
+            .par_iter()
+            .map(|file| self.scan(file, &overlay))
+            .collect();
 
         injected_panic(Stage::Project, "", &[]);
 
@@ -234,18 +257,10 @@ impl<'r> Linter<'r> {
             names.push(project_index::module_names(&mut namer, &file.path, file.language));
             disk.push(facts.disk_module(&file.path, file.language));
         }
-        let loader = DiskLoader::new(self.max_file_size, Overlay::default());
+        let loader = DiskLoader::new(self.max_file_size, overlay.clone());
         let project = Project::on_disk(disk, &names, Box::new(loader));
-        let engine = Engine::new(self.rules);
-        let file_loader = DiskLoader::new(self.max_file_size, Overlay::default());
-
-        // Pass 2: each file with a keyword is lowered and checked, and its
-        // module dropped; a module it imports a value from is lowered when
-        // first asked for and kept (see `project.rs`).
-        let checked: Vec<Checked> = to_check
-            .par_iter()
-            .map(|(id, active, class)| self.check_file(&engine, &project, &file_loader, *id, active, *class))
-            .collect();
+        let file_loader = DiskLoader::new(self.max_file_size, overlay);
+        let checked = self.check_pass(&project, &file_loader, &to_check, focus);
 
         let mut outcome = RunOutcome::empty();
         for result in checked {
@@ -292,18 +307,64 @@ impl<'r> Linter<'r> {
         // and merging, so both are the same whatever the thread count.
         outcome.files.sort_by(|a, b| a.path.cmp(&b.path));
         finish_findings(&mut outcome);
+        if let Some(focus) = focus {
+            outcome.files.retain(|file| focus.reports(Path::new(&file.path)));
+        }
         outcome
     }
 
+    /// Pass 2: each file with a keyword is lowered and checked, and its
+    /// module dropped; a module it imports a value from is lowered when
+    /// first asked for and kept (see `project.rs`). With a focus, only its
+    /// files are checked, and then every other file whose findings may be
+    /// one mistake with theirs (see `merge.rs`: of a class of code theirs
+    /// are in), so each finding is merged as in a whole run.
+    fn check_pass(
+        &self,
+        project: &Project,
+        loader: &DiskLoader,
+        to_check: &[(ModuleId, Vec<usize>, CodeClass)],
+        focus: Option<&Focus>,
+    ) -> Vec<Checked> {
+        let engine = Engine::new(self.rules);
+        let check = |(id, active, class): &(ModuleId, Vec<usize>, CodeClass)| {
+            self.check_file(&engine, project, loader, *id, active, *class)
+        };
+        let Some(focus) = focus else {
+            return to_check.par_iter().map(check).collect();
+        };
+        let (named, others): (Vec<_>, Vec<_>) =
+            to_check.iter().partition(|(id, _, _)| focus.reports(project.path(*id)));
+        let mut checked: Vec<Checked> = named.into_par_iter().map(check).collect();
+        // Findings are one mistake only within one class of code; a Rust
+        // file's `#[cfg(test)]` code is test code whatever its file's class.
+        let classes: Vec<CodeClass> = checked
+            .iter()
+            .flat_map(|c| &c.outcome.findings)
+            .filter(|f| f.cause.is_some())
+            .map(|f| f.class)
+            .collect();
+        let may_share = |(id, _, class): &&(ModuleId, Vec<usize>, CodeClass)| {
+            classes.contains(class) || (classes.contains(&CodeClass::Test) && project.language(*id) == Language::Rust)
+        };
+        let sharing: Vec<_> = others.into_iter().filter(may_share).collect();
+        checked.extend(sharing.into_par_iter().map(check).collect::<Vec<_>>());
+        checked
+    }
+
     /// Pass 1 for one file; a panic inside becomes an `internal-error` notice.
-    fn scan(&self, file: &SourcePath) -> Scanned {
+    fn scan(&self, file: &SourcePath, overlay: &Overlay) -> Scanned {
         let display = display_path(&file.path);
-        isolate(|| self.scan_inner(file, &display))
+        isolate(|| self.scan_inner(file, &display, overlay))
             .unwrap_or_else(|message| Scanned::Done(failed_outcome(display, &message)))
     }
 
-    fn scan_inner(&self, file: &SourcePath, display: &str) -> Scanned {
-        let source = match read_source(&file.path, self.max_file_size, file.language) {
+    fn scan_inner(&self, file: &SourcePath, display: &str, overlay: &Overlay) -> Scanned {
+        let read = match overlay.get(&file.path) {
+            Some(text) => Ok(text.as_str().to_string()),
+            None => read_source(&file.path, self.max_file_size, file.language),
+        };
+        let source = match read {
             Ok(source) => source,
             Err(reason) => {
                 let mut outcome = skipped_outcome(display.to_string(), reason.0);
@@ -585,12 +646,26 @@ impl<'r> Linter<'r> {
                     .to_string(),
             });
         }
+        // A code no rule has (a typo, a rule since renamed) silences nothing
+        // and never will: always said, with the codes it may have meant.
+        let known = |code: &str| self.rules.iter().any(|rule| selects(code, &rule.code));
+        for suppression in &suppressions.suppressions {
+            for code in suppression.codes.iter().filter(|code| !known(code)) {
+                notices.push(Notice {
+                    kind: NoteKind::Suppression,
+                    path: path.to_string(),
+                    line: Some(suppression.comment_line),
+                    column: None,
+                    message: unknown_code_message(self.rules, code),
+                });
+            }
+        }
         if !self.settings.get(path).report_unused_suppressions {
             return;
         }
         for (index, suppression) in suppressions.suppressions.iter().enumerate() {
             for (which, code) in suppression.codes.iter().enumerate() {
-                if !used.contains(&(index, which)) {
+                if !used.contains(&(index, which)) && known(code) {
                     notices.push(Notice {
                         kind: NoteKind::UnusedSuppression,
                         path: path.to_string(),
@@ -844,6 +919,16 @@ impl ModuleLoader for DiskLoader {
         })
         .map_err(|message| Some(lowering_failed(display.to_string(), &message)))
     }
+}
+
+/// What a suppression naming an unknown rule code is told.
+fn unknown_code_message(rules: &[Rule], code: &str) -> String {
+    let nearest = crate::rules::docs::nearest_codes(rules, code);
+    let hint = match nearest.as_slice() {
+        [] => "run `authlint rules` to list the rules".to_string(),
+        codes => format!("did you mean {}?", codes.join(", ")),
+    };
+    format!("unknown rule code `{code}` in a suppression: it silences nothing; {hint}")
 }
 
 /// A file whose first pass failed: no rule ran on it.

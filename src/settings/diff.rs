@@ -9,8 +9,11 @@ use std::process::Command;
 /// Added line ranges (1-based, inclusive) per absolute file path; `None`
 /// for a file that is new as a whole.
 pub struct ChangedLines {
-    files: HashMap<PathBuf, Option<Vec<(usize, usize)>>>,
+    files: FileRanges,
 }
+
+/// Added line ranges per absolute path; `None` for a wholly new file.
+type FileRanges = HashMap<PathBuf, Option<Vec<(usize, usize)>>>;
 
 impl ChangedLines {
     /// Whether `line` of `path` is new since the ref.
@@ -23,37 +26,67 @@ impl ChangedLines {
     }
 }
 
-fn git(args: &[&str]) -> Result<String, String> {
+/// Runs git in `dir` (`git -C dir …`), whatever the working directory.
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
         .args(args)
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "`git {}` failed: {}",
+            "`git {}` failed in {}: {}",
             args.join(" "),
+            dir.display(),
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// The lines changed in the working tree relative to `base`.
-pub fn changed_since(base: &str) -> Result<ChangedLines, String> {
-    let root = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim());
-    git(&["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")])
-        .map_err(|_| format!("`{base}` is not a commit git knows"))?;
-    let diff = git(&["diff", "-U0", "--no-color", "--no-ext-diff", base, "--"])?;
-    let mut files = parse_diff(&diff, &root);
-    for untracked in git(&["ls-files", "--others", "--exclude-standard", "--full-name"])?.lines() {
-        files.insert(root.join(untracked), None);
+/// The lines changed relative to `base` in the working trees of the
+/// repositories `paths` (the linted files and directories) are in: the
+/// repository of the code, not of the working directory.
+pub fn changed_since(base: &str, paths: &[PathBuf]) -> Result<ChangedLines, String> {
+    let mut files = HashMap::new();
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let path = crate::settings::config::absolute(path);
+        // A file (or a buffer not yet on disk) is in its directory's repository.
+        let dir = if path.is_dir() {
+            path.as_path()
+        } else {
+            path.parent().unwrap_or(&path)
+        };
+        let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim());
+        if roots.contains(&root) {
+            continue;
+        }
+        files.extend(changed_in(&root, base)?);
+        roots.push(root);
     }
     Ok(ChangedLines { files })
 }
 
+/// The changed lines of one repository, by absolute path.
+fn changed_in(root: &Path, base: &str) -> Result<FileRanges, String> {
+    git(
+        root,
+        &["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")],
+    )
+    .map_err(|_| format!("`{base}` is not a commit git knows in {}", root.display()))?;
+    let diff = git(root, &["diff", "-U0", "--no-color", "--no-ext-diff", base, "--"])?;
+    let mut files = parse_diff(&diff, root);
+    for untracked in git(root, &["ls-files", "--others", "--exclude-standard", "--full-name"])?.lines() {
+        files.insert(root.join(untracked), None);
+    }
+    Ok(files)
+}
+
 /// Parses `git diff -U0` output: `+++ b/path` then `@@ -a,b +c,d @@` hunks.
-fn parse_diff(diff: &str, root: &Path) -> HashMap<PathBuf, Option<Vec<(usize, usize)>>> {
-    let mut files: HashMap<PathBuf, Option<Vec<(usize, usize)>>> = HashMap::new();
+fn parse_diff(diff: &str, root: &Path) -> FileRanges {
+    let mut files: FileRanges = HashMap::new();
     let mut current: Option<PathBuf> = None;
     for line in diff.lines() {
         if let Some(path) = line.strip_prefix("+++ ") {
