@@ -41,6 +41,7 @@ use crate::analysis::project::{DiskModule, LoadResult, ModuleId, ModuleLoader, P
 use crate::analysis::provenance::signing::may_sign;
 use crate::analysis::resolve::Resolver;
 use crate::frontend::discover::{Discovery, SourcePath};
+use crate::frontend::generated::generated_marker;
 use crate::frontend::load::lower_source;
 use crate::frontend::outline::{function_names, rust_struct_names};
 use crate::frontend::prefilter::{Prefilter, RulesOnFile};
@@ -311,7 +312,18 @@ impl<'r> Linter<'r> {
                 return Scanned::Done(outcome);
             }
         };
-        let facts = self.facts(file.language, display, &source);
+        let mut facts = self.facts(file.language, display, &source);
+        if let Some(outcome) = self.generated_file(file.language, display, &source) {
+            // Not checked, but still in the project: a value imported from
+            // it resolves as it would without the marker.
+            facts.active.clear();
+            facts.completing.clear();
+            return Scanned::Read {
+                facts,
+                quiet: Some(outcome),
+                bytes: source.len(),
+            };
+        }
         let quiet = facts.active.is_empty().then(|| {
             let mut notices = Vec::new();
             // Nothing can be suppressed in a file no rule looked at.
@@ -327,6 +339,31 @@ impl<'r> Linter<'r> {
             quiet,
             bytes: source.len(),
         }
+    }
+
+    /// The outcome of a file its generator marked, unless its settings say
+    /// to check generated files: skipped by choice, with a `generated`
+    /// notice, and not counted as a file authlint could not check.
+    fn generated_file(&self, language: Language, display: &str, source: &str) -> Option<FileOutcome> {
+        if self.settings.get(display).check_generated {
+            return None;
+        }
+        let marker = generated_marker(language, source)?;
+        Some(FileOutcome {
+            notices: vec![Notice {
+                kind: NoteKind::Generated,
+                path: display.to_string(),
+                line: Some(marker.line),
+                column: None,
+                message: format!(
+                    "generated file (`{}` on line {}): not checked; set `check-generated = true` \
+                     (or pass --check-generated) to check it",
+                    marker.marker, marker.line
+                ),
+            }],
+            skipped: true,
+            ..FileOutcome::new(display)
+        })
     }
 
     /// What the first pass keeps of a file's text.
@@ -736,6 +773,11 @@ impl<'r> Linter<'r> {
         let mut outcome = RunOutcome::empty();
         outcome.files_scanned = 1;
         outcome.bytes_scanned = source.len() as u64;
+        if let Some(file) = self.generated_file(language, path, &source) {
+            outcome.files_scanned = 0;
+            outcome.files_skipped = 1;
+            return (file, outcome);
+        }
         let mut file = FileOutcome::new(path);
         if active.is_empty() {
             let suppressions = parse_suppressions(&source, language);

@@ -82,6 +82,7 @@ pub struct Options {
     pub include: Option<Vec<Spanned<String>>>,
     pub class_severity: Option<BTreeMap<Spanned<String>, Severity>>,
     pub strict: Option<bool>,
+    pub check_generated: Option<bool>,
     pub max_access_token_lifetime: Option<Spanned<DurationSetting>>,
     pub max_refresh_token_lifetime: Option<Spanned<DurationSetting>>,
     pub max_leeway: Option<Spanned<DurationSetting>>,
@@ -127,6 +128,7 @@ const OPTION_KEYS: &[&str] = &[
     "include",
     "class-severity",
     "strict",
+    "check-generated",
     "max-access-token-lifetime",
     "max-refresh-token-lifetime",
     "max-leeway",
@@ -353,6 +355,8 @@ pub struct Overrides {
     /// `--include-tests`: report findings in every class of code.
     pub include_tests: Option<bool>,
     pub strict: Option<bool>,
+    /// `--check-generated`: check files their generator marked too.
+    pub check_generated: Option<bool>,
 }
 
 /// What governs the files below one configuration.
@@ -381,6 +385,9 @@ pub struct Settings {
     pub class_severity: HashMap<CodeClass, Severity>,
     /// Files that could not be checked fail the run (`--strict`).
     pub strict: bool,
+    /// Files marked generated (`frontend/generated.rs`) are checked too,
+    /// instead of skipped with a `generated` notice.
+    pub check_generated: bool,
 }
 
 impl Settings {
@@ -564,6 +571,7 @@ pub fn resolve(config: Option<&LoadedConfig>, overrides: &Overrides, rules: &[Ru
         include,
         class_severity,
         strict: overrides.strict.or(options.strict).unwrap_or(false),
+        check_generated: overrides.check_generated.or(options.check_generated).unwrap_or(false),
     })
 }
 
@@ -852,6 +860,7 @@ pub fn describe(settings: &Settings, rules: &[Rule]) -> String {
         .collect();
     out.push_str(&format!("class-severity: {}\n", list_or_none(&by_class)));
     out.push_str(&format!("strict: {}\n", settings.strict));
+    out.push_str(&format!("check-generated: {}\n", settings.check_generated));
     let t = &settings.policy.thresholds;
     out.push_str(&format!(
         "max-access-token-lifetime: {}\nmax-refresh-token-lifetime: {}\nmax-leeway: {}\nmin-key-bytes: {}\n",
