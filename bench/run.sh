@@ -171,11 +171,14 @@ measure() {
   if command -v hyperfine >/dev/null; then
     local quoted
     quoted="timeout $limit$(printf ' %q' "$@")"
-    hyperfine --shell=none --runs "$runs" --warmup 0 --style none --export-json "$json" -- "$quoted" >/dev/null 2>"$WORK/hyperfine.log" \
+    local prepare=()
+    [[ -n ${MEASURE_PREPARE:-} ]] && prepare=(--prepare "$MEASURE_PREPARE")
+    hyperfine --shell=none --runs "$runs" --warmup 0 --style none "${prepare[@]}" --export-json "$json" -- "$quoted" >/dev/null 2>"$WORK/hyperfine.log" \
       || { cat "$WORK/hyperfine.log" >&2; die "hyperfine failed on $name"; }
   else
     local times=()
     for _ in $(seq "$runs"); do
+      [[ -n ${MEASURE_PREPARE:-} ]] && $MEASURE_PREPARE
       start=$(date +%s.%N)
       timeout "$limit" "$@" >/dev/null 2>&1
       end=$(date +%s.%N)
@@ -221,7 +224,7 @@ PY
 # Files that reached the parser, from authlint's JSON summary.
 prefilter_share() {
   local name=$1; shift
-  "$AUTHLINT" check "$@" --output-format json --fail-on never > "$WORK/summary.json"
+  "$AUTHLINT" check "$@" --output-format json --fail-on never --no-cache > "$WORK/summary.json"
   python3 - "$WORK/summary.json" "$name" >> "$WORK/prefilter.tsv" <<'PY'
 import json, sys
 summary = json.load(open(sys.argv[1]))["summary"]
@@ -243,7 +246,7 @@ main() {
 
   # The Python half: authlint (whole catalog), ruff's hard-coded-password
   # rules, semgrep with the equivalent JWT rules, and the rg keyword floor.
-  measure python authlint "$py" 600 "$RUNS" -- "$AUTHLINT" check "$py" --fail-on never
+  measure python authlint "$py" 600 "$RUNS" -- "$AUTHLINT" check "$py" --fail-on never --no-cache
   measure python "ruff (S105-S107)" "$py" 600 "$RUNS" -- \
     "$VENV/bin/ruff" check --no-cache --isolated --exit-zero --select S105,S106,S107 "$py"
   measure python "semgrep (JWT rules)" "$py" "$SEMGREP_TIMEOUT" "$SEMGREP_RUNS" -- \
@@ -252,8 +255,27 @@ main() {
   measure python "rg floor" "$py" 600 "$RUNS" -- rg -il "$RG_FLOOR_PATTERN" "$py"
 
   # The Rust half: authlint and the floor.
-  measure rust authlint "$rs" 600 "$RUNS" -- "$AUTHLINT" check "$rs" --fail-on never
+  measure rust authlint "$rs" 600 "$RUNS" -- "$AUTHLINT" check "$rs" --fail-on never --no-cache
   measure rust "rg floor" "$rs" 600 "$RUNS" -- rg -il "$RG_FLOOR_PATTERN" "$rs"
+
+  # Warm: the results cache (in this run's scratch directory, not the
+  # repository) filled by the first run under /usr/bin/time, then every
+  # timed run finds nothing changed.
+  measure python "authlint, warm cache" "$py" 600 "$RUNS" -- \
+    "$AUTHLINT" check "$py" --fail-on never --cache-dir "$WORK/cache/python"
+  measure rust "authlint, warm cache" "$rs" 600 "$RUNS" -- \
+    "$AUTHLINT" check "$rs" --fail-on never --cache-dir "$WORK/cache/rust"
+  # One file changed: a copy of the Python half made of hard links, with one
+  # file with a keyword made a file of its own, edited before each timed run
+  # (a module-level assignment appended, its value counting up).
+  local edit_tree=$WORK/python-edit edited
+  cp -al "$py" "$edit_tree"
+  edited=$(cd "$edit_tree" && rg -il --sort path 'secret|token' | head -n 1)
+  cp --remove-destination "$py/$edited" "$edit_tree/$edited"
+  log "one file changed: $edited"
+  MEASURE_PREPARE="python3 $ROOT/bench/touch-file.py $edit_tree/$edited" \
+    measure python "authlint, one file changed" "$edit_tree" 600 "$RUNS" -- \
+    "$AUTHLINT" check "$edit_tree" --fail-on never --cache-dir "$WORK/cache/python-edit"
 
   prefilter_share python "$py"
   prefilter_share rust "$rs"
@@ -261,7 +283,7 @@ main() {
   # Bandit takes minutes on the whole half: once, on every 10th file.
   local slice=$CACHE/subsets/python-1of10
   subset "$py" "$slice" 10
-  measure slice authlint "$slice" 600 "$RUNS" -- "$AUTHLINT" check "$slice" --fail-on never
+  measure slice authlint "$slice" 600 "$RUNS" -- "$AUTHLINT" check "$slice" --fail-on never --no-cache
   measure slice bandit "$slice" "$BANDIT_TIMEOUT" 1 -- \
     "$VENV/bin/bandit" -r -q --exit-zero -f json -o /dev/null "$slice"
 
@@ -272,11 +294,11 @@ main() {
     subset "$py" "$CACHE/subsets/1of$part/python" "$part"
     subset "$rs" "$CACHE/subsets/1of$part/rust" "$part"
     measure scaling "1/$part" "$CACHE/subsets/1of$part" 600 "$RUNS" -- \
-      "$AUTHLINT" check "$CACHE/subsets/1of$part/python" "$CACHE/subsets/1of$part/rust" --fail-on never
+      "$AUTHLINT" check "$CACHE/subsets/1of$part/python" "$CACHE/subsets/1of$part/rust" --fail-on never --no-cache
   done
-  measure scaling "1/1" "$py:$rs" 600 "$RUNS" -- "$AUTHLINT" check "$py" "$rs" --fail-on never
-  measure threads "--threads 1" "$py:$rs" 600 "$RUNS" -- "$AUTHLINT" check "$py" "$rs" --fail-on never --threads 1
-  measure threads "--threads 2" "$py:$rs" 600 "$RUNS" -- "$AUTHLINT" check "$py" "$rs" --fail-on never --threads 2
+  measure scaling "1/1" "$py:$rs" 600 "$RUNS" -- "$AUTHLINT" check "$py" "$rs" --fail-on never --no-cache
+  measure threads "--threads 1" "$py:$rs" 600 "$RUNS" -- "$AUTHLINT" check "$py" "$rs" --fail-on never --no-cache --threads 1
+  measure threads "--threads 2" "$py:$rs" 600 "$RUNS" -- "$AUTHLINT" check "$py" "$rs" --fail-on never --no-cache --threads 2
 
   # One 20 MB generated-looking module, with protoc's header (skipped with a
   # `generated` notice) and without it (parsed and checked, in pieces). The
@@ -286,9 +308,9 @@ main() {
   big_python "$big/marked/tokens_pb2.py" marked
   big_python "$big/unmarked/tokens_pb2.py" unmarked
   measure generated "20 MB, marked generated" "$big/marked" 600 3 -- \
-    "$AUTHLINT" check "$big/marked" --fail-on never --max-file-size 33554432
+    "$AUTHLINT" check "$big/marked" --fail-on never --max-file-size 33554432 --no-cache
   measure generated "20 MB, not marked" "$big/unmarked" 600 3 -- \
-    "$AUTHLINT" check "$big/unmarked" --fail-on never --max-file-size 33554432
+    "$AUTHLINT" check "$big/unmarked" --fail-on never --max-file-size 33554432 --no-cache
 
   local commit
   commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)

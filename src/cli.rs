@@ -202,6 +202,16 @@ struct CheckArgs {
     #[arg(long)]
     check_generated: bool,
 
+    /// Do not read or write the results cache (also: AUTHLINT_NO_CACHE=1).
+    #[arg(long)]
+    no_cache: bool,
+
+    /// Where the results cache lives (default: `.authlint_cache` in the
+    /// project root, the directory of the configuration file or else the
+    /// working directory; also: AUTHLINT_CACHE_DIR, or `cache-dir`).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+
     /// Print how many findings each rule made in each class of code instead
     /// of the findings (text, or JSON with --output-format json).
     #[arg(long)]
@@ -403,7 +413,8 @@ fn check(args: CheckArgs) -> ExitCode {
             default: run_settings.clone(),
             by_path,
         };
-        let linter = Linter::with_settings(&rules, args.max_file_size, settings);
+        let linter =
+            Linter::with_settings(&rules, args.max_file_size, settings).with_cache_dir(cache_dir(&args, &run_settings));
         let mut outcome = match linter.run(&discovery, &paths, args.threads) {
             Ok(outcome) => outcome,
             Err(error) => {
@@ -671,6 +682,25 @@ fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
 /// Lints standard input as if it were the file `path`. Input that is not
 /// source (binary, not UTF-8, too large, or of an unknown language) is a
 /// `skipped` notice, as the same file on disk would be.
+/// Where this run's results cache is, or `None` when it is off: the flag,
+/// then the environment, then the configuration, then the project root.
+fn cache_dir(args: &CheckArgs, settings: &crate::settings::config::Settings) -> Option<PathBuf> {
+    let env_on = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    if args.no_cache || env_on("AUTHLINT_NO_CACHE") {
+        return None;
+    }
+    let from_env = std::env::var_os("AUTHLINT_CACHE_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    Some(
+        args.cache_dir
+            .clone()
+            .or(from_env)
+            .or_else(|| settings.cache_dir.clone())
+            .unwrap_or_else(|| settings.root.join(crate::lint::CACHE_DIR_NAME)),
+    )
+}
+
 fn lint_stdin(linter: &Linter, path: &Path, max_file_size: u64) -> Result<RunOutcome, String> {
     let started = Instant::now();
     // Named as discovery names files: `./app/x.py` reads as `app/x.py`.

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A half-open byte range `[start, end)` into the file's text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -373,7 +373,7 @@ pub enum ParamKind {
 /// What a piece of code is for, by where it is: code that ships (`app`), or
 /// code that does not (tests, examples, benchmarks, documentation). Findings
 /// outside `app` are not reported unless asked for (`--include-tests`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CodeClass {
     #[default]
@@ -440,7 +440,7 @@ pub struct LowerNote {
     pub message: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NoteKind {
     ParseError,
@@ -472,7 +472,7 @@ impl NoteKind {
 
 /// Something the user should know about a file that is not a finding: it was
 /// skipped, did not parse, hit a limit, or made authlint fail.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     pub kind: NoteKind,
     pub path: String,
