@@ -219,6 +219,29 @@ def main():
         ]
         targets.append(("2 threads at least 1.7× faster than 1", f"{speedup:.2f}×", speedup >= 1.7))
 
+    cache_rows = [
+        (group, r) for group in ("python", "rust") for r in groups[group] if r["name"].startswith("authlint, ")
+    ]
+    if cache_rows:
+        lines += [
+            "",
+            "## The results cache",
+            "",
+            "Each row's first run (under `/usr/bin/time`) starts from an empty cache and fills it; the timed runs",
+            "after it are warm. \"One file changed\" edits one file with a keyword before each timed run",
+            "(`bench/touch-file.py`). Ratios are to the rg floor of the same half, in this run.",
+            "",
+            "| half | run | first run (empty cache) | median wall | ratio to the rg floor | ratio to cold | peak RSS | runs |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for group, row in cache_rows:
+            floor_row = get(group, "rg floor")
+            cold_row = get(group, "authlint")
+            lines.append(
+                f"| {group} | {row['name'].split(', ')[1]} | {row['first']:.3f} s | {seconds(row)} | "
+                f"{row['median'] / floor_row['median']:.1f}× | {row['median'] / cold_row['median']:.2f}× | {rss(row)} | {row['runs']} |"
+            )
+
     generated = groups.get("generated", [])
     if generated:
         lines += [
