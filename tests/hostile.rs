@@ -63,6 +63,7 @@ fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)], limit: Duration) -> Run 
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .env("AUTHLINT_NO_CACHE", "1")
         .env_remove("AUTHLINT_INJECT_PANIC")
         .envs(env.iter().copied())
         .stdin(Stdio::null())

@@ -101,6 +101,32 @@ struct Entry {
     slot: OnceLock<Option<Box<ProjectModule>>>,
 }
 
+thread_local! {
+    /// The modules asked for on this thread while [`recording_consulted`]
+    /// runs (a check runs on one thread from start to end).
+    static CONSULTED: std::cell::RefCell<Option<Vec<ModuleId>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `check` and returns, with its result, every module it asked the
+/// project for (lowered then or before): what its result depends on besides
+/// its own text and the index (the run's cache keys a check on them).
+pub fn recording_consulted<R>(check: impl FnOnce() -> R) -> (R, Vec<ModuleId>) {
+    let outer = CONSULTED.with(|c| c.replace(Some(Vec::new())));
+    let result = check();
+    let mut consulted = CONSULTED.with(|c| c.replace(outer)).unwrap_or_default();
+    consulted.sort_unstable();
+    consulted.dedup();
+    (result, consulted)
+}
+
+fn note_consulted(ids: impl IntoIterator<Item = ModuleId>) {
+    CONSULTED.with(|c| {
+        if let Some(consulted) = c.borrow_mut().as_mut() {
+            consulted.extend(ids);
+        }
+    });
+}
+
 pub struct Project {
     entries: Vec<Entry>,
     by_name: HashMap<String, ModuleId>,
@@ -203,6 +229,7 @@ impl Project {
     /// lowered (its own run reports why).
     pub fn load(&self, id: ModuleId) -> Option<&ProjectModule> {
         let entry = self.entries.get(id)?;
+        note_consulted([id]);
         entry
             .slot
             .get_or_init(|| {
@@ -251,6 +278,9 @@ impl Project {
 
     /// The project's signing index, built by `build` the first time.
     pub fn signing_index(&self, build: impl FnOnce() -> SigningIndex) -> &SigningIndex {
+        // Built once for every check: each check that reads it depends on
+        // every module that may sign, whether it built it or not.
+        note_consulted(self.signing_candidates());
         self.signing.get_or_init(build)
     }
 

@@ -4,7 +4,8 @@
 //! `discover` walks the paths (`gitignore` honours ignore files;
 //! `project_root` finds the project a named file is in, `classify` says what
 //! a file is for: app, test, example, bench or docs code), `source`
-//! reads a file safely and maps offsets to lines and columns, `outline`
+//! reads a file safely and maps offsets to lines and columns, `generated`
+//! recognises a generator's marker at the top of a file, `outline`
 //! finds comments and docstrings without parsing, `prefilter` decides from
 //! keywords in code which rules a file needs, `lower` parses (tree-sitter
 //! for Python, syn for Rust) and lowers to the model, and `load` turns one
@@ -12,6 +13,7 @@
 
 pub mod classify;
 pub mod discover;
+pub mod generated;
 pub mod gitignore;
 pub mod load;
 pub mod lower;

@@ -113,6 +113,82 @@ fn line_end(text: &[u8], from: usize) -> usize {
 
 // ---------------------------------------------------------------- Python
 
+/// Where a Python file may be cut into pieces that parse on their own:
+/// offsets of lines that open a top-level statement, at least `min_piece`
+/// bytes apart, starting with 0. A cut is only made at a line that starts in
+/// column 0 outside brackets, strings and backslash continuations, and
+/// neither continues a compound statement (`else`, `elif`, `except`,
+/// `finally`) nor follows a decorator. Text it cannot place (an unclosed
+/// bracket) only means fewer cuts: one piece is the whole file.
+pub fn python_piece_starts(text: &str, min_piece: usize) -> Vec<usize> {
+    let text = text.as_bytes();
+    let mut starts = vec![0];
+    let mut depth = 0usize;
+    let mut after_decorator = false;
+    let mut i = 0;
+    // `i` is always at the start of a line here, outside strings and brackets
+    // when `depth` is 0.
+    while i < text.len() {
+        if depth == 0 && i - starts[starts.len() - 1] >= min_piece && opens_piece(text, i, after_decorator) {
+            starts.push(i);
+        }
+        if depth == 0 && is_ident_byte(text[i]) {
+            after_decorator = false;
+        } else if depth == 0 && text[i] == b'@' {
+            after_decorator = true;
+        }
+        i = python_logical_line_end(text, i, &mut depth);
+    }
+    starts
+}
+
+/// Whether a top-level statement may start a piece at `line`.
+fn opens_piece(text: &[u8], line: usize, after_decorator: bool) -> bool {
+    let first = text[line];
+    if after_decorator || !(is_ident_byte(first) || first == b'@') {
+        return false;
+    }
+    let word_len = text[line..].iter().take_while(|b| is_ident_byte(**b)).count();
+    !matches!(&text[line..line + word_len], b"else" | b"elif" | b"except" | b"finally")
+}
+
+/// Scans from a line start to the start of the next line, through strings
+/// and comments, counting open brackets in `depth`.
+fn python_logical_line_end(text: &[u8], mut i: usize, depth: &mut usize) -> usize {
+    while i < text.len() {
+        let b = text[i];
+        match b {
+            b'\n' => return i + 1,
+            b'#' => i = line_end(text, i),
+            // A backslash continues the line (before `\r\n` too).
+            b'\\' if text.get(i + 1) == Some(&b'\r') && text.get(i + 2) == Some(&b'\n') => i += 3,
+            b'\\' => i += 2,
+            b'(' | b'[' | b'{' => {
+                *depth += 1;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                *depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'\'' | b'"' => i = skip_python_string(text, i, b""),
+            _ if is_ident_byte(b) => {
+                let start = i;
+                while i < text.len() && is_ident_byte(text[i]) {
+                    i += 1;
+                }
+                if let Some(prefix_len) = string_prefix(&text[start..i])
+                    && matches!(text.get(i), Some(b'\'' | b'"'))
+                {
+                    i = skip_python_string(text, i, &text[start..start + prefix_len]);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    text.len()
+}
+
 /// Comments, and string literals that are statements of their own
 /// (docstrings and other bare strings). An f-string statement is kept: the
 /// model records every f-string as a template.

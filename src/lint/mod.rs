@@ -24,6 +24,7 @@
 //! set aside the findings in code that does not ship
 //! ([`Linter::set_aside_not_shipped`]): tests, examples, benches, docs.
 
+mod cache;
 pub mod merge;
 
 use std::collections::{BTreeMap, HashMap};
@@ -35,14 +36,20 @@ use rayon::prelude::*;
 
 mod named;
 mod project_index;
+pub use cache::CACHE_DIR_NAME;
 pub use named::{Focus, NamedRun, named_run};
 pub use project_index::{IndexedFile, ProjectIndex};
 
+use cache::{Cache, CacheData, CachedCheck, CachedFile, content_hash, debug_hash};
+
 use crate::analysis::module_names::{ModuleNamer, rust_module_path};
-use crate::analysis::project::{DiskModule, LoadResult, ModuleId, ModuleLoader, Project, ProjectModule, name_hash};
+use crate::analysis::project::{
+    DiskModule, LoadResult, ModuleId, ModuleLoader, Project, ProjectModule, name_hash, recording_consulted,
+};
 use crate::analysis::provenance::signing::may_sign;
 use crate::analysis::resolve::Resolver;
 use crate::frontend::discover::{Discovery, SourcePath};
+use crate::frontend::generated::generated_marker;
 use crate::frontend::load::lower_source;
 use crate::frontend::outline::{function_names, rust_struct_names};
 use crate::frontend::prefilter::{Prefilter, RulesOnFile};
@@ -54,13 +61,13 @@ use crate::report::outcome::{FileOutcome, Finding, Related, RunOutcome};
 use crate::rules::Rule;
 use crate::rules::engine::{Engine, RawFinding};
 use crate::rules::keywords::keyword_sets;
-use crate::settings::config::{Overrides, Settings, selects};
+use crate::settings::config::{Overrides, Settings, describe, selects};
 use crate::settings::suppress::{FileSuppressions, parse_suppressions};
 
 /// What the first pass learns of a file from its text, without parsing it:
 /// all the project index keeps of it (see `DiskModule`), for a run and for
 /// the index single-file checks are made against (`project_index.rs`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FileFacts {
     /// The rules its keywords make active: it is checked when any is.
     active: Vec<usize>,
@@ -100,6 +107,10 @@ enum Scanned {
         facts: FileFacts,
         quiet: Option<FileOutcome>,
         bytes: usize,
+        /// The hash of its text (0 without a cache), and whether what is
+        /// above came from the cache.
+        hash: u64,
+        cached: bool,
     },
     /// Not checked: skipped or failed.
     Done(FileOutcome),
@@ -123,6 +134,8 @@ pub struct Linter<'r> {
     prefilter: Prefilter,
     settings: FileSettings,
     max_file_size: u64,
+    /// Where the results cache lives (`cache.rs`); `None`: no cache.
+    cache_dir: Option<PathBuf>,
 }
 
 impl<'r> Linter<'r> {
@@ -155,7 +168,44 @@ impl<'r> Linter<'r> {
             prefilter,
             settings,
             max_file_size,
+            cache_dir: None,
         }
+    }
+
+    /// A linter whose runs read and write the results cache in `dir`.
+    pub fn with_cache_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.cache_dir = dir;
+        self
+    }
+
+    /// What a cached result must have been computed under: this build, the
+    /// rules, every file's settings, the size limit and the paths given.
+    fn cache_key(&self, roots: &[PathBuf]) -> u64 {
+        let mut distinct: Vec<&Arc<Settings>> = vec![&self.settings.default];
+        let mut by_path: Vec<(&str, usize)> = Vec::new();
+        for (path, settings) in &self.settings.by_path {
+            let at = match distinct.iter().position(|known| Arc::ptr_eq(known, settings)) {
+                Some(at) => at,
+                None => {
+                    distinct.push(settings);
+                    distinct.len() - 1
+                }
+            };
+            by_path.push((path, at));
+        }
+        by_path.sort_unstable();
+        let described: Vec<String> = distinct
+            .iter()
+            .map(|settings| format!("{}{:?}", describe(settings, self.rules), settings.root))
+            .collect();
+        debug_hash(&(
+            env!("CARGO_PKG_VERSION"),
+            self.rules,
+            described,
+            by_path,
+            self.max_file_size,
+            roots,
+        ))
     }
 
     /// Lints every discovered file on `threads` workers (0: one per core).
@@ -208,82 +258,116 @@ impl<'r> Linter<'r> {
 
     fn run_stages(&self, discovery: &Discovery, roots: &[PathBuf], focus: Option<&Focus>) -> RunOutcome {
         let overlay = focus.map(|f| f.overlay.clone()).unwrap_or_default();
+        // A run over named files is not cached: its key would be its own
+        // set of paths, and standard input's text is no file's.
+        let cache = self
+            .cache_dir
+            .as_ref()
+            .filter(|_| focus.is_none())
+            .map(|dir| Cache::open(dir, self.cache_key(roots)));
+        let cached = cache.as_ref().map(|c| &c.data);
         // Pass 1: read every file once, find its active rules, and keep
         // nothing of its text.
         let scanned: Vec<Scanned> = discovery
             .files
             .par_iter()
-            .map(|file| self.scan(file, &overlay))
+            .map(|file| self.scan(file, cached, &overlay))
             .collect();
 
         injected_panic(Stage::Project, "", &[]);
 
-        // The project index, from paths: nothing is parsed for it.
-        let mut namer = ModuleNamer::new(roots);
-        let mut names: Vec<Vec<String>> = Vec::new();
-        let mut disk: Vec<DiskModule> = Vec::new();
-        let mut files: Vec<FileOutcome> = Vec::new();
-        let mut file_of_module: Vec<Option<usize>> = Vec::new();
-        let mut to_check: Vec<(ModuleId, Vec<usize>, CodeClass)> = Vec::new();
-        let mut bytes_scanned = 0u64;
-        let mut bytes_of_module: Vec<usize> = Vec::new();
-        for (file, scan) in discovery.files.iter().zip(scanned) {
-            let (facts, bytes) = match scan {
-                Scanned::Done(outcome) => {
-                    files.push(outcome);
-                    continue;
-                }
-                Scanned::Read {
-                    facts,
-                    quiet: Some(outcome),
-                    bytes,
-                } => {
-                    file_of_module.push(Some(files.len()));
-                    files.push(outcome);
-                    (facts, bytes)
-                }
-                Scanned::Read {
-                    facts,
-                    quiet: None,
-                    bytes,
-                } => {
-                    file_of_module.push(None);
-                    to_check.push((disk.len(), facts.active.clone(), file.class));
-                    (facts, bytes)
-                }
-            };
-            bytes_scanned += bytes as u64;
-            bytes_of_module.push(bytes);
-            names.push(project_index::module_names(&mut namer, &file.path, file.language));
-            disk.push(facts.disk_module(&file.path, file.language));
-        }
+        let mut index = index_files(discovery, roots, scanned, cached.is_some());
         let loader = DiskLoader::new(self.max_file_size, overlay.clone());
-        let project = Project::on_disk(disk, &names, Box::new(loader));
+        let project = Project::on_disk(std::mem::take(&mut index.disk), &index.names, Box::new(loader));
         let file_loader = DiskLoader::new(self.max_file_size, overlay);
-        let checked = self.check_pass(&project, &file_loader, &to_check, focus);
+        let results = self.check_pass(&project, &file_loader, &index, cached, focus);
 
         let mut outcome = RunOutcome::empty();
-        for result in checked {
-            files.push(outcome.absorb(result));
+        let mut files = std::mem::take(&mut index.files);
+        let mut run = RunRecord::new(index.bytes_of_module.len());
+        for (id, result) in results {
+            files.push(outcome.absorb(result.checked));
+            run.entries[id] = result.entry;
+            match result.replayed {
+                Some(deps) => run.replayed.extend(deps),
+                None => {
+                    run.fresh = true;
+                    run.consulted.extend(result.consulted);
+                }
+            }
         }
-        // Modules parsed only because a checked file imported from them.
-        for (id, _) in project.loaded() {
-            if let Some(index) = file_of_module[id] {
-                files[index].parsed = true;
+        self.merge_loaded(&project, &index, cached, &mut run, &mut files, &mut outcome);
+        if let Some(cache) = &cache
+            && (index.changed || run.fresh || cache.data.files.len() != index.hashes.len())
+        {
+            cache.store(&cache_data(&project, &mut index, cached, &mut run));
+        }
+        self.finish_run(discovery, files, index.bytes_scanned, outcome, focus)
+    }
+
+    /// Counts the modules parsed only because a checked file imported from
+    /// them (this run, or the run a replayed check comes from) and gives
+    /// their files the notes lowering them made.
+    fn merge_loaded(
+        &self,
+        project: &Project,
+        index: &IndexedFiles,
+        cached: Option<&CacheData>,
+        run: &mut RunRecord,
+        files: &mut [FileOutcome],
+        outcome: &mut RunOutcome,
+    ) {
+        let mut parsed: std::collections::BTreeSet<ModuleId> = project.loaded().map(|(id, _)| id).collect();
+        parsed.extend(run.replayed.iter().copied());
+        for id in parsed {
+            if let Some(index_of_file) = index.file_of_module[id] {
+                files[index_of_file].parsed = true;
                 outcome.files_parsed += 1;
-                outcome.bytes_parsed += bytes_of_module[id] as u64;
+                outcome.bytes_parsed += index.bytes_of_module[id] as u64;
             }
         }
-        let mut by_path: HashMap<String, usize> = HashMap::new();
-        for (index, file) in files.iter().enumerate() {
-            by_path.entry(file.path.clone()).or_insert(index);
+        for &id in &run.consulted {
+            if !project.is_checked(id) {
+                run.load_notices[id] = Some(Vec::new());
+            }
         }
+        let mut notices: Vec<(ModuleId, Notice)> = Vec::new();
         for notice in project.take_notices() {
-            if let Some(&index) = by_path.get(&notice.path) {
-                files[index].parsed = true;
-                files[index].notices.push(notice);
+            if let Some(&id) = index.module_by_path.get(&notice.path) {
+                notices.push((id, notice));
             }
         }
+        for &id in &run.replayed {
+            let earlier = cached.and_then(|c| c.files.get(project.display(id)));
+            if run.consulted.contains(&id) || project.is_checked(id) {
+                continue;
+            }
+            if let Some(earlier) = earlier.and_then(|e| e.load_notices.as_ref()) {
+                run.load_notices[id] = Some(Vec::new());
+                notices.extend(earlier.iter().map(|n| (id, n.clone())));
+            }
+        }
+        for (id, notice) in notices {
+            if let Some(list) = run.load_notices[id].as_mut() {
+                list.push(notice.clone());
+            }
+            if let Some(index_of_file) = index.file_of_module[id] {
+                files[index_of_file].parsed = true;
+                files[index_of_file].notices.push(notice);
+            }
+        }
+    }
+
+    /// The steps after pass 2 that see the whole run: parse failures of
+    /// Rust files, counts, and the findings' fingerprints and merging.
+    fn finish_run(
+        &self,
+        discovery: &Discovery,
+        mut files: Vec<FileOutcome>,
+        bytes_scanned: u64,
+        mut outcome: RunOutcome,
+        focus: Option<&Focus>,
+    ) -> RunOutcome {
         for spans in outcome.secret_spans.values_mut() {
             spans.sort();
             spans.dedup();
@@ -315,32 +399,42 @@ impl<'r> Linter<'r> {
 
     /// Pass 2: each file with a keyword is lowered and checked, and its
     /// module dropped; a module it imports a value from is lowered when
-    /// first asked for and kept (see `project.rs`). With a focus, only its
-    /// files are checked, and then every other file whose findings may be
-    /// one mistake with theirs (see `merge.rs`: of a class of code theirs
-    /// are in), so each finding is merged as in a whole run.
+    /// first asked for and kept (see `project.rs`). With a cache, a check
+    /// whose inputs are unchanged is replayed instead. With a focus, only
+    /// its files are checked, and then every other file whose findings may
+    /// be one mistake with theirs (see `merge.rs`: of a class of code theirs
+    /// are in), so each finding is merged as in a whole run. Gives each
+    /// check with its module.
     fn check_pass(
         &self,
         project: &Project,
         loader: &DiskLoader,
-        to_check: &[(ModuleId, Vec<usize>, CodeClass)],
+        index: &IndexedFiles,
+        cached: Option<&CacheData>,
         focus: Option<&Focus>,
-    ) -> Vec<Checked> {
+    ) -> Vec<(ModuleId, CheckResult)> {
         let engine = Engine::new(self.rules);
-        let check = |(id, active, class): &(ModuleId, Vec<usize>, CodeClass)| {
-            self.check_file(&engine, project, loader, *id, active, *class)
+        let check = |&(id, ref active, class): &(ModuleId, Vec<usize>, CodeClass)| {
+            let check = || self.check_file(&engine, project, loader, id, active, class);
+            let result = match cached {
+                None => CheckResult::fresh(check(), None, Vec::new()),
+                Some(cached) => self.check_or_replay(cached, project, index, id, check),
+            };
+            (id, result)
         };
         let Some(focus) = focus else {
-            return to_check.par_iter().map(check).collect();
+            return index.to_check.par_iter().map(check).collect();
         };
-        let (named, others): (Vec<_>, Vec<_>) =
-            to_check.iter().partition(|(id, _, _)| focus.reports(project.path(*id)));
-        let mut checked: Vec<Checked> = named.into_par_iter().map(check).collect();
+        let (named, others): (Vec<_>, Vec<_>) = index
+            .to_check
+            .iter()
+            .partition(|(id, _, _)| focus.reports(project.path(*id)));
+        let mut checked: Vec<(ModuleId, CheckResult)> = named.into_par_iter().map(check).collect();
         // Findings are one mistake only within one class of code; a Rust
         // file's `#[cfg(test)]` code is test code whatever its file's class.
         let classes: Vec<CodeClass> = checked
             .iter()
-            .flat_map(|c| &c.outcome.findings)
+            .flat_map(|(_, c)| &c.checked.outcome.findings)
             .filter(|f| f.cause.is_some())
             .map(|f| f.class)
             .collect();
@@ -352,14 +446,85 @@ impl<'r> Linter<'r> {
         checked
     }
 
+    /// Pass 2 for one file with a cache: its cached result when every input
+    /// is unchanged, else a check that records what it consulted.
+    fn check_or_replay(
+        &self,
+        cached: &CacheData,
+        project: &Project,
+        index: &IndexedFiles,
+        id: ModuleId,
+        check: impl FnOnce() -> Checked,
+    ) -> CheckResult {
+        let earlier = cached.files.get(project.display(id));
+        if let Some(earlier) = earlier
+            && let Some((checked, deps)) = self.replay(cached, earlier, project, index, id)
+        {
+            return CheckResult {
+                checked,
+                entry: earlier.checked.clone(),
+                replayed: Some(deps),
+                consulted: Vec::new(),
+            };
+        }
+        let (checked, consulted) = recording_consulted(check);
+        let entry = cacheable(&checked, project, index, id, &consulted);
+        CheckResult::fresh(checked, entry, consulted)
+    }
+
+    /// A cached check, if the file, the index and every module it consulted
+    /// are as they were, and the files its findings point into still read
+    /// as they did. Gives the check and the modules it consulted.
+    fn replay(
+        &self,
+        cached: &CacheData,
+        earlier: &CachedFile,
+        project: &Project,
+        index: &IndexedFiles,
+        id: ModuleId,
+    ) -> Option<(Checked, Vec<ModuleId>)> {
+        let check = earlier.checked.as_ref()?;
+        if earlier.hash != index.hashes[id] || check.index != index.index_hash {
+            return None;
+        }
+        let mut deps = Vec::new();
+        for (path, hash) in &check.deps {
+            let dep = *index.module_by_path.get(path)?;
+            let dep_entry = cached.files.get(path)?;
+            // Its lowering notes must be known to be given again.
+            let notes_known = project.is_checked(dep) || dep_entry.load_notices.is_some();
+            if index.hashes[dep] != *hash || dep_entry.hash != *hash || !notes_known {
+                return None;
+            }
+            deps.push(dep);
+        }
+        let mut sources = BTreeMap::new();
+        for path in &check.sources {
+            let at = *index.module_by_path.get(path)?;
+            let text = read_source(project.path(at), self.max_file_size, project.language(at)).ok()?;
+            if content_hash(text.as_bytes()) != index.hashes[at] {
+                return None;
+            }
+            sources.insert(path.clone(), Arc::new(text));
+        }
+        let checked = Checked {
+            outcome: check.outcome.clone(),
+            sources,
+            secret_spans: check.secret_spans.clone(),
+            bytes_parsed: check.bytes_parsed,
+            text_hash: earlier.hash,
+        };
+        Some((checked, deps))
+    }
+
     /// Pass 1 for one file; a panic inside becomes an `internal-error` notice.
-    fn scan(&self, file: &SourcePath, overlay: &Overlay) -> Scanned {
+    fn scan(&self, file: &SourcePath, cached: Option<&CacheData>, overlay: &Overlay) -> Scanned {
         let display = display_path(&file.path);
-        isolate(|| self.scan_inner(file, &display, overlay))
+        isolate(|| self.scan_inner(file, &display, cached, overlay))
             .unwrap_or_else(|message| Scanned::Done(failed_outcome(display, &message)))
     }
 
-    fn scan_inner(&self, file: &SourcePath, display: &str, overlay: &Overlay) -> Scanned {
+    fn scan_inner(&self, file: &SourcePath, display: &str, cached: Option<&CacheData>, overlay: &Overlay) -> Scanned {
         let read = match overlay.get(&file.path) {
             Some(text) => Ok(text.as_str().to_string()),
             None => read_source(&file.path, self.max_file_size, file.language),
@@ -372,7 +537,30 @@ impl<'r> Linter<'r> {
                 return Scanned::Done(outcome);
             }
         };
-        let facts = self.facts(file.language, display, &source);
+        let hash = cached.map_or(0, |_| content_hash(source.as_bytes()));
+        if let Some(entry) = cached.and_then(|c| c.files.get(display)).filter(|e| e.hash == hash) {
+            return Scanned::Read {
+                facts: entry.facts.clone(),
+                quiet: entry.quiet.clone(),
+                bytes: source.len(),
+                hash,
+                cached: true,
+            };
+        }
+        let mut facts = self.facts(file.language, display, &source);
+        if let Some(outcome) = self.generated_file(file.language, display, &source) {
+            // Not checked, but still in the project: a value imported from
+            // it resolves as it would without the marker.
+            facts.active.clear();
+            facts.completing.clear();
+            return Scanned::Read {
+                facts,
+                quiet: Some(outcome),
+                bytes: source.len(),
+                hash,
+                cached: false,
+            };
+        }
         let quiet = facts.active.is_empty().then(|| {
             let mut notices = Vec::new();
             // Nothing can be suppressed in a file no rule looked at.
@@ -387,7 +575,34 @@ impl<'r> Linter<'r> {
             facts,
             quiet,
             bytes: source.len(),
+            hash,
+            cached: false,
         }
+    }
+
+    /// The outcome of a file its generator marked, unless its settings say
+    /// to check generated files: skipped by choice, with a `generated`
+    /// notice, and not counted as a file authlint could not check.
+    fn generated_file(&self, language: Language, display: &str, source: &str) -> Option<FileOutcome> {
+        if self.settings.get(display).check_generated {
+            return None;
+        }
+        let marker = generated_marker(language, source)?;
+        Some(FileOutcome {
+            notices: vec![Notice {
+                kind: NoteKind::Generated,
+                path: display.to_string(),
+                line: Some(marker.line),
+                column: None,
+                message: format!(
+                    "generated file (`{}` on line {}): not checked; set `check-generated = true` \
+                     (or pass --check-generated) to check it",
+                    marker.marker, marker.line
+                ),
+            }],
+            skipped: true,
+            ..FileOutcome::new(display)
+        })
     }
 
     /// What the first pass keeps of a file's text.
@@ -444,6 +659,7 @@ impl<'r> Linter<'r> {
             sources: BTreeMap::new(),
             secret_spans: BTreeMap::new(),
             bytes_parsed: 0,
+            text_hash: 0,
         };
         let (module, notices) = match loader.load(project.path(id), &display, project.language(id)) {
             Ok(lowered) => lowered,
@@ -460,6 +676,7 @@ impl<'r> Linter<'r> {
             }
         };
         result.bytes_parsed = module.source.len();
+        result.text_hash = content_hash(module.source.as_bytes());
         result.outcome.notices = notices;
         let resolver = Resolver::checking(project, id, &module);
         self.check_and_place(
@@ -811,6 +1028,11 @@ impl<'r> Linter<'r> {
         let mut outcome = RunOutcome::empty();
         outcome.files_scanned = 1;
         outcome.bytes_scanned = source.len() as u64;
+        if let Some(file) = self.generated_file(language, path, &source) {
+            outcome.files_scanned = 0;
+            outcome.files_skipped = 1;
+            return (file, outcome);
+        }
         let mut file = FileOutcome::new(path);
         if active.is_empty() {
             let suppressions = parse_suppressions(&source, language);
@@ -859,6 +1081,210 @@ impl<'r> Linter<'r> {
     }
 }
 
+/// What pass 1 made of the files: the project index's input, the outcomes
+/// already known, and what the cache needs.
+struct IndexedFiles {
+    names: Vec<Vec<String>>,
+    disk: Vec<DiskModule>,
+    files: Vec<FileOutcome>,
+    /// For a module no rule checks, where its outcome is in `files`.
+    file_of_module: Vec<Option<usize>>,
+    to_check: Vec<(ModuleId, Vec<usize>, CodeClass)>,
+    bytes_scanned: u64,
+    bytes_of_module: Vec<usize>,
+    module_by_path: HashMap<String, ModuleId>,
+    /// With a cache: each module's text hash, facts and quiet outcome, the
+    /// hash of the whole index, and whether any file was scanned afresh.
+    hashes: Vec<u64>,
+    facts: Vec<FileFacts>,
+    quiet: Vec<Option<FileOutcome>>,
+    index_hash: u64,
+    changed: bool,
+}
+
+/// Builds the project index's input from pass 1, from paths: nothing is
+/// parsed for it.
+fn index_files(discovery: &Discovery, roots: &[PathBuf], scanned: Vec<Scanned>, caching: bool) -> IndexedFiles {
+    let mut namer = ModuleNamer::new(roots);
+    let mut index = IndexedFiles {
+        names: Vec::new(),
+        disk: Vec::new(),
+        files: Vec::new(),
+        file_of_module: Vec::new(),
+        to_check: Vec::new(),
+        bytes_scanned: 0,
+        bytes_of_module: Vec::new(),
+        module_by_path: HashMap::new(),
+        hashes: Vec::new(),
+        facts: Vec::new(),
+        quiet: Vec::new(),
+        index_hash: 0,
+        changed: false,
+    };
+    for (file, scan) in discovery.files.iter().zip(scanned) {
+        let Scanned::Read {
+            facts,
+            quiet,
+            bytes,
+            hash,
+            cached,
+        } = scan
+        else {
+            let Scanned::Done(outcome) = scan else { unreachable!() };
+            index.files.push(outcome);
+            continue;
+        };
+        let id = index.disk.len();
+        match quiet {
+            Some(outcome) => {
+                index.file_of_module.push(Some(index.files.len()));
+                if caching {
+                    index.quiet.push(Some(outcome.clone()));
+                }
+                index.files.push(outcome);
+            }
+            None => {
+                index.file_of_module.push(None);
+                index.to_check.push((id, facts.active.clone(), file.class));
+                if caching {
+                    index.quiet.push(None);
+                }
+            }
+        }
+        index.bytes_scanned += bytes as u64;
+        index.bytes_of_module.push(bytes);
+        index
+            .names
+            .push(project_index::module_names(&mut namer, &file.path, file.language));
+        index.disk.push(facts.disk_module(&file.path, file.language));
+        index.module_by_path.insert(display_path(&file.path), id);
+        index.changed |= !cached;
+        if caching {
+            index.hashes.push(hash);
+            index.facts.push(facts);
+        }
+    }
+    if caching {
+        // What a check may see of the files it does not consult: their
+        // paths, names and facts (which functions and structs exist).
+        let seen: Vec<(&Path, Language, &FileFacts, &Vec<String>)> = index
+            .disk
+            .iter()
+            .zip(&index.facts)
+            .zip(&index.names)
+            .map(|((disk, facts), names)| (disk.path.as_path(), disk.language, facts, names))
+            .collect();
+        index.index_hash = debug_hash(&seen);
+    }
+    index
+}
+
+/// What pass 2 gave for one file.
+struct CheckResult {
+    checked: Checked,
+    /// What the cache keeps of it (`None`: not cacheable, or no cache).
+    entry: Option<CachedCheck>,
+    /// Replayed from the cache: the modules the cached check consulted.
+    replayed: Option<Vec<ModuleId>>,
+    /// Checked now: the modules it consulted.
+    consulted: Vec<ModuleId>,
+}
+
+impl CheckResult {
+    fn fresh(checked: Checked, entry: Option<CachedCheck>, consulted: Vec<ModuleId>) -> Self {
+        CheckResult {
+            checked,
+            entry,
+            replayed: None,
+            consulted,
+        }
+    }
+}
+
+/// What the run learnt for the cache besides pass 1.
+struct RunRecord {
+    entries: Vec<Option<CachedCheck>>,
+    replayed: std::collections::BTreeSet<ModuleId>,
+    consulted: std::collections::BTreeSet<ModuleId>,
+    load_notices: Vec<Option<Vec<Notice>>>,
+    fresh: bool,
+}
+
+impl RunRecord {
+    fn new(modules: usize) -> Self {
+        RunRecord {
+            entries: vec![None; modules],
+            replayed: Default::default(),
+            consulted: Default::default(),
+            load_notices: vec![None; modules],
+            fresh: false,
+        }
+    }
+}
+
+/// The cache entry of a check just made, unless it cannot be replayed
+/// faithfully: authlint failed on the file, or a file it read changed
+/// between the two passes (its hash is pass 1's).
+fn cacheable(
+    checked: &Checked,
+    project: &Project,
+    index: &IndexedFiles,
+    id: ModuleId,
+    consulted: &[ModuleId],
+) -> Option<CachedCheck> {
+    let outcome = &checked.outcome;
+    let failed = outcome.skipped || outcome.notices.iter().any(|n| n.kind == NoteKind::InternalError);
+    if failed || checked.text_hash != index.hashes[id] {
+        return None;
+    }
+    let mut deps = Vec::new();
+    for &dep in consulted.iter().filter(|&&dep| dep != id) {
+        let module = project.load(dep)?;
+        if content_hash(module.source.as_bytes()) != index.hashes[dep] {
+            return None;
+        }
+        deps.push((project.display(dep).to_string(), index.hashes[dep]));
+    }
+    Some(CachedCheck {
+        index: index.index_hash,
+        deps,
+        outcome: outcome.clone(),
+        bytes_parsed: checked.bytes_parsed,
+        sources: checked.sources.keys().cloned().collect(),
+        secret_spans: checked.secret_spans.clone(),
+    })
+}
+
+/// The cache after this run: every file read, under its hash.
+fn cache_data(
+    project: &Project,
+    index: &mut IndexedFiles,
+    cached: Option<&CacheData>,
+    run: &mut RunRecord,
+) -> CacheData {
+    let mut data = CacheData::default();
+    for id in 0..index.hashes.len() {
+        let display = project.display(id).to_string();
+        let hash = index.hashes[id];
+        // Lowering notes depend on the text alone: known ones are kept.
+        let load_notices = run.load_notices[id].take().or_else(|| {
+            cached
+                .and_then(|c| c.files.get(&display))
+                .filter(|e| e.hash == hash)
+                .and_then(|e| e.load_notices.clone())
+        });
+        let entry = CachedFile {
+            hash,
+            facts: std::mem::take(&mut index.facts[id]),
+            quiet: index.quiet[id].take(),
+            checked: run.entries[id].take(),
+            load_notices,
+        };
+        data.files.insert(display, entry);
+    }
+    data
+}
+
 impl RunOutcome {
     /// Counts a checked file and keeps what its findings need; gives back
     /// its outcome.
@@ -883,6 +1309,8 @@ struct Checked {
     secret_spans: BTreeMap<String, Vec<Span>>,
     /// Its size if it was parsed.
     bytes_parsed: usize,
+    /// The hash of the text checked (0 when it could not be read).
+    text_hash: u64,
 }
 
 /// Texts that stand in for files on disk: an editor's unsaved buffers, or a

@@ -228,6 +228,10 @@ impl Linter<'_> {
             let file = super::skipped_outcome(display, "the file cannot be read".to_string());
             return (file, outcome);
         };
+        if let Some(file) = self.generated_file(language, &display, &source) {
+            outcome.files_skipped = 1;
+            return (file, outcome);
+        }
         let active = self.active_rules(language, &display, &source);
         let class = index
             .by_path

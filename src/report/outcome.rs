@@ -7,10 +7,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::{CodeClass, Notice, Span};
 use crate::rules::Severity;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Finding {
     pub rule: usize,
     pub code: String,
@@ -46,13 +48,13 @@ pub struct Finding {
 
 /// A fix: byte edits in the finding's file, sorted and not overlapping,
 /// checked to leave a file that parses and no longer has the finding.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
     pub title: String,
     pub edits: Vec<Edit>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Edit {
     /// The bytes replaced; empty for an insertion.
     pub span: Span,
@@ -64,14 +66,14 @@ pub struct Edit {
 /// written and again where it is used), a claim a claims struct declares
 /// (reported at the field and again where the struct is encoded), or, for
 /// other rules, the place the finding points at or resolved its value to.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CauseKind {
     Literal { path: String, span: Span },
     StructField { name: String, field: String },
     At { path: String, span: Span },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cause {
     pub kind: CauseKind,
     /// The finding points at the cause itself: the place to fix it.
@@ -80,7 +82,7 @@ pub struct Cause {
 
 /// A secondary location: the definition a value was resolved to, or the
 /// place of a finding merged into this one (one mistake, one finding).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Related {
     pub path: String,
     pub span: Span,
@@ -95,7 +97,7 @@ pub struct Related {
 }
 
 /// What one file produced.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FileOutcome {
     pub path: String,
     pub findings: Vec<Finding>,

@@ -42,7 +42,7 @@ pub fn file_diagnostics(
             // The language's own server reports syntax errors while typing;
             // a skipped buffer (too large, not UTF-8) is said once, quietly.
             NoteKind::ParseError => continue,
-            NoteKind::Skipped => DiagnosticSeverity::HINT,
+            NoteKind::Skipped | NoteKind::Generated => DiagnosticSeverity::HINT,
         };
         let line = notice.line.unwrap_or(1).saturating_sub(1);
         let start = lines.line_start(text, line);

@@ -82,6 +82,8 @@ pub struct Options {
     pub include: Option<Vec<Spanned<String>>>,
     pub class_severity: Option<BTreeMap<Spanned<String>, Severity>>,
     pub strict: Option<bool>,
+    pub check_generated: Option<bool>,
+    pub cache_dir: Option<String>,
     pub max_access_token_lifetime: Option<Spanned<DurationSetting>>,
     pub max_refresh_token_lifetime: Option<Spanned<DurationSetting>>,
     pub max_leeway: Option<Spanned<DurationSetting>>,
@@ -127,6 +129,8 @@ const OPTION_KEYS: &[&str] = &[
     "include",
     "class-severity",
     "strict",
+    "check-generated",
+    "cache-dir",
     "max-access-token-lifetime",
     "max-refresh-token-lifetime",
     "max-leeway",
@@ -353,6 +357,8 @@ pub struct Overrides {
     /// `--include-tests`: report findings in every class of code.
     pub include_tests: Option<bool>,
     pub strict: Option<bool>,
+    /// `--check-generated`: check files their generator marked too.
+    pub check_generated: Option<bool>,
 }
 
 /// What governs the files below one configuration.
@@ -381,6 +387,12 @@ pub struct Settings {
     pub class_severity: HashMap<CodeClass, Severity>,
     /// Files that could not be checked fail the run (`--strict`).
     pub strict: bool,
+    /// Files marked generated (`frontend/generated.rs`) are checked too,
+    /// instead of skipped with a `generated` notice.
+    pub check_generated: bool,
+    /// Where the results cache goes (`cache-dir`, relative to the
+    /// configuration's directory); `None`: `.authlint_cache` in `root`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -564,6 +576,8 @@ pub fn resolve(config: Option<&LoadedConfig>, overrides: &Overrides, rules: &[Ru
         include,
         class_severity,
         strict: overrides.strict.or(options.strict).unwrap_or(false),
+        check_generated: overrides.check_generated.or(options.check_generated).unwrap_or(false),
+        cache_dir: options.cache_dir.as_ref().map(|dir| root.join(dir)),
     })
 }
 
@@ -852,6 +866,12 @@ pub fn describe(settings: &Settings, rules: &[Rule]) -> String {
         .collect();
     out.push_str(&format!("class-severity: {}\n", list_or_none(&by_class)));
     out.push_str(&format!("strict: {}\n", settings.strict));
+    out.push_str(&format!("check-generated: {}\n", settings.check_generated));
+    let cache_dir = settings.cache_dir.as_ref().map(|d| d.display().to_string());
+    out.push_str(&format!(
+        "cache-dir: {}\n",
+        cache_dir.as_deref().unwrap_or(".authlint_cache (in the project root)")
+    ));
     let t = &settings.policy.thresholds;
     out.push_str(&format!(
         "max-access-token-lifetime: {}\nmax-refresh-token-lifetime: {}\nmax-leeway: {}\nmin-key-bytes: {}\n",

@@ -16,11 +16,26 @@ use serde_json::Value;
 
 pub mod redaction;
 
+/// Runs authlint without its results cache: tests run it over the
+/// repository's examples and fixtures, where a cache must not be left.
 pub fn authlint(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_authlint"))
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .env("AUTHLINT_NO_CACHE", "1")
+        .output()
+        .expect("the authlint binary runs")
+}
+
+/// Runs authlint with its results cache, as a user does (`tests/cache.rs`).
+pub fn authlint_cached(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_authlint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("AUTHLINT_NO_CACHE")
+        .env_remove("AUTHLINT_CACHE_DIR")
         .output()
         .expect("the authlint binary runs")
 }
@@ -31,6 +46,7 @@ pub fn authlint_with_stdin(args: &[&str], cwd: &Path, input: &[u8]) -> Output {
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .env("AUTHLINT_NO_CACHE", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

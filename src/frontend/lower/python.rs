@@ -7,11 +7,12 @@
 
 use std::cell::RefCell;
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::{Node, Parser, Point};
 
 use std::collections::HashMap;
 
 use super::flow::{Branch, Reaching};
+use crate::frontend::outline::python_piece_starts;
 use crate::model::{
     Arg, BinOp, Call, FunctionDef, FunctionId, Language, LowerNote, Module, NoteKind, ParamDef, ParamKind, Parameter,
     ScopeId, ScopeKind, Setting, Sink, SinkKind, Span, Subscript, TemplatePart, Value, ValueKind,
@@ -27,19 +28,22 @@ thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
 }
 
+/// A file larger than this is parsed and lowered a piece at a time (see
+/// [`lower_python_in_pieces`]), so memory follows the piece, not the file.
+pub const PIECE_BYTES: usize = 1 << 20;
+
 /// Lowers one Python file. Never fails: syntax errors become notes.
 pub fn lower_python(source: &str) -> Module {
-    let tree = PARSER.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let parser = slot.get_or_insert_with(|| {
-            let mut parser = Parser::new();
-            parser
-                .set_language(&tree_sitter_python::LANGUAGE.into())
-                .expect("the bundled tree-sitter-python grammar matches the tree-sitter version");
-            parser
-        });
-        parser.parse(source, None)
-    });
+    lower_python_in_pieces(source, PIECE_BYTES)
+}
+
+/// Lowers a file in pieces of at least `piece_bytes` bytes, cut at top-level
+/// statements (`outline::python_piece_starts`): each piece is parsed on its
+/// own (tree-sitter's included ranges keep offsets in the whole file),
+/// lowered into the one module, and its tree dropped before the next is
+/// parsed. A syntax tree takes many times the bytes of its text; the model
+/// does not. A file smaller than a piece is parsed whole, as one piece.
+pub fn lower_python_in_pieces(source: &str, piece_bytes: usize) -> Module {
     let mut lowerer = PythonLowerer {
         src: source,
         module: Module::new(Language::Python, source.len()),
@@ -49,24 +53,66 @@ pub fn lower_python(source: &str) -> Module {
         function: None,
         flow: Reaching::default(),
     };
-    let Some(tree) = tree else {
-        lowerer.module.notes.push(LowerNote {
-            kind: NoteKind::ParseError,
-            span: Span::new(0, 0),
-            message: "the Python parser gave up on this file".into(),
-        });
-        return lowerer.module;
-    };
-    let root = tree.root_node();
-    if root.has_error()
-        && let Some(note) = first_syntax_error(root, source)
-    {
-        lowerer.module.notes.push(note);
+    let starts = python_piece_starts(source, piece_bytes);
+    let mut row = 0;
+    for (index, &start) in starts.iter().enumerate() {
+        let end = starts.get(index + 1).copied().unwrap_or(source.len());
+        let rows = source.as_bytes()[start..end].iter().filter(|&&b| b == b'\n').count();
+        let range = (starts.len() > 1).then(|| piece_range(source, start, end, row, rows));
+        row += rows;
+        let Some(tree) = parse_python(source, range) else {
+            lowerer.module.notes.push(LowerNote {
+                kind: NoteKind::ParseError,
+                span: Span::new(start, start),
+                message: "the Python parser gave up on this file".into(),
+            });
+            return lowerer.module;
+        };
+        let root = tree.root_node();
+        let noted = lowerer.module.notes.iter().any(|n| n.kind == NoteKind::ParseError);
+        if !noted
+            && root.has_error()
+            && let Some(note) = first_syntax_error(root, source)
+        {
+            lowerer.module.notes.push(note);
+        }
+        lowerer.lower(root, 0);
     }
-    lowerer.lower(root, 0);
     let mut module = lowerer.module;
     lowerer.flow.finish(&mut module);
     module
+}
+
+/// The included range of one piece (a piece starts at a line start and ends
+/// at one, or at the end of the text).
+fn piece_range(source: &str, start: usize, end: usize, row: usize, rows: usize) -> tree_sitter::Range {
+    let last_line = source[..end].rfind('\n').map_or(0, |i| i + 1).max(start);
+    tree_sitter::Range {
+        start_byte: start,
+        end_byte: end,
+        start_point: Point::new(row, 0),
+        end_point: Point::new(row + rows, end - last_line),
+    }
+}
+
+/// Parses `source`, or only `range` of it, with this thread's parser.
+fn parse_python(source: &str, range: Option<tree_sitter::Range>) -> Option<tree_sitter::Tree> {
+    PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let parser = slot.get_or_insert_with(|| {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_python::LANGUAGE.into())
+                .expect("the bundled tree-sitter-python grammar matches the tree-sitter version");
+            parser
+        });
+        // No ranges: the whole text (and the state a previous piece left).
+        let ranges: Vec<tree_sitter::Range> = range.into_iter().collect();
+        parser
+            .set_included_ranges(&ranges)
+            .expect("a piece's range lies inside the text and is ordered");
+        parser.parse(source, None)
+    })
 }
 
 /// The first `ERROR` or `MISSING` node in document order, found without recursion.
@@ -1855,6 +1901,65 @@ fn is_static_method(function: Node, src: &str) -> bool {
 mod tests {
     use super::*;
     use crate::model::Binding;
+
+    /// Every Python fixture and example lowers to the same model whether it
+    /// is parsed whole or one top-level statement at a time.
+    #[test]
+    fn a_file_lowered_in_pieces_gives_the_model_of_the_whole() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<std::path::PathBuf> = Vec::new();
+        for dir in ["fixtures/python", "examples"] {
+            for entry in walkdir::WalkDir::new(root.join(dir)) {
+                let path = entry.expect("the fixtures are readable").into_path();
+                if path.extension().is_some_and(|e| e == "py") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 20, "the fixtures were found");
+        let mut cut = 0;
+        for path in &files {
+            let src = std::fs::read_to_string(path).expect("a fixture is UTF-8");
+            cut += python_piece_starts(&src, 1).len() - 1;
+            let whole = format!("{:?}", lower_on_a_large_stack_in_pieces(src.clone(), usize::MAX));
+            let pieces = format!("{:?}", lower_on_a_large_stack_in_pieces(src, 1));
+            assert!(whole == pieces, "{} lowers differently in pieces", path.display());
+        }
+        assert!(cut > 100, "the fixtures were cut into pieces ({cut} cuts)");
+    }
+
+    #[test]
+    fn pieces_start_only_at_top_level_statements() {
+        let src = "import os\n@decorate\ndef f(\n    a,\n):\n    x = '''\nnot = 1\n'''\n    return x\n\
+                   if a:\n    pass\nelse:\n    pass\ny = 1 + \\\n2\nz = f'{a\n}'\nclass C: pass\n";
+        let starts: Vec<&str> = python_piece_starts(src, 1)
+            .into_iter()
+            .map(|at| src[at..].lines().next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                "import os",
+                "@decorate",
+                "if a:",
+                "y = 1 + \\",
+                "z = f'{a",
+                "class C: pass"
+            ]
+        );
+        // Pieces are at least the size asked for.
+        assert_eq!(python_piece_starts(src, 40).len(), 3);
+        assert_eq!(python_piece_starts(src, usize::MAX), [0]);
+    }
+
+    fn lower_on_a_large_stack_in_pieces(src: String, piece_bytes: usize) -> Module {
+        std::thread::Builder::new()
+            .stack_size(crate::isolate::WORKER_STACK_SIZE)
+            .spawn(move || lower_python_in_pieces(&src, piece_bytes))
+            .expect("a thread starts")
+            .join()
+            .expect("lowering does not panic")
+    }
 
     fn call_with_callee<'m>(module: &'m Module, src: &str, callee_text: &str) -> &'m Call {
         module
