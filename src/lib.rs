@@ -20,6 +20,7 @@ pub mod analysis;
 pub mod cli;
 pub mod diagnostic;
 pub mod fix;
+pub mod inventory;
 pub mod frontend;
 pub mod isolate;
 pub mod lint;
