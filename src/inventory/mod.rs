@@ -271,6 +271,9 @@ impl<'p> Builder<'_, 'p> {
             (KeyOriginKind::Env { var, .. }, _) => KeyGroup::Origin(format!("env:{var}")),
             (KeyOriginKind::Literal { fingerprint, .. }, _) => KeyGroup::Origin(format!("literal:{fingerprint:x}")),
             (KeyOriginKind::File { path: Some(p) }, _) => KeyGroup::Origin(format!("file:{p}")),
+            (KeyOriginKind::Unknown, _) if !facts.via.is_empty() => {
+                KeyGroup::Origin(format!("name:{}:{}", loc.module, facts.via.join(" ")))
+            }
             (KeyOriginKind::Parameter { .. } | KeyOriginKind::Unknown, _) => {
                 KeyGroup::Site(site.to_string(), loc.module)
             }

@@ -79,7 +79,7 @@ pub fn issue_facts(resolver: &Resolver, site: &SiteCall, call: &Call, loc: Loc, 
     let exp = payload_entries
         .as_ref()
         .and_then(|(entries, _, at, _)| entries.iter().find(|(k, _)| k == "exp").map(|(_, v)| (*v, *at)));
-    let (lifetime, lifetime_chosen) = match (&payload_entries, exp) {
+    let (lifetime, mut lifetime_chosen) = match (&payload_entries, exp) {
         (_, Some((value, at))) => (
             expiry_lifetime(resolver, value, at, NOW_CALLS).map_or(Lifetime::Unknown, Lifetime::Seconds),
             constant_origin(resolver, value, at, 0).or(Some((at.module, value.span))),
@@ -100,6 +100,9 @@ pub fn issue_facts(resolver: &Resolver, site: &SiteCall, call: &Call, loc: Loc, 
                 _ => None,
             })
     });
+    if lifetime == Lifetime::Unknown {
+        lifetime_chosen = None;
+    }
     IssueFacts {
         algorithms,
         algorithm_default,
@@ -196,6 +199,11 @@ fn constant_origin(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -
         ValueKind::BinOp(_, left, right) => constant_origin(resolver, left, loc, depth + 1)
             .or_else(|| constant_origin(resolver, right, loc, depth + 1)),
         ValueKind::Call(id) => {
+            if let Some(returned) = resolver.call_result(*id, loc)
+                && let Some(found) = constant_origin(resolver, returned.value, returned.loc, depth + 1)
+            {
+                return Some(found);
+            }
             let call = &resolver.module(loc.module).calls[*id];
             let inner = loc.with_scope(call.scope);
             let receiver = match &call.callee.kind {

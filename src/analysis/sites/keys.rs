@@ -139,7 +139,13 @@ fn follow_name(resolver: &Resolver, name: &str, value: &Value, loc: Loc, depth: 
     match resolver.lookup(name, loc, value.span.start) {
         Lookup::Bound(binding) => match &binding.value.kind {
             ValueKind::Unknown | ValueKind::Typed(_) if is_parameter(resolver, loc, binding.span) => {
-                facts.origin = KeyOriginKind::Parameter { name: name.to_string() };
+                // Inside a call followed from its call site, the argument.
+                let passed = resolver.resolve(value, loc);
+                if passed.value.is_unknown() || std::ptr::eq(passed.value, value) {
+                    facts.origin = KeyOriginKind::Parameter { name: name.to_string() };
+                } else {
+                    follow(resolver, passed.value, passed.loc, depth + 1, facts);
+                }
             }
             ValueKind::Unknown | ValueKind::Typed(_) => {}
             ValueKind::Imported(_) => {
@@ -228,7 +234,15 @@ fn follow_call(resolver: &Resolver, call: &Call, value: &Value, loc: Loc, depth:
                 follow(resolver, &first.value, loc, depth + 1, facts);
             }
         }
-        _ => {}
+        // `signing_secret()`: what the project's function returns.
+        _ => {
+            if let ValueKind::Call(id) = &value.kind
+                && let Some(returned) = resolver.call_result(*id, loc)
+            {
+                facts.via.push(format!("{method}()"));
+                follow(resolver, returned.value, returned.loc, depth + 1, facts);
+            }
+        }
     }
 }
 

@@ -29,6 +29,8 @@ pub enum Signature {
     Disabled,
     /// Turned off or on by a value the code does not fix (a parameter, a setting).
     MayBeDisabled,
+    /// The options that would say cannot be read.
+    Unknown,
 }
 
 impl Signature {
@@ -37,6 +39,7 @@ impl Signature {
             Signature::Verified => "verified",
             Signature::Disabled => "disabled",
             Signature::MayBeDisabled => "may be disabled",
+            Signature::Unknown => "unknown",
         }
     }
 }
@@ -236,7 +239,8 @@ fn python_facts(resolver: &Resolver, library: Library, call: &Call, loc: Loc) ->
         signature: match signature {
             Some(true) => Signature::Verified,
             Some(false) => Signature::Disabled,
-            None => Signature::MayBeDisabled,
+            None if options.entries.is_some() => Signature::MayBeDisabled,
+            None => Signature::Unknown,
         },
         audience,
         issuer,
@@ -299,7 +303,7 @@ fn rust_facts(resolver: &Resolver, site: &SiteCall, call: &Call, loc: Loc) -> Ve
             key,
             claims: [if insecure { off } else { unknown }; 5],
             leeway: None,
-            signature: if insecure { Signature::Disabled } else { Signature::MayBeDisabled },
+            signature: if insecure { Signature::Disabled } else { Signature::Unknown },
             audience: None,
             issuer: None,
             flows: Vec::new(),
@@ -328,6 +332,20 @@ fn rust_validation_facts(resolver: &Resolver, v: Validation, key: Option<KeyFact
             })
     };
     let required_list: Option<Vec<String>> = match called("set_required_spec_claims") {
+        // `validation.required_spec_claims = HashSet::new()` (or `Default::default()`).
+        None if field("required_spec_claims").is_some() => {
+            let value = field("required_spec_claims").map(|v| resolver.resolve(v, loc).value);
+            match value.map(|v| &v.kind) {
+                Some(ValueKind::Call(id)) => {
+                    let call = &resolver.module(loc.module).calls[*id];
+                    let paths = resolver.callee_paths(call, loc.module);
+                    let empty = call.args.is_empty()
+                        && paths.iter().any(|p| p.ends_with("::default") || p.ends_with("::new"));
+                    empty.then(Vec::new)
+                }
+                _ => None,
+            }
+        }
         None => Some(vec!["exp".to_string()]),
         Some(c) => c.args.first().and_then(|a| match &resolver.resolve(&a.value, loc).value.kind {
             ValueKind::List(items) => items
