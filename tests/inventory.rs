@@ -21,7 +21,7 @@ const CASES: &[(&str, &str)] = &[
     ("vulnerable-app", "examples/vulnerable-app"),
     ("fastapi-service", "tests/projects/fastapi-service"),
     ("axum-service", "tests/projects/axum-service"),
-    // ("inconsistent-verification", "tests/projects/inconsistent-verification"),
+    ("inconsistent-verification", "tests/projects/inconsistent-verification"),
 ];
 
 fn inventory(dir: &str, format: &str) -> String {

@@ -266,19 +266,12 @@ impl<'p> Builder<'_, 'p> {
     /// `None` for no key at all.
     fn key(&mut self, facts: &KeyFacts, loc: Loc, site: &str, issue: bool) -> Option<String> {
         let defined = facts.defined.map(|(m, span)| (self.place(m, span.start), m, span));
-        let group = match (&facts.origin, &defined) {
-            (KeyOriginKind::NoKey, _) => return None,
-            (KeyOriginKind::Env { var, .. }, _) => KeyGroup::Origin(format!("env:{var}")),
-            (KeyOriginKind::Literal { fingerprint, .. }, _) => KeyGroup::Origin(format!("literal:{fingerprint:x}")),
-            (KeyOriginKind::File { path: Some(p) }, _) => KeyGroup::Origin(format!("file:{p}")),
-            (KeyOriginKind::Unknown, _) if !facts.via.is_empty() => {
-                KeyGroup::Origin(format!("name:{}:{}", loc.module, facts.via.join(" ")))
-            }
-            (KeyOriginKind::Parameter { .. } | KeyOriginKind::Unknown, _) => {
-                KeyGroup::Site(site.to_string(), loc.module)
-            }
-            (_, Some((place, _, _))) => KeyGroup::Origin(format!("at:{}:{}:{}", place.path, place.line, place.column)),
-            _ => KeyGroup::Site(site.to_string(), loc.module),
+        if facts.origin == KeyOriginKind::NoKey {
+            return None;
+        }
+        let group = match facts.group() {
+            Some(group) => KeyGroup::Origin(group),
+            None => KeyGroup::Site(site.to_string(), loc.module),
         };
         let next_id = format!("key-{}", self.keys.len() + 1);
         let findings = defined

@@ -273,6 +273,26 @@ fn file_path(resolver: &Resolver, value: &Value, loc: Loc) -> Option<String> {
 }
 
 impl KeyFacts {
+    /// What makes two uses one key, when the code says: the environment
+    /// variable, the literal's text (by hash), the file, the place it is
+    /// defined, or, when its origin is unknown, the names it is reached
+    /// through as written. `None`
+    /// for a parameter, no key, or nothing known.
+    pub fn group(&self) -> Option<String> {
+        match (&self.origin, self.defined) {
+            (KeyOriginKind::NoKey | KeyOriginKind::Parameter { .. }, _) => None,
+            (KeyOriginKind::Env { var, .. }, _) => Some(format!("env:{var}")),
+            (KeyOriginKind::Literal { fingerprint, .. }, _) => Some(format!("literal:{fingerprint:x}")),
+            (KeyOriginKind::File { path: Some(path) }, _) => Some(format!("file:{path}")),
+            // Reached through the same names (`settings.SECRET_KEY`) where
+            // what they end at is not known.
+            (KeyOriginKind::Unknown, _) if !self.via.is_empty() => Some(format!("name:{}", self.via.join(" "))),
+            (KeyOriginKind::Unknown, _) => None,
+            (_, Some((at, span))) => Some(format!("at:{at}:{}", span.start)),
+            (_, None) => None,
+        }
+    }
+
     /// `settings.SECRET_KEY ← env SECRET_KEY`, `literal "exam…" (33 bytes)`.
     pub fn describe(&self) -> String {
         let origin = self.origin.describe();

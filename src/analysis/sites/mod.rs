@@ -7,6 +7,7 @@
 //! The inventory lists these facts; a rule comparing verify sites reads
 //! them too, so both see one reading of the code.
 
+pub mod consistency;
 mod issue;
 mod keys;
 mod verify;

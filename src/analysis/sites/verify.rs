@@ -61,6 +61,9 @@ pub struct VerifyFacts {
     pub issuer: Option<String>,
     /// Where the result goes: `returned from get_current_user`, `bound to payload`.
     pub flows: Vec<String>,
+    /// The registered claims whose check an option turns off
+    /// (`verify_aud=False`, `validate_exp = false`).
+    pub turned_off: Vec<&'static str>,
     /// The code that configures the check outside the call (a Rust
     /// `Validation` built and set up in the function), in the call's module.
     pub config_spans: Vec<Span>,
@@ -196,6 +199,10 @@ fn python_facts(resolver: &Resolver, library: Library, call: &Call, loc: Loc) ->
         }
     };
     let mut claims = [ClaimCheck::default(); 5];
+    let turned_off: Vec<&'static str> = CLAIMS
+        .into_iter()
+        .filter(|c| options.flag(resolver, &format!("verify_{c}"), None) == Some(false))
+        .collect();
     for (i, claim) in CLAIMS.iter().enumerate() {
         let verify_flag = options.flag(resolver, &format!("verify_{claim}"), claim_default);
         let verified = match *claim {
@@ -246,6 +253,7 @@ fn python_facts(resolver: &Resolver, library: Library, call: &Call, loc: Loc) ->
         issuer,
         flows: Vec::new(),
         config_spans: Vec::new(),
+        turned_off,
     }
 }
 
@@ -308,6 +316,7 @@ fn rust_facts(resolver: &Resolver, site: &SiteCall, call: &Call, loc: Loc) -> Ve
             issuer: None,
             flows: Vec::new(),
             config_spans: Vec::new(),
+            turned_off: Vec::new(),
         };
     };
     rust_validation_facts(resolver, validation, key, loc)
@@ -397,6 +406,10 @@ fn rust_validation_facts(resolver: &Resolver, v: Validation, key: Option<KeyFact
         issuer: first_literal(called("set_issuer")),
         flows: Vec::new(),
         config_spans: v.spans,
+        turned_off: ["exp", "nbf", "aud"]
+            .into_iter()
+            .filter(|c| flag(&format!("validate_{c}"), true) == Some(false))
+            .collect(),
     }
 }
 
