@@ -10,7 +10,8 @@ def export_for(token: str) -> str:
 
 
 def webhook_sender(token: str) -> str:
-    claims = jwt.decode(  # expect: JWT206
+    # One more algorithm of the family with the same key lets no one else in.
+    claims = jwt.decode(  # ok
         token,
         settings.SECRET_KEY,
         algorithms=["HS256", "HS512"],
@@ -29,6 +30,11 @@ def nightly_job(token: str) -> str:
         issuer=settings.ISSUER,
         leeway=120,
     )
+    return claims["sub"]
+
+
+def report_download(token: str) -> str:
+    claims = jwt.decode(token, settings.SECRET_KEY, algorithms=["HS256"], audience=settings.AUDIENCE)  # expect: JWT206
     return claims["sub"]
 
 
