@@ -246,7 +246,7 @@ fn diff_base_shows_what_changed_in_the_auth_layer() {
     assert!(text.contains("Auth-layer changes since HEAD"), "{text}");
     assert!(text.contains("lifetime: 15 minutes → 7 days"), "{text}");
     assert!(text.contains("added app/tokens.py:20 jwt.decode"), "{text}");
-    assert!(text.contains("aud verified no"), "the new site's missing audience check shows: {text}");
+    assert!(text.contains("verified exp, nbf, iat; required none)"), "the new site's checks show, without `aud`: {text}");
     assert!(!text.contains("other-key"), "{text}");
     let json: Value = serde_json::from_str(&stdout(&authlint(
         &["inventory", "--diff-base", "HEAD", "--output-format", "json", "app"],
@@ -265,4 +265,37 @@ fn diff_base_shows_what_changed_in_the_auth_layer() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no-such-ref"), "{}", stderr(&out));
     assert!(!Path::new(&repo.path().join("app/tokens.py")).with_extension("orig").exists());
+}
+
+/// The README's samples (`<!-- inventory:FORMAT -->` blocks) are excerpts of
+/// the real output: each line (but `...` and the JSON sample's elisions) is
+/// a line of it, in order.
+#[test]
+fn the_readme_samples_are_real_output() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    for format in ["text", "markdown"] {
+        let marker = format!("<!-- inventory:{format} -->");
+        let block = readme.split(&marker).nth(1).unwrap_or_else(|| panic!("no {marker} in the README"));
+        let fence = if format == "markdown" { "````" } else { "```" };
+        let body = block.split_once('\n').unwrap().1;
+        let body = body.split_once('\n').unwrap().1; // the opening fence
+        let body = body.split(&format!("\n{fence}\n")).next().unwrap();
+        let actual = inventory("examples/vulnerable-app/python", format);
+        let lines: Vec<&str> = actual.lines().collect();
+        let mut at = 0;
+        for line in body.lines().filter(|l| l.trim() != "...") {
+            let found = lines[at..].iter().position(|l| *l == line);
+            let found = found.unwrap_or_else(|| panic!("README {format} sample line not in the output (in order):\n{line}\n\n{actual}"));
+            at += found + 1;
+        }
+    }
+    // The JSON sample: the fields it shows have the values it shows.
+    let doc: Value = serde_json::from_str(&inventory("examples/vulnerable-app/python", "json")).unwrap();
+    let site = doc["verify_sites"].as_array().unwrap().iter().find(|s| s["id"] == "verify-5").unwrap();
+    assert_eq!(site["line"], 19);
+    assert_eq!(site["key_source"], "`SIGNING_KEY` ← literal \"exam…\" (33 bytes)");
+    assert_eq!(site["algorithms_default"], true);
+    assert_eq!(site["claims"]["aud"]["verified"], false);
+    assert_eq!(site["flows"][0], "returned from `decode_access_token`");
+    assert_eq!(site["findings"][0]["rule"], "JWT101");
 }

@@ -49,6 +49,7 @@ pub(super) fn algorithms(list: &Option<Vec<String>>, default: bool) -> String {
 pub(super) fn key_text(id: &Option<String>, source: &Option<String>) -> String {
     match (id, source) {
         (Some(id), Some(source)) => format!("{id}: {source}"),
+        (None, Some(source)) => source.clone(),
         _ => "unknown".to_string(),
     }
 }
@@ -95,16 +96,29 @@ pub(super) fn claims(site: &IssueSite) -> String {
     }
 }
 
+/// `verified exp, nbf; required exp; unknown aud`: the claims in each state.
 pub(super) fn claim_checks(claims: &ClaimChecks) -> String {
-    let one = |name: &str, c: &Check| format!("{name} verified {} required {}", tri(c.verified), tri(c.required));
-    [
-        one("exp", &claims.exp),
-        one("nbf", &claims.nbf),
-        one("iat", &claims.iat),
-        one("aud", &claims.aud),
-        one("iss", &claims.iss),
-    ]
-    .join("; ")
+    let all: [(&str, &Check); 5] = [
+        ("exp", &claims.exp),
+        ("nbf", &claims.nbf),
+        ("iat", &claims.iat),
+        ("aud", &claims.aud),
+        ("iss", &claims.iss),
+    ];
+    let list = |pick: &dyn Fn(&Check) -> bool| {
+        let names: Vec<&str> = all.iter().filter(|(_, c)| pick(c)).map(|(n, _)| *n).collect();
+        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+    };
+    let mut out = format!(
+        "verified {}; required {}",
+        list(&|c| c.verified == Some(true)),
+        list(&|c| c.required == Some(true))
+    );
+    let unknown = list(&|c| c.verified.is_none() || c.required.is_none());
+    if unknown != "none" {
+        out.push_str(&format!("; unknown {unknown}"));
+    }
+    out
 }
 
 fn verify(out: &mut String, site: &VerifySite) {
