@@ -600,7 +600,10 @@ fn inventory(args: InventoryArgs) -> ExitCode {
 }
 
 /// The inventory of `paths`, with the findings a `check` of them gives.
-fn build_inventory(args: &InventoryArgs, paths: &[PathBuf]) -> Result<crate::inventory::model::Inventory, miette::Report> {
+fn build_inventory(
+    args: &InventoryArgs,
+    paths: &[PathBuf],
+) -> Result<crate::inventory::model::Inventory, miette::Report> {
     let rules = load_rules(&[]).map_err(miette::Report::new)?;
     let overrides = Overrides {
         include_tests: args.include_tests.then_some(true),
@@ -623,7 +626,14 @@ fn build_inventory(args: &InventoryArgs, paths: &[PathBuf]) -> Result<crate::inv
     let scope = crate::inventory::Scope {
         include_tests: args.include_tests,
     };
-    Ok(crate::inventory::build(&linter, &discovery, paths, &outcome, &run_settings.policy, &scope))
+    Ok(crate::inventory::build(
+        &linter,
+        &discovery,
+        paths,
+        &outcome,
+        &run_settings.policy,
+        &scope,
+    ))
 }
 
 /// with the settings of each.

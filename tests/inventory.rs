@@ -52,7 +52,11 @@ fn the_json_inventory_matches_the_checked_in_documents() {
 fn first_difference(expected: &str, actual: &str) -> String {
     let expected: Vec<&str> = expected.lines().collect();
     let actual: Vec<&str> = actual.lines().collect();
-    let at = expected.iter().zip(&actual).position(|(e, a)| e != a).unwrap_or(expected.len().min(actual.len()));
+    let at = expected
+        .iter()
+        .zip(&actual)
+        .position(|(e, a)| e != a)
+        .unwrap_or(expected.len().min(actual.len()));
     let from = at.saturating_sub(3);
     format!(
         "expected (line {}):\n{}\nactual:\n{}",
@@ -67,7 +71,12 @@ fn every_reference_in_the_document_resolves() {
     for (_, dir) in CASES {
         let doc: Value = serde_json::from_str(&inventory(dir, "json")).unwrap();
         assert_eq!(doc["version"], 1);
-        let keys: BTreeSet<&str> = doc["keys"].as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
+        let keys: BTreeSet<&str> = doc["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["id"].as_str().unwrap())
+            .collect();
         let sites: BTreeSet<&str> = ["issue_sites", "verify_sites"]
             .iter()
             .flat_map(|s| doc[s].as_array().unwrap())
@@ -79,13 +88,26 @@ fn every_reference_in_the_document_resolves() {
                     assert!(keys.contains(key), "{dir}: {} names unknown key {key}", site["id"]);
                     let key_entry = doc["keys"].as_array().unwrap().iter().find(|k| k["id"] == key).unwrap();
                     let users = &key_entry[kind];
-                    assert!(users.as_array().unwrap().contains(&site["id"]), "{dir}: {key} does not list {}", site["id"]);
+                    assert!(
+                        users.as_array().unwrap().contains(&site["id"]),
+                        "{dir}: {key} does not list {}",
+                        site["id"]
+                    );
                 }
             }
         }
         for key in doc["keys"].as_array().unwrap() {
-            for site in key["issue_sites"].as_array().unwrap().iter().chain(key["verify_sites"].as_array().unwrap()) {
-                assert!(sites.contains(site.as_str().unwrap()), "{dir}: {} lists unknown site {site}", key["id"]);
+            for site in key["issue_sites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(key["verify_sites"].as_array().unwrap())
+            {
+                assert!(
+                    sites.contains(site.as_str().unwrap()),
+                    "{dir}: {} lists unknown site {site}",
+                    key["id"]
+                );
             }
         }
     }
@@ -144,18 +166,27 @@ fn check_diagram(dir: &str, diagram: &str, doc: &Value) {
             edges.insert((from.to_string(), to.to_string()));
             continue;
         }
-        let (id, shape) = line.split_at(line.find(['[', '(']).unwrap_or_else(|| panic!("{dir}: not a node: {line}")));
+        let (id, shape) = line.split_at(
+            line.find(['[', '('])
+                .unwrap_or_else(|| panic!("{dir}: not a node: {line}")),
+        );
         let label = shape
             .strip_prefix("[\"")
             .and_then(|l| l.strip_suffix("\"]"))
             .or_else(|| shape.strip_prefix("((\"").and_then(|l| l.strip_suffix("\"))")))
             .unwrap_or_else(|| panic!("{dir}: not a quoted label: {line}"));
         assert!(!label.contains('"'), "{dir}: a raw quote in a label: {line}");
-        assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{dir}: node id {id}");
+        assert!(
+            id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "{dir}: node id {id}"
+        );
         nodes.insert(id.to_string());
     }
     for (from, to) in &edges {
-        assert!(nodes.contains(from) && nodes.contains(to), "{dir}: edge {from} --> {to} to an undefined node");
+        assert!(
+            nodes.contains(from) && nodes.contains(to),
+            "{dir}: edge {from} --> {to} to an undefined node"
+        );
     }
     let id = |v: &Value| v.as_str().unwrap().replace('-', "_");
     let mut expected = BTreeSet::new();
@@ -189,8 +220,14 @@ fn the_markdown_inventory_renders_with_a_diagram_of_sites_and_keys() {
         let doc: Value = serde_json::from_str(&inventory(dir, "json")).unwrap();
         check_diagram(dir, &blocks[0], &doc);
         // Each table has as many rows as the document has entries.
-        let rows = markdown.lines().filter(|l| l.starts_with("| issue-") || l.starts_with("| verify-") || l.starts_with("| key-")).count();
-        let entries: usize = ["issue_sites", "verify_sites", "keys"].iter().map(|k| doc[k].as_array().unwrap().len()).sum();
+        let rows = markdown
+            .lines()
+            .filter(|l| l.starts_with("| issue-") || l.starts_with("| verify-") || l.starts_with("| key-"))
+            .count();
+        let entries: usize = ["issue_sites", "verify_sites", "keys"]
+            .iter()
+            .map(|k| doc[k].as_array().unwrap().len())
+            .sum();
         assert_eq!(rows, entries, "{dir}");
     }
 }
@@ -199,9 +236,16 @@ fn the_markdown_inventory_renders_with_a_diagram_of_sites_and_keys() {
 fn the_text_inventory_groups_the_same_entries() {
     let text = inventory("examples/vulnerable-app", "text");
     let doc: Value = serde_json::from_str(&inventory("examples/vulnerable-app", "json")).unwrap();
-    for (section, kind) in [("Issue sites", "issue_sites"), ("Verify sites", "verify_sites"), ("Keys", "keys")] {
+    for (section, kind) in [
+        ("Issue sites", "issue_sites"),
+        ("Verify sites", "verify_sites"),
+        ("Keys", "keys"),
+    ] {
         let n = doc[kind].as_array().unwrap().len();
-        assert!(text.contains(&format!("{section} ({n})\n")), "{section} ({n}) in:\n{text}");
+        assert!(
+            text.contains(&format!("{section} ({n})\n")),
+            "{section} ({n}) in:\n{text}"
+        );
     }
     // A literal key is shown redacted, never whole.
     assert!(text.contains("literal \"exam…\" (33 bytes)"), "{text}");
@@ -221,7 +265,11 @@ fn repository(before: &str, after: &str) -> tempfile::TempDir {
             .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
             .output()
             .expect("git runs");
-        assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
     };
     git(&["init", "-q"]);
     write(dir.path(), "app/tokens.py", before);
@@ -235,10 +283,10 @@ const TOKENS: &str = "import os\nfrom datetime import datetime, timedelta, timez
 
 #[test]
 fn diff_base_shows_what_changed_in_the_auth_layer() {
-    let after = TOKENS
-        .replace("timedelta(minutes=15)", "timedelta(days=7)")
-        .replace("KEY = os.environ[\"JWT_SECRET\"]", "KEY = os.environ[\"JWT_SECRET\"]\nOTHER = \"other-key-not-real-12345678\"")
-        + "\n\ndef read_admin(token):\n    return jwt.decode(token, OTHER, algorithms=[\"HS256\"])\n";
+    let after = TOKENS.replace("timedelta(minutes=15)", "timedelta(days=7)").replace(
+        "KEY = os.environ[\"JWT_SECRET\"]",
+        "KEY = os.environ[\"JWT_SECRET\"]\nOTHER = \"other-key-not-real-12345678\"",
+    ) + "\n\ndef read_admin(token):\n    return jwt.decode(token, OTHER, algorithms=[\"HS256\"])\n";
     let repo = repository(TOKENS, &after);
     let out = authlint(&["inventory", "--diff-base", "HEAD", "app"], repo.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -246,7 +294,10 @@ fn diff_base_shows_what_changed_in_the_auth_layer() {
     assert!(text.contains("Auth-layer changes since HEAD"), "{text}");
     assert!(text.contains("lifetime: 15 minutes → 7 days"), "{text}");
     assert!(text.contains("added app/tokens.py:20 jwt.decode"), "{text}");
-    assert!(text.contains("verified exp, nbf, iat; required none)"), "the new site's checks show, without `aud`: {text}");
+    assert!(
+        text.contains("verified exp, nbf, iat; required none)"),
+        "the new site's checks show, without `aud`: {text}"
+    );
     assert!(!text.contains("other-key"), "{text}");
     let json: Value = serde_json::from_str(&stdout(&authlint(
         &["inventory", "--diff-base", "HEAD", "--output-format", "json", "app"],
@@ -254,7 +305,10 @@ fn diff_base_shows_what_changed_in_the_auth_layer() {
     )))
     .unwrap();
     assert_eq!(json["verify_sites"]["added"].as_array().unwrap().len(), 1);
-    assert_eq!(json["issue_sites"]["changed"][0]["changes"][0], "lifetime: 15 minutes → 7 days");
+    assert_eq!(
+        json["issue_sites"]["changed"][0]["changes"][0],
+        "lifetime: 15 minutes → 7 days"
+    );
     assert_eq!(json["keys"]["added"].as_array().unwrap().len(), 1, "{json}");
     // Unchanged: nothing to say.
     let same = repository(TOKENS, TOKENS);
@@ -264,7 +318,11 @@ fn diff_base_shows_what_changed_in_the_auth_layer() {
     let out = authlint(&["inventory", "--diff-base", "no-such-ref", "app"], same.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no-such-ref"), "{}", stderr(&out));
-    assert!(!Path::new(&repo.path().join("app/tokens.py")).with_extension("orig").exists());
+    assert!(
+        !Path::new(&repo.path().join("app/tokens.py"))
+            .with_extension("orig")
+            .exists()
+    );
 }
 
 /// The README's samples (`<!-- inventory:FORMAT -->` blocks) are excerpts of
@@ -275,7 +333,10 @@ fn the_readme_samples_are_real_output() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     for format in ["text", "markdown"] {
         let marker = format!("<!-- inventory:{format} -->");
-        let block = readme.split(&marker).nth(1).unwrap_or_else(|| panic!("no {marker} in the README"));
+        let block = readme
+            .split(&marker)
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {marker} in the README"));
         let fence = if format == "markdown" { "````" } else { "```" };
         let body = block.split_once('\n').unwrap().1;
         let body = body.split_once('\n').unwrap().1; // the opening fence
@@ -285,13 +346,20 @@ fn the_readme_samples_are_real_output() {
         let mut at = 0;
         for line in body.lines().filter(|l| l.trim() != "...") {
             let found = lines[at..].iter().position(|l| *l == line);
-            let found = found.unwrap_or_else(|| panic!("README {format} sample line not in the output (in order):\n{line}\n\n{actual}"));
+            let found = found.unwrap_or_else(|| {
+                panic!("README {format} sample line not in the output (in order):\n{line}\n\n{actual}")
+            });
             at += found + 1;
         }
     }
     // The JSON sample: the fields it shows have the values it shows.
     let doc: Value = serde_json::from_str(&inventory("examples/vulnerable-app/python", "json")).unwrap();
-    let site = doc["verify_sites"].as_array().unwrap().iter().find(|s| s["id"] == "verify-5").unwrap();
+    let site = doc["verify_sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "verify-5")
+        .unwrap();
     assert_eq!(site["line"], 19);
     assert_eq!(site["key_source"], "`SIGNING_KEY` ← literal \"exam…\" (33 bytes)");
     assert_eq!(site["algorithms_default"], true);

@@ -126,8 +126,18 @@ fn differs(out: &mut Vec<String>, what: &str, before: String, after: String) {
 
 fn issue_changes(a: &IssueSite, b: &IssueSite) -> Vec<String> {
     let mut out = Vec::new();
-    differs(&mut out, "algorithm", algorithms(&a.algorithms, a.algorithm_default), algorithms(&b.algorithms, b.algorithm_default));
-    differs(&mut out, "key", a.key_source.clone().unwrap_or_default(), b.key_source.clone().unwrap_or_default());
+    differs(
+        &mut out,
+        "algorithm",
+        algorithms(&a.algorithms, a.algorithm_default),
+        algorithms(&b.algorithms, b.algorithm_default),
+    );
+    differs(
+        &mut out,
+        "key",
+        a.key_source.clone().unwrap_or_default(),
+        b.key_source.clone().unwrap_or_default(),
+    );
     differs(&mut out, "lifetime", a.lifetime.text.clone(), b.lifetime.text.clone());
     differs(&mut out, "claims", claims(a), claims(b));
     differs(&mut out, "token kind", a.token_kind.clone(), b.token_kind.clone());
@@ -136,14 +146,34 @@ fn issue_changes(a: &IssueSite, b: &IssueSite) -> Vec<String> {
 
 fn verify_changes(a: &VerifySite, b: &VerifySite) -> Vec<String> {
     let mut out = Vec::new();
-    differs(&mut out, "algorithms", algorithms(&a.algorithms, a.algorithms_default), algorithms(&b.algorithms, b.algorithms_default));
-    differs(&mut out, "key", a.key_source.clone().unwrap_or_default(), b.key_source.clone().unwrap_or_default());
+    differs(
+        &mut out,
+        "algorithms",
+        algorithms(&a.algorithms, a.algorithms_default),
+        algorithms(&b.algorithms, b.algorithms_default),
+    );
+    differs(
+        &mut out,
+        "key",
+        a.key_source.clone().unwrap_or_default(),
+        b.key_source.clone().unwrap_or_default(),
+    );
     differs(&mut out, "token", a.token_origin.clone(), b.token_origin.clone());
     differs(&mut out, "signature", a.signature.clone(), b.signature.clone());
     differs(&mut out, "claims", claim_checks(&a.claims), claim_checks(&b.claims));
-    differs(&mut out, "audience", format!("{:?}", a.audience), format!("{:?}", b.audience));
+    differs(
+        &mut out,
+        "audience",
+        format!("{:?}", a.audience),
+        format!("{:?}", b.audience),
+    );
     differs(&mut out, "issuer", format!("{:?}", a.issuer), format!("{:?}", b.issuer));
-    differs(&mut out, "leeway", format!("{:?}", a.leeway_seconds), format!("{:?}", b.leeway_seconds));
+    differs(
+        &mut out,
+        "leeway",
+        format!("{:?}", a.leeway_seconds),
+        format!("{:?}", b.leeway_seconds),
+    );
     out
 }
 
@@ -196,7 +226,12 @@ fn lines<T>(out: &mut String, title: &str, section: &Section<T>, name: impl Fn(&
         let _ = writeln!(out, "{bullet}removed {}", name(item));
     }
     for changed in &section.changed {
-        let _ = writeln!(out, "{bullet}changed {}: {}", name(&changed.after), changed.changes.join("; "));
+        let _ = writeln!(
+            out,
+            "{bullet}changed {}: {}",
+            name(&changed.after),
+            changed.changes.join("; ")
+        );
     }
     out.push('\n');
 }
@@ -205,14 +240,48 @@ fn render(changes: &Changes, (h1, h2): (&str, &str), bullet: &str) -> String {
     let mut out = format!("{h1}Auth-layer changes since {}\n\n", changes.base);
     let before = out.len();
     let site = |place: &super::model::Place, call: &str| format!("{place} {call}");
-    lines(&mut out, &format!("{h2}Issue sites"), &changes.issue_sites, |s| {
-        format!("{} (key {}, lifetime {})", site(&s.place, &s.call), key_text(&s.key, &s.key_source), s.lifetime.text)
-    }, bullet);
-    lines(&mut out, &format!("{h2}Verify sites"), &changes.verify_sites, |s| {
-        format!("{} (algorithms {}, {})", site(&s.place, &s.call), algorithms(&s.algorithms, s.algorithms_default), claim_checks(&s.claims))
-    }, bullet);
-    lines(&mut out, &format!("{h2}Keys"), &changes.keys, |k| k.source.clone(), bullet);
-    lines(&mut out, &format!("{h2}Transport"), &changes.transport, |t| format!("{} {}", t.place, transport_what(t)), bullet);
+    lines(
+        &mut out,
+        &format!("{h2}Issue sites"),
+        &changes.issue_sites,
+        |s| {
+            format!(
+                "{} (key {}, lifetime {})",
+                site(&s.place, &s.call),
+                key_text(&s.key, &s.key_source),
+                s.lifetime.text
+            )
+        },
+        bullet,
+    );
+    lines(
+        &mut out,
+        &format!("{h2}Verify sites"),
+        &changes.verify_sites,
+        |s| {
+            format!(
+                "{} (algorithms {}, {})",
+                site(&s.place, &s.call),
+                algorithms(&s.algorithms, s.algorithms_default),
+                claim_checks(&s.claims)
+            )
+        },
+        bullet,
+    );
+    lines(
+        &mut out,
+        &format!("{h2}Keys"),
+        &changes.keys,
+        |k| k.source.clone(),
+        bullet,
+    );
+    lines(
+        &mut out,
+        &format!("{h2}Transport"),
+        &changes.transport,
+        |t| format!("{} {}", t.place, transport_what(t)),
+        bullet,
+    );
     if out.len() == before {
         out.push_str("No change.\n");
     }

@@ -68,7 +68,14 @@ pub fn diagram(inventory: &Inventory) -> String {
     }
     for key in &inventory.keys {
         let name = key.names.first().map(|n| format!(" {n}")).unwrap_or_default();
-        let _ = writeln!(out, "  {}((\"{}: {}{}\"))", node_id(&key.id), key.id, key.origin, label(&name));
+        let _ = writeln!(
+            out,
+            "  {}((\"{}: {}{}\"))",
+            node_id(&key.id),
+            key.id,
+            key.origin,
+            label(&name)
+        );
     }
     for site in &inventory.verify_sites {
         let _ = writeln!(

@@ -122,7 +122,10 @@ impl<'p> Builder<'_, 'p> {
 
     fn place(&mut self, module: ModuleId, offset: usize) -> Place {
         let entry = self.resolver.entry(module);
-        let index = self.lines.entry(module).or_insert_with(|| LineIndex::new(&entry.source));
+        let index = self
+            .lines
+            .entry(module)
+            .or_insert_with(|| LineIndex::new(&entry.source));
         let (line, column) = index.line_col(&entry.source, offset);
         Place {
             path: entry.path.clone(),
@@ -139,8 +142,7 @@ impl<'p> Builder<'_, 'p> {
             .iter()
             .filter(|f| &f.path == path)
             .filter(|f| {
-                (call.is_some() && f.call == call)
-                    || (span.start <= f.primary.start && f.primary.end <= span.end)
+                (call.is_some() && f.call == call) || (span.start <= f.primary.start && f.primary.end <= span.end)
             })
             .map(|f| FindingLink {
                 rule: f.code.clone(),
@@ -157,7 +159,11 @@ impl<'p> Builder<'_, 'p> {
 
     fn call_text(&self, call: &Call, loc: Loc, site: &SiteCall) -> String {
         let written = self.resolver.display_callee(&call.callee, loc.module);
-        if written == site.path { written } else { format!("{written} ({})", site.path) }
+        if written == site.path {
+            written
+        } else {
+            format!("{written} ({})", site.path)
+        }
     }
 
     fn issue_site(&mut self, site: &SiteCall, call: &Call, loc: Loc, facts: IssueFacts) {
@@ -313,7 +319,12 @@ impl<'p> Builder<'_, 'p> {
             entry.also_defined_at.push(place);
             entry.findings.extend(findings);
         }
-        if issue { &mut entry.issue_sites } else { &mut entry.verify_sites }.push(site.to_string());
+        if issue {
+            &mut entry.issue_sites
+        } else {
+            &mut entry.verify_sites
+        }
+        .push(site.to_string());
         Some(entry.id.clone())
     }
 

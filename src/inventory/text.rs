@@ -107,7 +107,11 @@ pub(super) fn claim_checks(claims: &ClaimChecks) -> String {
     ];
     let list = |pick: &dyn Fn(&Check) -> bool| {
         let names: Vec<&str> = all.iter().filter(|(_, c)| pick(c)).map(|(n, _)| *n).collect();
-        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
     };
     let mut out = format!(
         "verified {}; required {}",
@@ -123,7 +127,11 @@ pub(super) fn claim_checks(claims: &ClaimChecks) -> String {
 
 fn verify(out: &mut String, site: &VerifySite) {
     let _ = writeln!(out, "  {}  {}  {} ({})", site.id, site.place, site.call, site.library);
-    field(out, "algorithms", &algorithms(&site.algorithms, site.algorithms_default));
+    field(
+        out,
+        "algorithms",
+        &algorithms(&site.algorithms, site.algorithms_default),
+    );
     field(out, "key", &key_text(&site.key, &site.key_source));
     field(out, "token", &site.token_origin);
     field(out, "signature", &site.signature);
@@ -136,7 +144,11 @@ fn verify(out: &mut String, site: &VerifySite) {
     }
     let leeway = site.leeway_seconds.map_or("unknown".to_string(), |s| format!("{s} s"));
     field(out, "leeway", &leeway);
-    let flows = if site.flows.is_empty() { "unknown".to_string() } else { site.flows.join("; ") };
+    let flows = if site.flows.is_empty() {
+        "unknown".to_string()
+    } else {
+        site.flows.join("; ")
+    };
     field(out, "result", &flows);
     field(out, "findings", &findings(&site.findings));
 }
@@ -156,7 +168,13 @@ fn key(out: &mut String, key: &Key) {
     if let Some(size) = key.size_bytes {
         field(out, "size", &format!("{size} bytes"));
     }
-    let sites = |ids: &[String]| if ids.is_empty() { "none".to_string() } else { ids.join(", ") };
+    let sites = |ids: &[String]| {
+        if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.join(", ")
+        }
+    };
     field(out, "issues", &sites(&key.issue_sites));
     field(out, "verifies", &sites(&key.verify_sites));
     field(out, "findings", &findings(&key.findings));

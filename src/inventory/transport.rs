@@ -36,7 +36,12 @@ struct Finder<'r, 'p> {
 
 /// The transport entries of a module, each with its span (place and
 /// findings are filled in by the caller).
-pub(super) fn entries(resolver: &Resolver, id: ModuleId, policy: &Policy, include_tests: bool) -> Vec<(Span, Transport)> {
+pub(super) fn entries(
+    resolver: &Resolver,
+    id: ModuleId,
+    policy: &Policy,
+    include_tests: bool,
+) -> Vec<(Span, Transport)> {
     let module = resolver.module(id);
     let mut finder = Finder {
         resolver,
@@ -130,23 +135,34 @@ impl<'p> Finder<'_, 'p> {
                     }
                 }
                 "set_cookie" => self.python_cookie(call),
-                "bearer_auth" => self.out.push((call.span, entry("send", "header", Some("Authorization".into())))),
+                "bearer_auth" => self
+                    .out
+                    .push((call.span, entry("send", "header", Some("Authorization".into())))),
                 _ => {}
             }
         }
-        if paths.iter().any(|p| p.ends_with("Cookie::build") || p.ends_with("Cookie::new")) {
+        if paths
+            .iter()
+            .any(|p| p.ends_with("Cookie::build") || p.ends_with("Cookie::new"))
+        {
             self.rust_cookie(call);
         }
         if paths.iter().any(|p| CLIENTS.iter().any(|c| p.starts_with(c))) {
             self.outgoing(call);
         }
-        if paths.iter().any(|p| p.ends_with("OAuth2PasswordBearer") || p.ends_with("HTTPBearer")) {
-            self.out.push((call.span, entry("read", "header", Some("Authorization".into()))));
+        if paths
+            .iter()
+            .any(|p| p.ends_with("OAuth2PasswordBearer") || p.ends_with("HTTPBearer"))
+        {
+            self.out
+                .push((call.span, entry("read", "header", Some("Authorization".into()))));
         }
     }
 
     fn python_cookie(&mut self, call: &'p Call) {
-        let arg = |keyword: &str, position: usize| crate::analysis::provenance::signing::argument(&call.args, Some(keyword), position);
+        let arg = |keyword: &str, position: usize| {
+            crate::analysis::provenance::signing::argument(&call.args, Some(keyword), position)
+        };
         let name = arg("key", 0).and_then(|v| self.literal(v, call.scope));
         let by_name = name.as_deref().is_some_and(|n| self.is_token_name(n));
         let by_value = arg("value", 1).is_some_and(|v| self.is_bearer(v, call.scope));
@@ -190,7 +206,11 @@ impl<'p> Finder<'_, 'p> {
         let chain = self.chain(call);
         let flag = |method: &str| {
             chain.iter().find(|(m, _)| *m == method).map_or(Some(false), |(_, c)| {
-                match c.args.first().map(|a| &self.resolver.resolve(&a.value, Loc::new(self.id, c.scope)).value.kind) {
+                match c
+                    .args
+                    .first()
+                    .map(|a| &self.resolver.resolve(&a.value, Loc::new(self.id, c.scope)).value.kind)
+                {
                     Some(ValueKind::Bool(b)) => Some(*b),
                     _ => None,
                 }
@@ -244,7 +264,10 @@ impl<'p> Finder<'_, 'p> {
                 }
             }
         }
-        if let Some(url) = call.args.iter().find(|a| a.keyword.is_none() || a.keyword.as_deref() == Some("url"))
+        if let Some(url) = call
+            .args
+            .iter()
+            .find(|a| a.keyword.is_none() || a.keyword.as_deref() == Some("url"))
             && let ValueKind::Template(parts) = &url.value.kind
         {
             let carries = parts.iter().any(|p| match p {
@@ -259,7 +282,9 @@ impl<'p> Finder<'_, 'p> {
 
     /// A response body handing a token out: `return {"access_token": token}`.
     fn body(&mut self, returned: &'p Value, scope: usize) {
-        let ValueKind::Dict { entries, .. } = &returned.kind else { return };
+        let ValueKind::Dict { entries, .. } = &returned.kind else {
+            return;
+        };
         for (k, v) in entries {
             if let Some(name) = self.literal(k, scope)
                 && self.is_token_name(&name)
@@ -289,7 +314,8 @@ impl<'p> Finder<'_, 'p> {
         if let Some(carrier) = carrier
             && self.is_token_name(&parameter.name)
         {
-            self.out.push((parameter.span, entry("read", carrier, Some(parameter.name.clone()))));
+            self.out
+                .push((parameter.span, entry("read", carrier, Some(parameter.name.clone()))));
         }
     }
 }

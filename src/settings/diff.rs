@@ -136,7 +136,10 @@ pub fn checkout(base: &str) -> Result<BaseTree, String> {
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !archive.status.success() {
-        return Err(format!("`git archive {base}` failed: {}", String::from_utf8_lossy(&archive.stderr).trim()));
+        return Err(format!(
+            "`git archive {base}` failed: {}",
+            String::from_utf8_lossy(&archive.stderr).trim()
+        ));
     }
     let mut tar = Command::new("tar")
         .arg("-x")
@@ -147,7 +150,9 @@ pub fn checkout(base: &str) -> Result<BaseTree, String> {
         .map_err(|e| format!("cannot run tar: {e}"))?;
     if let Some(mut stdin) = tar.stdin.take() {
         use std::io::Write;
-        stdin.write_all(&archive.stdout).map_err(|e| format!("cannot unpack {base}: {e}"))?;
+        stdin
+            .write_all(&archive.stdout)
+            .map_err(|e| format!("cannot unpack {base}: {e}"))?;
     }
     let status = tar.wait().map_err(|e| format!("cannot unpack {base}: {e}"))?;
     if !status.success() {

@@ -132,7 +132,10 @@ fn indexed_site(resolver: &Resolver, module: ModuleId, call_id: usize, names: &d
 fn weaker(weak: &IndexedSite, strong: &IndexedSite) -> Option<Vec<String>> {
     let mut reasons = Vec::new();
     let mut stronger = false;
-    for (claim, w, s) in [("aud", weak.checks_aud, strong.checks_aud), ("iss", weak.checks_iss, strong.checks_iss)] {
+    for (claim, w, s) in [
+        ("aud", weak.checks_aud, strong.checks_aud),
+        ("iss", weak.checks_iss, strong.checks_iss),
+    ] {
         match (w, s) {
             (Some(false), Some(true)) if !weak.claims_reported => reasons.push(format!("no `{claim}` check")),
             (Some(true), Some(false)) => stronger = true,
@@ -141,7 +144,10 @@ fn weaker(weak: &IndexedSite, strong: &IndexedSite) -> Option<Vec<String>> {
     }
     // Checks whose absence is reported as such (JWT201): the other site
     // skipping one is not the stronger.
-    for (w, s) in [(weak.checks_exp, strong.checks_exp), (weak.checks_nbf, strong.checks_nbf)] {
+    for (w, s) in [
+        (weak.checks_exp, strong.checks_exp),
+        (weak.checks_nbf, strong.checks_nbf),
+    ] {
         stronger |= w == Some(true) && s == Some(false);
     }
     if let (Some(w), Some(s)) = (weak.leeway, strong.leeway) {

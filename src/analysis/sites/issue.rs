@@ -142,7 +142,11 @@ fn rust_header_algorithm(resolver: &Resolver, header: Option<&Value>, loc: Loc) 
     }
     if paths.iter().any(|p| p.ends_with("Header::new"))
         && let Some(first) = call.args.first()
-        && let Some(name) = known_algorithm(rust_algorithm(resolver, &first.value, resolved.loc.with_scope(call.scope)))
+        && let Some(name) = known_algorithm(rust_algorithm(
+            resolver,
+            &first.value,
+            resolved.loc.with_scope(call.scope),
+        ))
     {
         return (Some(vec![name]), false);
     }
@@ -151,9 +155,7 @@ fn rust_header_algorithm(resolver: &Resolver, header: Option<&Value>, loc: Loc) 
 
 /// An algorithm name the JOSE registry knows; anything else is unknown.
 pub(super) fn known_algorithm(name: Option<String>) -> Option<String> {
-    name.filter(|n| {
-        crate::analysis::values::algorithm_family(n).is_some() || n.eq_ignore_ascii_case("none")
-    })
+    name.filter(|n| crate::analysis::values::algorithm_family(n).is_some() || n.eq_ignore_ascii_case("none"))
 }
 
 /// A payload's entries by key (a dict display or a struct literal), whether
@@ -196,8 +198,9 @@ fn constant_origin(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -
             constant_origin(resolver, resolved.value, resolved.loc, depth + 1)
                 .or_else(|| folds.then_some((resolved.loc.module, resolved.value.span)))
         }
-        ValueKind::BinOp(_, left, right) => constant_origin(resolver, left, loc, depth + 1)
-            .or_else(|| constant_origin(resolver, right, loc, depth + 1)),
+        ValueKind::BinOp(_, left, right) => {
+            constant_origin(resolver, left, loc, depth + 1).or_else(|| constant_origin(resolver, right, loc, depth + 1))
+        }
         ValueKind::Call(id) => {
             if let Some(returned) = resolver.call_result(*id, loc)
                 && let Some(found) = constant_origin(resolver, returned.value, returned.loc, depth + 1)

@@ -25,13 +25,22 @@ const ENV_CALLS: &[&str] = &[
 ];
 
 /// Calls that read a file's contents.
-const FILE_CALLS: &[&str] = &["open", "std::fs::read_to_string", "std::fs::read", "fs::read_to_string", "fs::read"];
+const FILE_CALLS: &[&str] = &[
+    "open",
+    "std::fs::read_to_string",
+    "std::fs::read",
+    "fs::read_to_string",
+    "fs::read",
+];
 
 /// What a key finally is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyOriginKind {
     /// `os.environ["JWT_SECRET"]`; `fallback` when a default is given.
-    Env { var: String, fallback: bool },
+    Env {
+        var: String,
+        fallback: bool,
+    },
     /// A literal in the code, already redacted (`"exam…" (33 bytes)`), and
     /// a hash of its text, so the same secret written twice is one key.
     Literal {
@@ -40,13 +49,19 @@ pub enum KeyOriginKind {
         fingerprint: u64,
     },
     /// Read from a file (its path when written as a literal or template).
-    File { path: Option<String> },
+    File {
+        path: Option<String>,
+    },
     /// A parameter of the function it is used in.
-    Parameter { name: String },
+    Parameter {
+        name: String,
+    },
     /// From a JWKS, OIDC discovery or the network.
     Published,
     /// Generated at start-up (`secrets.token_hex(16)`), with its random bytes.
-    Generated { bytes: Option<i128> },
+    Generated {
+        bytes: Option<i128>,
+    },
     /// No key at all (`None`, for the `none` algorithm).
     NoKey,
     Unknown,
@@ -159,7 +174,13 @@ fn follow_name(resolver: &Resolver, name: &str, value: &Value, loc: Loc, depth: 
                 if binding.scope == 0 {
                     facts.via.push(name.to_string());
                 }
-                follow(resolver, &binding.value, loc.with_scope(binding.scope), depth + 1, facts);
+                follow(
+                    resolver,
+                    &binding.value,
+                    loc.with_scope(binding.scope),
+                    depth + 1,
+                    facts,
+                );
             }
         },
         Lookup::Unbound => {
@@ -226,7 +247,9 @@ fn follow_call(resolver: &Resolver, call: &Call, value: &Value, loc: Loc, depth:
                 *fallback = true;
             }
         }
-        (ValueKind::Attr(receiver, _), m) if KEY_WRAPPERS.contains(&m) && !matches!(receiver.kind, ValueKind::Path(_)) => {
+        (ValueKind::Attr(receiver, _), m)
+            if KEY_WRAPPERS.contains(&m) && !matches!(receiver.kind, ValueKind::Path(_)) =>
+        {
             follow(resolver, receiver, loc, depth + 1, facts);
         }
         (_, m) if KEY_WRAPPERS.contains(&m) => {

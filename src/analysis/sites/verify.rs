@@ -137,7 +137,9 @@ impl<'p> Options<'p> {
             return Some(false);
         };
         let list = resolver.resolve(v, *at);
-        let ValueKind::List(items) = &list.value.kind else { return None };
+        let ValueKind::List(items) = &list.value.kind else {
+            return None;
+        };
         let mut known = true;
         for item in items {
             match &resolver.resolve(item, list.loc).value.kind {
@@ -184,8 +186,18 @@ fn python_facts(resolver: &Resolver, library: Library, call: &Call, loc: Loc) ->
     }
     // PyJWT's claim checks default to the signature check; python-jose's are on.
     let claim_default = if jose { Some(true) } else { signature };
-    let (aud_given, audience) = expected(resolver, argument(&call.args, Some("audience"), if jose { 4 } else { 5 }), call, loc);
-    let (iss_given, issuer) = expected(resolver, argument(&call.args, Some("issuer"), if jose { 5 } else { 6 }), call, loc);
+    let (aud_given, audience) = expected(
+        resolver,
+        argument(&call.args, Some("audience"), if jose { 4 } else { 5 }),
+        call,
+        loc,
+    );
+    let (iss_given, issuer) = expected(
+        resolver,
+        argument(&call.args, Some("issuer"), if jose { 5 } else { 6 }),
+        call,
+        loc,
+    );
     let both = |a: Option<bool>, b: Option<bool>| match (a, b) {
         (Some(false), _) | (_, Some(false)) => Some(false),
         (Some(true), Some(true)) => Some(true),
@@ -263,7 +275,10 @@ fn seconds(resolver: &Resolver, value: &Value, loc: Loc) -> Option<i128> {
 
 fn python_allowlist(resolver: &Resolver, call: &Call, loc: Loc) -> (Option<Vec<String>>, bool) {
     let Some(value) = argument(&call.args, Some("algorithms"), 2) else {
-        return (if call.star_kwargs { None } else { Some(Vec::new()) }, !call.star_kwargs);
+        return (
+            if call.star_kwargs { None } else { Some(Vec::new()) },
+            !call.star_kwargs,
+        );
     };
     let resolved = resolver.resolve(value, loc);
     let names = match &resolved.value.kind {
@@ -311,7 +326,11 @@ fn rust_facts(resolver: &Resolver, site: &SiteCall, call: &Call, loc: Loc) -> Ve
             key,
             claims: [if insecure { off } else { unknown }; 5],
             leeway: None,
-            signature: if insecure { Signature::Disabled } else { Signature::Unknown },
+            signature: if insecure {
+                Signature::Disabled
+            } else {
+                Signature::Unknown
+            },
             audience: None,
             issuer: None,
             flows: Vec::new(),
@@ -348,24 +367,27 @@ fn rust_validation_facts(resolver: &Resolver, v: Validation, key: Option<KeyFact
                 Some(ValueKind::Call(id)) => {
                     let call = &resolver.module(loc.module).calls[*id];
                     let paths = resolver.callee_paths(call, loc.module);
-                    let empty = call.args.is_empty()
-                        && paths.iter().any(|p| p.ends_with("::default") || p.ends_with("::new"));
+                    let empty =
+                        call.args.is_empty() && paths.iter().any(|p| p.ends_with("::default") || p.ends_with("::new"));
                     empty.then(Vec::new)
                 }
                 _ => None,
             }
         }
         None => Some(vec!["exp".to_string()]),
-        Some(c) => c.args.first().and_then(|a| match &resolver.resolve(&a.value, loc).value.kind {
-            ValueKind::List(items) => items
-                .iter()
-                .map(|i| match &resolver.resolve(i, loc).value.kind {
-                    ValueKind::Str(s) => Some(s.clone()),
-                    _ => None,
-                })
-                .collect(),
-            _ => None,
-        }),
+        Some(c) => c
+            .args
+            .first()
+            .and_then(|a| match &resolver.resolve(&a.value, loc).value.kind {
+                ValueKind::List(items) => items
+                    .iter()
+                    .map(|i| match &resolver.resolve(i, loc).value.kind {
+                        ValueKind::Str(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => None,
+            }),
     };
     let audience_set = called("set_audience").is_some() || field("aud").is_some();
     let issuer_set = called("set_issuer").is_some() || field("iss").is_some();
@@ -415,7 +437,9 @@ fn rust_validation_facts(resolver: &Resolver, v: Validation, key: Option<KeyFact
 
 fn rust_algorithm_list(resolver: &Resolver, value: &Value, loc: Loc) -> Option<Vec<String>> {
     let resolved = resolver.resolve(value, loc);
-    let ValueKind::List(items) = &resolved.value.kind else { return None };
+    let ValueKind::List(items) = &resolved.value.kind else {
+        return None;
+    };
     items
         .iter()
         .map(|i| known_algorithm(rust_algorithm(resolver, i, resolved.loc)))
@@ -445,7 +469,9 @@ fn validation<'p>(resolver: &Resolver<'p>, value: &'p Value, loc: Loc) -> Option
             ..Validation::default()
         });
     }
-    let ValueKind::Name(name) = &value.kind else { return None };
+    let ValueKind::Name(name) = &value.kind else {
+        return None;
+    };
     let Lookup::Bound(binding) = resolver.lookup(name, loc, value.span.start) else {
         return None;
     };
@@ -495,7 +521,11 @@ fn configuration<'p>(resolver: &Resolver<'p>, name: &str, binding: &'p Binding, 
         .filter(|s| s.container_value.as_ref().is_some_and(|c| is_it(c, s.scope)))
         .collect();
     let mut spans: Vec<Span> = methods.iter().map(|(_, c)| c.span).collect();
-    spans.extend(settings.iter().map(|s| Span::new(s.name_span.start, s.value.span.end.max(s.name_span.end))));
+    spans.extend(
+        settings
+            .iter()
+            .map(|s| Span::new(s.name_span.start, s.value.span.end.max(s.name_span.end))),
+    );
     let fields = settings.iter().map(|s| (s.name.as_str(), &s.value)).collect();
     Some((methods, fields, spans))
 }
@@ -509,9 +539,9 @@ fn flows(resolver: &Resolver, call: &Call, call_id: usize, loc: Loc) -> Vec<Stri
     for function in &module.functions {
         let returned = function.returns.iter().any(|r| {
             inside(r.span)
-                || bound.iter().any(|b| {
-                    written(r).is_some_and(|w| w == b.name) || mentions(r, &b.name)
-                })
+                || bound
+                    .iter()
+                    .any(|b| written(r).is_some_and(|w| w == b.name) || mentions(r, &b.name))
         });
         if returned && inside(function.span) {
             out.push(format!("returned from `{}`", function.name));

@@ -5,11 +5,11 @@
 //! classes as the evidence names give.
 
 use crate::analysis::provenance::context::{function_words, is_command_line_program, split_words};
-use crate::analysis::sites::consistency::stronger_site;
 use crate::analysis::provenance::signing::{TokenOrigin, argument, signing_index, verified_token_origin};
 use crate::analysis::provenance::uses::{NextUse, unverified_result_use};
 use crate::analysis::provenance::{TokenKind, token_kind};
 use crate::analysis::resolve::{Loc, Resolved, dotted_text};
+use crate::analysis::sites::consistency::stronger_site;
 use crate::analysis::values::{duration_seconds, is_opaque};
 use crate::model::{Call, StructDef, TemplatePart, Value, ValueKind};
 use crate::rules::Predicate;
