@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use common::{authlint, found, stderr, stdout, write};
+use common::{authlint, found, git, stderr, stdout, write};
 
 mod common;
 
@@ -478,53 +478,6 @@ fn identical_findings_in_one_file_are_counted_not_merged() {
         [("app.py".to_string(), 5, "JWT105".to_string())],
         "one record hides one of two identical findings"
     );
-}
-
-fn git(root: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .expect("git runs");
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-}
-
-#[test]
-fn diff_base_reports_only_new_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    git(root, &["init", "-q"]);
-    write(root, "app.py", APP);
-    git(root, &["add", "."]);
-    git(root, &["commit", "-q", "-m", "legacy"]);
-    let mut changed = APP.to_string();
-    changed.push_str("\ndef g(t):\n    return jwt.decode(t, options={'verify_signature': False})\n");
-    write(root, "app.py", &changed);
-    write(
-        root,
-        "new.py",
-        "import jwt\n\ndef h(t, k):\n    return jwt.decode(t, k.public_key)\n",
-    );
-    let (findings, _, _) = run_json(&["--diff-base", "HEAD", "."], root);
-    assert_eq!(
-        findings,
-        [
-            ("app.py".to_string(), 8, "JWT105".to_string()),
-            ("new.py".to_string(), 4, "JWT101".to_string()),
-            ("new.py".to_string(), 4, "JWT202".to_string()),
-        ]
-    );
-    let out = authlint(&["check", "--diff-base", "no-such-ref", "."], root);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no-such-ref"), "{}", stderr(&out));
 }
 
 #[test]

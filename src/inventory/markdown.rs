@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::model::{Inventory, IssueSite, Key, VerifySite};
+use super::model::{Inventory, IssueSite, Key, Transport, VerifySite};
 use super::text::{algorithms, claim_checks, claims, findings, key_text, transport_what};
 
 pub fn render(inventory: &Inventory) -> String {
@@ -20,21 +20,7 @@ pub fn render(inventory: &Inventory) -> String {
     issue_table(&mut out, &inventory.issue_sites);
     verify_table(&mut out, &inventory.verify_sites);
     key_table(&mut out, &inventory.keys);
-    out.push_str("## Transport\n\n");
-    if inventory.transport.is_empty() {
-        out.push_str("None found.\n");
-    } else {
-        out.push_str("| where | what | findings |\n|---|---|---|\n");
-        for entry in &inventory.transport {
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} |",
-                entry.place,
-                cell(&transport_what(entry)),
-                cell(&findings(&entry.findings))
-            );
-        }
-    }
+    transport_table(&mut out, &inventory.transport);
     out
 }
 
@@ -99,78 +85,112 @@ pub fn diagram(inventory: &Inventory) -> String {
     out
 }
 
-fn issue_table(out: &mut String, sites: &[IssueSite]) {
-    out.push_str("## Issue sites\n\n");
-    if sites.is_empty() {
+/// A section with its table: `header` names the columns, each row one entry.
+fn table(out: &mut String, title: &str, header: &[&str], rows: Vec<Vec<String>>) {
+    let _ = writeln!(out, "## {title}\n");
+    if rows.is_empty() {
         out.push_str("None found.\n\n");
         return;
     }
-    out.push_str("| id | where | call | algorithm | key | lifetime | claims | kind | findings |\n");
-    out.push_str("|---|---|---|---|---|---|---|---|---|\n");
-    for s in sites {
-        let _ = writeln!(
-            out,
-            "| {} | `{}` | `{}` | {} | {} | {} | {} | {} | {} |",
-            s.id,
-            s.place,
-            s.call,
-            cell(&algorithms(&s.algorithms, s.algorithm_default)),
-            cell(&key_text(&s.key, &s.key_source)),
-            cell(&s.lifetime.text),
-            cell(&claims(s)),
-            s.token_kind,
-            cell(&findings(&s.findings))
-        );
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
     out.push('\n');
+}
+
+fn issue_table(out: &mut String, sites: &[IssueSite]) {
+    let rows = sites
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.clone(),
+                format!("`{}`", s.place),
+                format!("`{}`", s.call),
+                algorithms(&s.algorithms, s.algorithm_default),
+                key_text(&s.key, &s.key_source),
+                s.lifetime.text.clone(),
+                claims(s),
+                s.token_kind.clone(),
+                findings(&s.findings),
+            ]
+        })
+        .collect();
+    let header = [
+        "id",
+        "where",
+        "call",
+        "algorithm",
+        "key",
+        "lifetime",
+        "claims",
+        "kind",
+        "findings",
+    ];
+    table(out, "Issue sites", &header, rows);
 }
 
 fn verify_table(out: &mut String, sites: &[VerifySite]) {
-    out.push_str("## Verify sites\n\n");
-    if sites.is_empty() {
-        out.push_str("None found.\n\n");
-        return;
-    }
-    out.push_str("| id | where | call | algorithms | key | token | signature | claims | leeway | findings |\n");
-    out.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
-    for s in sites {
-        let leeway = s.leeway_seconds.map_or("unknown".to_string(), |l| format!("{l} s"));
-        let _ = writeln!(
-            out,
-            "| {} | `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} |",
-            s.id,
-            s.place,
-            s.call,
-            cell(&algorithms(&s.algorithms, s.algorithms_default)),
-            cell(&key_text(&s.key, &s.key_source)),
-            s.token_origin,
-            s.signature,
-            cell(&claim_checks(&s.claims)),
-            leeway,
-            cell(&findings(&s.findings))
-        );
-    }
-    out.push('\n');
+    let rows = sites
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.clone(),
+                format!("`{}`", s.place),
+                format!("`{}`", s.call),
+                algorithms(&s.algorithms, s.algorithms_default),
+                key_text(&s.key, &s.key_source),
+                s.token_origin.clone(),
+                s.signature.clone(),
+                claim_checks(&s.claims),
+                s.leeway_seconds.map_or("unknown".to_string(), |l| format!("{l} s")),
+                findings(&s.findings),
+            ]
+        })
+        .collect();
+    let header = [
+        "id",
+        "where",
+        "call",
+        "algorithms",
+        "key",
+        "token",
+        "signature",
+        "claims",
+        "leeway",
+        "findings",
+    ];
+    table(out, "Verify sites", &header, rows);
 }
 
 fn key_table(out: &mut String, keys: &[Key]) {
-    out.push_str("## Keys\n\n");
-    if keys.is_empty() {
-        out.push_str("None found.\n\n");
-        return;
-    }
-    out.push_str("| id | source | names | issues | verifies | findings |\n|---|---|---|---|---|---|\n");
-    for k in keys {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            k.id,
-            cell(&k.source),
-            cell(&k.names.join(", ")),
-            k.issue_sites.join(", "),
-            k.verify_sites.join(", "),
-            cell(&findings(&k.findings))
-        );
-    }
-    out.push('\n');
+    let rows = keys
+        .iter()
+        .map(|k| {
+            vec![
+                k.id.clone(),
+                k.source.clone(),
+                k.names.join(", "),
+                k.issue_sites.join(", "),
+                k.verify_sites.join(", "),
+                findings(&k.findings),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        "Keys",
+        &["id", "source", "names", "issues", "verifies", "findings"],
+        rows,
+    );
+}
+
+fn transport_table(out: &mut String, entries: &[Transport]) {
+    let rows = entries
+        .iter()
+        .map(|t| vec![format!("`{}`", t.place), transport_what(t), findings(&t.findings)])
+        .collect();
+    table(out, "Transport", &["where", "what", "findings"], rows);
 }
