@@ -184,8 +184,6 @@ fn python_facts(resolver: &Resolver, library: Library, call: &Call, loc: Loc) ->
             _ => None,
         };
     }
-    // PyJWT's claim checks default to the signature check; python-jose's are on.
-    let claim_default = if jose { Some(true) } else { signature };
     let (aud_given, audience) = expected(
         resolver,
         argument(&call.args, Some("audience"), if jose { 4 } else { 5 }),
@@ -198,6 +196,51 @@ fn python_facts(resolver: &Resolver, library: Library, call: &Call, loc: Loc) ->
         call,
         loc,
     );
+    let (claims, turned_off) = python_claims(resolver, &options, jose, signature, (aud_given, iss_given));
+    let leeway = if jose {
+        match options.value("leeway") {
+            Some((v, at)) => seconds(resolver, v, at),
+            None => options.entries.as_ref().map(|_| 0),
+        }
+    } else {
+        match argument(&call.args, Some("leeway"), usize::MAX) {
+            Some(v) => seconds(resolver, v, loc),
+            None => (!call.star_kwargs).then_some(0),
+        }
+    };
+    let (algorithms, algorithms_default) = python_allowlist(resolver, call, loc);
+    VerifyFacts {
+        algorithms,
+        algorithms_default,
+        key: argument(&call.args, Some("key"), 1).map(|k| key_facts(resolver, k, loc)),
+        claims,
+        leeway,
+        signature: match signature {
+            Some(true) => Signature::Verified,
+            Some(false) => Signature::Disabled,
+            None if options.entries.is_some() => Signature::MayBeDisabled,
+            None => Signature::Unknown,
+        },
+        audience,
+        issuer,
+        flows: Vec::new(),
+        config_spans: Vec::new(),
+        turned_off,
+    }
+}
+
+/// The five claim checks of a PyJWT or python-jose decode, and the claims
+/// an option turns off. `given` says whether an audience and an issuer are
+/// expected.
+fn python_claims(
+    resolver: &Resolver,
+    options: &Options,
+    jose: bool,
+    signature: Option<bool>,
+    (aud_given, iss_given): (Option<bool>, Option<bool>),
+) -> ([ClaimCheck; 5], Vec<&'static str>) {
+    // PyJWT's claim checks default to the signature check; python-jose's are on.
+    let claim_default = if jose { Some(true) } else { signature };
     let both = |a: Option<bool>, b: Option<bool>| match (a, b) {
         (Some(false), _) | (_, Some(false)) => Some(false),
         (Some(true), Some(true)) => Some(true),
@@ -237,36 +280,7 @@ fn python_facts(resolver: &Resolver, library: Library, call: &Call, loc: Loc) ->
             },
         };
     }
-    let leeway = if jose {
-        match options.value("leeway") {
-            Some((v, at)) => seconds(resolver, v, at),
-            None => options.entries.as_ref().map(|_| 0),
-        }
-    } else {
-        match argument(&call.args, Some("leeway"), usize::MAX) {
-            Some(v) => seconds(resolver, v, loc),
-            None => (!call.star_kwargs).then_some(0),
-        }
-    };
-    let (algorithms, algorithms_default) = python_allowlist(resolver, call, loc);
-    VerifyFacts {
-        algorithms,
-        algorithms_default,
-        key: argument(&call.args, Some("key"), 1).map(|k| key_facts(resolver, k, loc)),
-        claims,
-        leeway,
-        signature: match signature {
-            Some(true) => Signature::Verified,
-            Some(false) => Signature::Disabled,
-            None if options.entries.is_some() => Signature::MayBeDisabled,
-            None => Signature::Unknown,
-        },
-        audience,
-        issuer,
-        flows: Vec::new(),
-        config_spans: Vec::new(),
-        turned_off,
-    }
+    (claims, turned_off)
 }
 
 fn seconds(resolver: &Resolver, value: &Value, loc: Loc) -> Option<i128> {
@@ -359,36 +373,12 @@ fn rust_validation_facts(resolver: &Resolver, v: Validation, key: Option<KeyFact
                 _ => None,
             })
     };
-    let required_list: Option<Vec<String>> = match called("set_required_spec_claims") {
-        // `validation.required_spec_claims = HashSet::new()` (or `Default::default()`).
-        None if field("required_spec_claims").is_some() => {
-            let value = field("required_spec_claims").map(|v| resolver.resolve(v, loc).value);
-            match value.map(|v| &v.kind) {
-                Some(ValueKind::Call(id)) => {
-                    let call = &resolver.module(loc.module).calls[*id];
-                    let paths = resolver.callee_paths(call, loc.module);
-                    let empty =
-                        call.args.is_empty() && paths.iter().any(|p| p.ends_with("::default") || p.ends_with("::new"));
-                    empty.then(Vec::new)
-                }
-                _ => None,
-            }
-        }
-        None => Some(vec!["exp".to_string()]),
-        Some(c) => c
-            .args
-            .first()
-            .and_then(|a| match &resolver.resolve(&a.value, loc).value.kind {
-                ValueKind::List(items) => items
-                    .iter()
-                    .map(|i| match &resolver.resolve(i, loc).value.kind {
-                        ValueKind::Str(s) => Some(s.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => None,
-            }),
-    };
+    let required_list = rust_required_claims(
+        resolver,
+        called("set_required_spec_claims"),
+        field("required_spec_claims"),
+        loc,
+    );
     let audience_set = called("set_audience").is_some() || field("aud").is_some();
     let issuer_set = called("set_issuer").is_some() || field("iss").is_some();
     let verified = [
@@ -432,6 +422,40 @@ fn rust_validation_facts(resolver: &Resolver, v: Validation, key: Option<KeyFact
             .into_iter()
             .filter(|c| flag(&format!("validate_{c}"), true) == Some(false))
             .collect(),
+    }
+}
+
+/// The claims a `Validation` requires: `exp` by default, what
+/// `set_required_spec_claims` lists, none after `required_spec_claims =
+/// HashSet::new()`; `None` when that cannot be read.
+fn rust_required_claims(
+    resolver: &Resolver,
+    set: Option<&Call>,
+    assigned: Option<&Value>,
+    loc: Loc,
+) -> Option<Vec<String>> {
+    let strings = |value: &Value| match &resolver.resolve(value, loc).value.kind {
+        ValueKind::List(items) => items
+            .iter()
+            .map(|i| match &resolver.resolve(i, loc).value.kind {
+                ValueKind::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    };
+    match (set, assigned) {
+        (Some(call), _) => call.args.first().and_then(|a| strings(&a.value)),
+        (None, Some(value)) => {
+            let ValueKind::Call(id) = &resolver.resolve(value, loc).value.kind else {
+                return None;
+            };
+            let call = &resolver.module(loc.module).calls[*id];
+            let paths = resolver.callee_paths(call, loc.module);
+            let empty = call.args.is_empty() && paths.iter().any(|p| p.ends_with("::default") || p.ends_with("::new"));
+            empty.then(Vec::new)
+        }
+        (None, None) => Some(vec!["exp".to_string()]),
     }
 }
 
