@@ -59,9 +59,13 @@ pub(super) fn entries(
     for parameter in &module.parameters {
         finder.parameter(parameter);
     }
-    for function in &module.functions {
-        for returned in &function.returns {
-            finder.body(returned, function.scope);
+    // A Python route's returned dict is its response body; a Rust struct
+    // literal is a value, not a response.
+    if module.language == crate::model::Language::Python {
+        for function in &module.functions {
+            for returned in &function.returns {
+                finder.body(returned, function.scope);
+            }
         }
     }
     finder
