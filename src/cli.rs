@@ -540,12 +540,8 @@ fn check(args: CheckArgs) -> ExitCode {
     exit_code(&outcome, fail_on, strict)
 }
 
-/// `--fix` and `--diff`: applies or shows the fixes of the findings left
-/// after the adoption gates. With `--fix`, the tree is then checked again
-/// and reported as it now is.
-/// The files under `paths` a run lints (configuration `exclude` globs and
-/// `.gitignore` decide below a directory; a named file is always linted),
-
+/// `authlint inventory`: the map of the auth layer, or with `--diff-base`
+/// what changed in it since a ref.
 fn inventory(args: InventoryArgs) -> ExitCode {
     let color_err = no_color_unset() && std::io::stderr().is_terminal();
     let paths = if args.paths.is_empty() {
@@ -636,6 +632,8 @@ fn build_inventory(
     ))
 }
 
+/// The files under `paths` a run lints (configuration `exclude` globs and
+/// `.gitignore` decide below a directory; a named file is always linted),
 /// with the settings of each.
 fn discover_files(
     paths: &[PathBuf],
@@ -668,6 +666,9 @@ fn discover_files(
     Ok((discovery, by_path))
 }
 
+/// `--fix` and `--diff`: applies or shows the fixes of the findings left
+/// after the adoption gates. With `--fix`, the tree is then checked again
+/// and reported as it now is.
 fn apply_fixes(
     args: CheckArgs,
     fixer: Option<&(Linter, crate::lint::ProjectIndex)>,

@@ -3,7 +3,6 @@
 //! Each test builds a scratch project in a temporary directory.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -478,6 +477,36 @@ fn identical_findings_in_one_file_are_counted_not_merged() {
         [("app.py".to_string(), 5, "JWT105".to_string())],
         "one record hides one of two identical findings"
     );
+}
+
+#[test]
+fn diff_base_reports_only_new_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    write(root, "app.py", APP);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "legacy"]);
+    let mut changed = APP.to_string();
+    changed.push_str("\ndef g(t):\n    return jwt.decode(t, options={'verify_signature': False})\n");
+    write(root, "app.py", &changed);
+    write(
+        root,
+        "new.py",
+        "import jwt\n\ndef h(t, k):\n    return jwt.decode(t, k.public_key)\n",
+    );
+    let (findings, _, _) = run_json(&["--diff-base", "HEAD", "."], root);
+    assert_eq!(
+        findings,
+        [
+            ("app.py".to_string(), 8, "JWT105".to_string()),
+            ("new.py".to_string(), 4, "JWT101".to_string()),
+            ("new.py".to_string(), 4, "JWT202".to_string()),
+        ]
+    );
+    let out = authlint(&["check", "--diff-base", "no-such-ref", "."], root);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no-such-ref"), "{}", stderr(&out));
 }
 
 #[test]
