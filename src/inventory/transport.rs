@@ -115,10 +115,36 @@ impl<'p> Finder<'_, 'p> {
         let Some((_, carrier)) = READ_FROM.iter().find(|(name, _)| *name == last) else {
             return;
         };
+        if !self.is_request(base, &container, scope) {
+            return;
+        }
         let Some(name) = self.literal(key, scope) else { return };
         let header_name = name.trim_start_matches("HTTP_");
         if self.is_token_name(header_name) {
             self.out.push((span, entry("read", carrier, Some(name))));
+        }
+    }
+
+    /// Whether a container is a request's (`request.headers`,
+    /// `self.request.COOKIES`, a Rust `headers: HeaderMap` parameter), not a
+    /// client's own headers (`self.headers["Authorization"]`).
+    fn is_request(&self, base: &'p Value, container: &str, scope: usize) -> bool {
+        let segments: Vec<&str> = container.split('.').collect();
+        if segments[..segments.len() - 1]
+            .iter()
+            .any(|s| matches!(*s, "request" | "req" | "http_request"))
+        {
+            return true;
+        }
+        let ValueKind::Name(name) = &base.kind else { return false };
+        match self.resolver.lookup(name, Loc::new(self.id, scope), base.span.start) {
+            crate::analysis::resolve::Lookup::Bound(binding) => match &binding.value.kind {
+                ValueKind::Typed(path) => path
+                    .last()
+                    .is_some_and(|t| matches!(t.as_str(), "HeaderMap" | "Request" | "HttpRequest" | "Parts" | "CookieJar")),
+                _ => false,
+            },
+            _ => false,
         }
     }
 
