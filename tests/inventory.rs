@@ -343,7 +343,7 @@ fn the_readme_samples_are_real_output() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["id"] == "verify-5")
+        .find(|s| s["id"] == "verify-6")
         .unwrap();
     assert_eq!(site["line"], 19);
     assert_eq!(site["key_source"], "`SIGNING_KEY` ← literal \"exam…\" (33 bytes)");

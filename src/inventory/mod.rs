@@ -146,10 +146,10 @@ impl<'p> Builder<'_, 'p> {
             })
             .map(|f| FindingLink {
                 rule: f.code.clone(),
+                name: f.name.clone(),
                 path: f.path.clone(),
                 line: f.line,
                 column: f.column,
-                message: f.message.clone(),
             })
             .collect();
         links.sort();

@@ -40,14 +40,16 @@ impl std::fmt::Display for Place {
     }
 }
 
-/// A finding of `authlint check` that concerns an entry.
+/// A finding of `authlint check` that concerns an entry: the rule and
+/// where (its message is in `check`'s report, at the same place).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct FindingLink {
     pub rule: String,
+    /// The rule's name (`hardcoded-secret-setting`).
+    pub name: String,
     pub path: String,
     pub line: usize,
     pub column: usize,
-    pub message: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -136,12 +136,17 @@ impl<'p> Finder<'_, 'p> {
         {
             return true;
         }
-        let ValueKind::Name(name) = &base.kind else { return false };
+        let ValueKind::Name(name) = &base.kind else {
+            return false;
+        };
         match self.resolver.lookup(name, Loc::new(self.id, scope), base.span.start) {
             crate::analysis::resolve::Lookup::Bound(binding) => match &binding.value.kind {
-                ValueKind::Typed(path) => path
-                    .last()
-                    .is_some_and(|t| matches!(t.as_str(), "HeaderMap" | "Request" | "HttpRequest" | "Parts" | "CookieJar")),
+                ValueKind::Typed(path) => path.last().is_some_and(|t| {
+                    matches!(
+                        t.as_str(),
+                        "HeaderMap" | "Request" | "HttpRequest" | "Parts" | "CookieJar"
+                    )
+                }),
                 _ => false,
             },
             _ => false,

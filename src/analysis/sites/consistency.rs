@@ -170,10 +170,20 @@ pub fn stronger_site<'p>(
 ) -> Option<(&'p IndexedSite, Vec<String>)> {
     let index = verify_index(resolver, names);
     let this = index.sites.iter().find(|s| s.module == module && s.call == call)?;
-    index
-        .sites
-        .iter()
-        .filter(|other| !std::ptr::eq(*other, this) && other.class == this.class)
-        .filter(|other| other.groups.iter().any(|g| this.groups.contains(g)))
+    let shares = |other: &IndexedSite, key: bool| {
+        other
+            .groups
+            .iter()
+            .any(|g| g.starts_with("iss:") != key && this.groups.contains(g))
+    };
+    let candidates = |key: bool| {
+        index
+            .sites
+            .iter()
+            .filter(move |other| !std::ptr::eq(*other, this) && other.class == this.class && shares(other, key))
+    };
+    // The same key is the stronger tie; the same issuer comes second.
+    candidates(true)
+        .chain(candidates(false))
         .find_map(|other| weaker(this, other).map(|reasons| (other, reasons)))
 }
