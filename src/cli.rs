@@ -81,6 +81,54 @@ enum Command {
     /// Serve the Language Server Protocol on standard input and output, for
     /// editors: diagnostics while you type, quick fixes, explanations on hover.
     Server(ServerArgs),
+    /// Map every token the code issues and accepts: issue and verify sites,
+    /// keys, and where tokens travel, each linked to its findings.
+    Inventory(InventoryArgs),
+}
+
+#[derive(clap::Args)]
+struct InventoryArgs {
+    /// Files and directories to map [default: .].
+    paths: Vec<PathBuf>,
+
+    /// How to print the inventory.
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Text)]
+    output_format: InventoryFormat,
+
+    /// Write the inventory to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Only what changed in the auth layer since this git ref: entries added,
+    /// removed or changed.
+    #[arg(long, value_name = "REF")]
+    diff_base: Option<String>,
+
+    /// Map test, example, bench and docs code too.
+    #[arg(long)]
+    include_tests: bool,
+
+    /// Use this configuration file for every file (instead of the nearest).
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+
+    /// Use no configuration file: defaults and command-line flags only.
+    #[arg(long)]
+    isolated: bool,
+
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InventoryFormat {
+    /// Grouped sections for people.
+    Text,
+    /// The versioned JSON document (docs/inventory.md).
+    Json,
+    /// Markdown with a Mermaid diagram, for a pull request or a review.
+    Markdown,
 }
 
 #[derive(clap::Args)]
@@ -298,6 +346,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => list_rules(args),
         Command::Explain(args) => explain(args),
         Command::Server(_) => serve(),
+        Command::Inventory(args) => inventory(args),
     })
     .unwrap_or(ExitCode::from(EXIT_ERROR))
 }
@@ -553,6 +602,95 @@ fn plan_run(
         }),
         None => Ok(whole(named)),
     }
+}
+
+/// `authlint inventory`: the map of the auth layer, or with `--diff-base`
+/// what changed in it since a ref.
+fn inventory(args: InventoryArgs) -> ExitCode {
+    let color_err = no_color_unset() && std::io::stderr().is_terminal();
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let inventory = match build_inventory(&args, &paths) {
+        Ok(inventory) => inventory,
+        Err(error) => return fail(error, color_err),
+    };
+    let text = match &args.diff_base {
+        Some(base) => {
+            let tree = match crate::settings::diff::checkout(base) {
+                Ok(tree) => tree,
+                Err(message) => {
+                    eprintln!("authlint: --diff-base: {message}");
+                    return ExitCode::from(EXIT_ERROR);
+                }
+            };
+            let moved: Vec<PathBuf> = paths.iter().map(|p| tree.moved(p)).collect();
+            let mut before = match build_inventory(&args, &moved) {
+                Ok(before) => before,
+                Err(error) => return fail(error, color_err),
+            };
+            crate::inventory::diff::restore_paths(&mut before, &|p| tree.restore(p));
+            let changes = crate::inventory::diff::compare(&before, &inventory, base);
+            match args.output_format {
+                InventoryFormat::Json => crate::inventory::diff::render_json(&changes),
+                InventoryFormat::Text => crate::inventory::diff::render_text(&changes),
+                InventoryFormat::Markdown => crate::inventory::diff::render_markdown(&changes),
+            }
+        }
+        None => match args.output_format {
+            InventoryFormat::Json => crate::inventory::render_json(&inventory),
+            InventoryFormat::Text => crate::inventory::text::render(&inventory),
+            InventoryFormat::Markdown => crate::inventory::markdown::render(&inventory),
+        },
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(error) = write_report(path, &text) {
+                eprintln!("authlint: cannot write the inventory to {}: {error}", path.display());
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The inventory of `paths`, with the findings a `check` of them gives.
+fn build_inventory(
+    args: &InventoryArgs,
+    paths: &[PathBuf],
+) -> Result<crate::inventory::model::Inventory, miette::Report> {
+    let rules = load_rules(&[]).map_err(miette::Report::new)?;
+    let overrides = Overrides {
+        include_tests: args.include_tests.then_some(true),
+        ..Overrides::default()
+    };
+    let mut finder =
+        ConfigFinder::new(overrides, args.config.as_deref(), args.isolated, &rules).map_err(miette::Report::new)?;
+    let here = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let run_settings = finder.settings_for(&here, &rules).map_err(miette::Report::new)?;
+    let discovery = discover_filtered(paths, &mut finder, &rules)?;
+    let linter = linter_for(&discovery, &mut finder, &rules, &run_settings, DEFAULT_MAX_FILE_SIZE)
+        .map_err(miette::Report::new)?;
+    let mut outcome = linter
+        .run(&discovery, paths, args.threads)
+        .map_err(|error| miette::miette!("cannot start worker threads: {error}"))?;
+    linter.set_aside_not_shipped(&mut outcome);
+    let scope = crate::inventory::Scope {
+        include_tests: args.include_tests,
+    };
+    Ok(crate::inventory::build(
+        &linter,
+        &discovery,
+        paths,
+        &outcome,
+        &run_settings.policy,
+        &scope,
+    ))
 }
 
 /// The files below `paths` that configuration `exclude` globs and

@@ -5,7 +5,8 @@
 //! stages below it (`tests/layering.rs` keeps it so):
 //!
 //! - `cli`: the command line; `server`: the editor's language server;
-//!   `fix`: proven fixes over a run's outcome;
+//!   `fix`: proven fixes over a run's outcome; `inventory`: the map of the
+//!   tokens a codebase issues and accepts, over a run;
 //! - `lint`: the run, the one module that knows every stage below it;
 //! - `settings` and `report`: what applies to each file and finding; the
 //!   formats a run's outcome is written in;
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod fix;
 pub mod frontend;
+pub mod inventory;
 pub mod isolate;
 pub mod lint;
 pub mod model;

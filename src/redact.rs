@@ -254,6 +254,17 @@ mod tests {
         assert_eq!(redacted.map_offset(secret.end - 1), start);
         let after = src.find("y =").unwrap();
         assert_eq!(&redacted.text[redacted.map_offset(after)..][..3], "y =");
+        // Inside a second literal: its start, after the first one's shift.
+        let two = "a = \"hunter2hunter2\"\nb = \"swordfish-swordfish\"\n";
+        let first = two.find('"').unwrap();
+        let second = two.rfind("\"swordfish").unwrap();
+        let spans = [
+            Span::new(first, first + 16),
+            Span::new(second, second + "\"swordfish-swordfish\"".len()),
+        ];
+        let redacted_two = RedactedSource::new(two, &spans);
+        let at = redacted_two.map_offset(second + 4);
+        assert!(redacted_two.text[at..].starts_with("\"swor…\""), "{}", &redacted_two.text[at..]);
         // A span from inside the literal to past it keeps its end.
         let span = redacted.map_span(Span::new(start + 3, after));
         assert_eq!(span.start, start);

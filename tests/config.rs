@@ -3,11 +3,10 @@
 //! Each test builds a scratch project in a temporary directory.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use common::{authlint, found, stderr, stdout, write};
+use common::{authlint, found, git, stderr, stdout, write};
 
 mod common;
 
@@ -488,23 +487,6 @@ fn identical_findings_in_one_file_are_counted_not_merged() {
         past_the_baseline(root),
         [("app.py".to_string(), 5, "JWT105".to_string())],
         "one record hides one of two identical findings"
-    );
-}
-
-fn git(root: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .expect("git runs");
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
     );
 }
 

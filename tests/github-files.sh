@@ -137,6 +137,17 @@ if [ "$status" -ne 0 ] || ! grep -q "^authlint $version for $target from the cac
     exit 1
 fi
 
+say "inventory: true writes the auth-layer inventory to the job summary"
+export GITHUB_STEP_SUMMARY="$work/summary.md"
+status=0
+run_logged inventory "$action" "paths=examples/vulnerable-app/python" "fail-on=never" "inventory=true" || status=$?
+unset GITHUB_STEP_SUMMARY
+if [ "$status" -ne 0 ] || ! grep -q '^# Token inventory' "$work/summary.md" \
+    || ! grep -q '^```mermaid' "$work/summary.md" || ! grep -q 'verify-1' "$work/summary.md"; then
+    say "FAILED: expected the inventory in the job summary (exit $status)"
+    exit 1
+fi
+
 say "an archive that does not match its SHA-256 sum is refused, not replaced by a build"
 export RUNNER_TOOL_CACHE="$work/tool-cache-2"
 python3 "$repo/.github/scripts/release-archive.py" "$wheel" "$target" "$home/releases/download/v$version"

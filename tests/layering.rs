@@ -1,6 +1,6 @@
 //! The house rule: stages import only downward.
 //!
-//! `cli` → `server` → `fix` → `lint` → {`settings`, `report`} → `rules` →
+//! `cli` → `server` → `fix` → `inventory` → `lint` → {`settings`, `report`} → `rules` →
 //! `analysis` → `frontend` → `model`. The small shared pieces (`diagnostic`, `isolate`,
 //! `redact`) may be used from anywhere and use nothing but `model`. Only the
 //! run (`lint`) and the command line (`cli`) know every stage.
@@ -22,9 +22,10 @@ fn rank(module: &str) -> Option<u8> {
         "rules" => 3,
         "settings" | "report" => 4,
         "lint" => 5,
-        "fix" => 6,
-        "server" => 7,
-        "cli" => 8,
+        "inventory" => 6,
+        "fix" => 7,
+        "server" => 8,
+        "cli" => 9,
         _ => return None,
     })
 }

@@ -135,6 +135,11 @@ fn an_axum_service_is_followed_across_its_modules() {
 }
 
 #[test]
+fn verify_sites_of_one_key_are_held_to_the_strongest() {
+    check_project("inconsistent-verification", 3);
+}
+
+#[test]
 fn a_lifetime_chosen_by_a_caller_is_reported_at_the_call_with_the_places_it_passed() {
     let root = project_dir("fastapi-service");
     let output = authlint(

@@ -16,4 +16,5 @@ pub mod module_names;
 pub mod project;
 pub mod provenance;
 pub mod resolve;
+pub mod sites;
 pub mod values;

@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::analysis::index::ModuleIndex;
 use crate::analysis::provenance::signing::SigningIndex;
+use crate::analysis::sites::consistency::VerifyIndex;
 use crate::model::Notice;
 use crate::model::{Language, Module};
 
@@ -142,6 +143,8 @@ pub struct Project {
     notices: Mutex<Vec<Notice>>,
     /// What the project signs, built the first time a rule asks.
     signing: OnceLock<SigningIndex>,
+    /// The project's verify sites, built the first time a rule asks.
+    verify: OnceLock<VerifyIndex>,
 }
 
 impl Project {
@@ -178,6 +181,7 @@ impl Project {
             loader: Some(loader),
             notices: Mutex::new(Vec::new()),
             signing: OnceLock::new(),
+            verify: OnceLock::new(),
         }
     }
 
@@ -213,6 +217,7 @@ impl Project {
             loader: None,
             notices: Mutex::new(Vec::new()),
             signing: OnceLock::new(),
+            verify: OnceLock::new(),
         }
     }
 
@@ -282,6 +287,20 @@ impl Project {
         // every module that may sign, whether it built it or not.
         note_consulted(self.signing_candidates());
         self.signing.get_or_init(build)
+    }
+
+    /// The modules that passed the keyword prefilter, in id order.
+    pub fn checked_modules(&self) -> impl Iterator<Item = ModuleId> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.checked)
+            .map(|(id, _)| id)
+    }
+
+    /// The project's verify index, built by `build` the first time.
+    pub fn verify_index(&self, build: impl FnOnce() -> VerifyIndex) -> &VerifyIndex {
+        self.verify.get_or_init(build)
     }
 
     /// The rules a subject of which a module may hold (by its keywords,

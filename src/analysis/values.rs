@@ -45,6 +45,30 @@ pub fn is_public_key(text: &[u8]) -> bool {
     .any(|prefix| text.starts_with(prefix))
 }
 
+/// Calls whose result is the current time, for `exp = now + lifetime`.
+pub const NOW_CALLS: &[&str] = &[
+    "datetime.datetime.utcnow",
+    "datetime.datetime.now",
+    "datetime.datetime.today",
+    "datetime.utcnow",
+    "datetime.now",
+    "time.time",
+    "django.utils.timezone.now",
+    "arrow.utcnow",
+    "arrow.now",
+    "pendulum.now",
+    "chrono::Utc::now",
+    "chrono::Local::now",
+    "chrono::offset::Utc::now",
+    "chrono::offset::Local::now",
+    "chrono::prelude::Utc::now",
+    "chrono::prelude::Local::now",
+    "std::time::SystemTime::now",
+    "jsonwebtoken::get_current_timestamp",
+    "time::OffsetDateTime::now_utc",
+    "jwt_simple::prelude::Clock::now_since_epoch",
+];
+
 /// Bounds the recursion of constant folding.
 const MAX_FOLD_DEPTH: usize = 24;
 

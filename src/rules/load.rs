@@ -192,6 +192,7 @@ enum ValueClass {
     FirstPartyToken,
     ConfusableToken,
     ExpiryGuaranteed,
+    WeakerVerification,
     Allowlisted,
     PersonalData,
     TokenPayload,
@@ -983,6 +984,7 @@ fn compile_condition(
             ValueClass::FirstPartyToken => Predicate::FirstPartyToken,
             ValueClass::ConfusableToken => Predicate::ConfusableToken,
             ValueClass::ExpiryGuaranteed => Predicate::ExpiryGuaranteed,
+            ValueClass::WeakerVerification => Predicate::WeakerVerification,
             ValueClass::Allowlisted => Predicate::Allowlisted,
             ValueClass::PersonalData => Predicate::PersonalData,
             ValueClass::TokenPayload => Predicate::TokenPayload,
@@ -1047,11 +1049,12 @@ fn compile_condition(
             | Predicate::FirstPartyToken
             | Predicate::ConfusableToken
             | Predicate::ExpiryGuaranteed
+            | Predicate::WeakerVerification
     );
     if matches!(selector, Selector::Result) != about_the_call {
         return Err(ctx.error(
             "`result = true` goes with `is = \"used-as-trusted\"`, `\"third-party-token\"`, `\"first-party-token\"`, \
-             `\"confusable-token\"` or `\"expiry-guaranteed\"`, and those need it",
+             `\"confusable-token\"`, `\"expiry-guaranteed\"` or `\"weaker-verification\"`, and those need it",
             Some(span),
             "here",
         ));

@@ -205,6 +205,9 @@ pub enum Predicate {
     /// The decode requires `exp`, or every token the project signs with
     /// that key carries one.
     ExpiryGuaranteed,
+    /// A verify site that checks less than another accepting tokens of the
+    /// same key or issuer (JWT206).
+    WeakerVerification,
     /// Checked against an allowlist before use (`if alg not in ALLOWED`).
     Allowlisted,
     /// A claims mapping with personal data, judged with its context.

@@ -112,6 +112,94 @@ fn parse_diff(diff: &str, root: &Path) -> FileRanges {
     files
 }
 
+/// A copy of the repository's tree as it was at a ref, in a temporary
+/// directory removed when this is dropped (`inventory --diff-base`).
+pub struct BaseTree {
+    dir: PathBuf,
+    /// The working directory below the repository root (`sub/dir/`).
+    prefix: PathBuf,
+    root: PathBuf,
+}
+
+impl BaseTree {
+    /// Where a path given on the command line is in the copy.
+    pub fn moved(&self, path: &Path) -> PathBuf {
+        let absolute = crate::settings::config::absolute(path);
+        match absolute.strip_prefix(&self.root) {
+            Ok(below) if path.is_absolute() => self.dir.join(below),
+            _ => self.dir.join(&self.prefix).join(path),
+        }
+    }
+
+    /// A path reported in the copy, as the same file is reported in the working tree.
+    pub fn restore(&self, shown: &str) -> String {
+        let shown = Path::new(shown);
+        if let Ok(below) = shown.strip_prefix(self.dir.join(&self.prefix)) {
+            return below.to_string_lossy().into_owned();
+        }
+        match shown.strip_prefix(&self.dir) {
+            Ok(below) => self.root.join(below).to_string_lossy().into_owned(),
+            Err(_) => shown.to_string_lossy().into_owned(),
+        }
+    }
+}
+
+impl Drop for BaseTree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The tree at `base` (`git archive`, unpacked with `tar`), for reading
+/// the code as it was; nothing in the working tree is touched. The
+/// repository is the working directory's: paths given relative to it are
+/// moved into the copy (see [`BaseTree::moved`]).
+pub fn checkout(base: &str) -> Result<BaseTree, String> {
+    let here = Path::new(".");
+    let root = PathBuf::from(git(here, &["rev-parse", "--show-toplevel"])?.trim());
+    let prefix = PathBuf::from(git(here, &["rev-parse", "--show-prefix"])?.trim());
+    git(
+        here,
+        &["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")],
+    )
+    .map_err(|_| format!("`{base}` is not a commit git knows"))?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!("authlint-base-{}-{stamp}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let tree = BaseTree { dir, prefix, root };
+    let archive = Command::new("git")
+        .args(["archive", "--format=tar", base])
+        .current_dir(&tree.root)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !archive.status.success() {
+        return Err(format!(
+            "`git archive {base}` failed: {}",
+            String::from_utf8_lossy(&archive.stderr).trim()
+        ));
+    }
+    let mut tar = Command::new("tar")
+        .arg("-x")
+        .arg("-C")
+        .arg(&tree.dir)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run tar: {e}"))?;
+    if let Some(mut stdin) = tar.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(&archive.stdout)
+            .map_err(|e| format!("cannot unpack {base}: {e}"))?;
+    }
+    let status = tar.wait().map_err(|e| format!("cannot unpack {base}: {e}"))?;
+    if !status.success() {
+        return Err(format!("cannot unpack {base}: tar failed"));
+    }
+    Ok(tree)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -252,6 +252,17 @@ pub fn every_output(root: &Path, files: &[&str], dirs: &[&str]) -> Vec<(String, 
             format!("{}{}", stdout(&out), stderr(&out)),
         ));
     }
+    // The inventory shows keys and sites: always redacted.
+    for format in ["text", "json", "markdown"] {
+        let mut args = vec!["inventory", "--include-tests", "--output-format", format];
+        args.extend_from_slice(files);
+        let out = authlint(&args, root);
+        assert_eq!(out.status.code(), Some(0), "inventory {format}: {}", stderr(&out));
+        outputs.push((
+            format!("the {format} inventory"),
+            format!("{}{}", stdout(&out), stderr(&out)),
+        ));
+    }
     let scratch = tempfile::tempdir().unwrap();
     let baseline = scratch.path().join("baseline.json");
     let mut args = vec![

@@ -104,7 +104,7 @@ pub trait TokenNames {
 
 /// Calls that produce a signed bearer token (unless their payload or the
 /// function they are in says it is a one-time link token).
-pub(super) const SIGNING_CALLS: &[&str] = &[
+pub(crate) const SIGNING_CALLS: &[&str] = &[
     "jwt.encode",
     "jwt.api_jwt.encode",
     "jwt.PyJWT().encode",
@@ -114,8 +114,9 @@ pub(super) const SIGNING_CALLS: &[&str] = &[
     "jsonwebtoken::encode::encode",
 ];
 
-/// Calls whose result is the claims of a token, not the token.
-pub(super) const DECODE_CALLS: &[&str] = &[
+/// Decodes that verify a token's signature, or are told not to (the
+/// inventory's verify sites).
+pub(crate) const DECODE_CALLS_VERIFYING: &[&str] = &[
     "jwt.decode",
     "jwt.decode_complete",
     "jwt.api_jwt.decode",
@@ -124,20 +125,29 @@ pub(super) const DECODE_CALLS: &[&str] = &[
     "jwt.PyJWT().decode_complete",
     "jwt.api_jwt.PyJWT().decode",
     "jwt.api_jwt.PyJWT().decode_complete",
-    "jwt.api_jws.decode",
     "jose.jwt.decode",
-    "jose.jwt.get_unverified_claims",
-    "jose.jwt.get_unverified_header",
-    "jwt.get_unverified_header",
     "jsonwebtoken::decode",
     "jsonwebtoken::decode::decode",
-    "jsonwebtoken::decode_header",
     "jsonwebtoken::dangerous_insecure_decode",
     "jsonwebtoken::dangerous_insecure_decode_with_validation",
     "jsonwebtoken::dangerous::insecure_decode",
+];
+
+/// Calls whose result is the claims of a token, not the token, beside
+/// [`DECODE_CALLS_VERIFYING`]: reads that verify nothing.
+const DECODE_CALLS_PEEKING: &[&str] = &[
+    "jwt.api_jws.decode",
+    "jose.jwt.get_unverified_claims",
+    "jose.jwt.get_unverified_header",
+    "jwt.get_unverified_header",
+    "jsonwebtoken::decode_header",
     "jwt::Token::parse_unverified",
     "jwt::token::Token::parse_unverified",
 ];
+
+fn is_decode_call(path: &str) -> bool {
+    DECODE_CALLS_VERIFYING.contains(&path) || DECODE_CALLS_PEEKING.contains(&path)
+}
 
 /// Methods that hand on what their receiver is made of (`.strip()`,
 /// `.removeprefix("Bearer ")`, `.to_str()`, `.unwrap()`).
@@ -333,7 +343,7 @@ impl<'p> Judge<'_, 'p> {
         let last = context::callee_words(&call.callee);
         let has = |word: &str| last.iter().any(|w| w == word);
         let known = |kind| Provenance::known(kind, value.span);
-        if paths.iter().any(|p| DECODE_CALLS.contains(&p.as_str())) || is_decode_name(&last) {
+        if paths.iter().any(|p| is_decode_call(p)) || is_decode_name(&last) {
             return known(TokenKind::Claims);
         }
         if is_short_code(self.resolver, call, call_loc, &last)

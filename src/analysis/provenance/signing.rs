@@ -270,7 +270,7 @@ fn key_name(name: &str) -> Option<String> {
 }
 
 /// Methods and constructors a key passes through unchanged in identity.
-const KEY_WRAPPERS: &[&str] = &[
+pub(crate) const KEY_WRAPPERS: &[&str] = &[
     "as_bytes",
     "as_ref",
     "as_str",
@@ -382,7 +382,7 @@ pub enum KeyOrigin {
 }
 
 /// Words on a key's way that say it is published, public or shared.
-fn origin_of_words(words: &[String]) -> KeyOrigin {
+pub(crate) fn origin_of_words(words: &[String]) -> KeyOrigin {
     let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
     if has(&[
         "jwk",
@@ -420,7 +420,7 @@ fn origin_of_words(words: &[String]) -> KeyOrigin {
 
 /// The words of everything a key is derived from (names, attributes,
 /// callees, dict keys), and whether a PEM public key literal is among them.
-fn key_words(resolver: &Resolver, value: &Value, loc: Loc, depth: usize, out: &mut Vec<String>) {
+pub(crate) fn key_words(resolver: &Resolver, value: &Value, loc: Loc, depth: usize, out: &mut Vec<String>) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -605,7 +605,7 @@ fn rust_algorithms(resolver: &Resolver, validation: Option<&Value>, loc: Loc) ->
 }
 
 /// `Algorithm::RS256` as `RS256`.
-fn rust_algorithm(resolver: &Resolver, value: &Value, loc: Loc) -> Option<String> {
+pub(crate) fn rust_algorithm(resolver: &Resolver, value: &Value, loc: Loc) -> Option<String> {
     resolver
         .value_paths(value, loc, 0)
         .into_iter()

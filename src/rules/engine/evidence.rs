@@ -27,6 +27,9 @@ pub(super) struct Witness<'p> {
     /// Boxed: a witness is carried in every condition's outcome, and this
     /// is rarely set.
     pub(super) token_kind: Option<Box<TokenKind>>,
+    /// For a verdict about a call: another place the finding points to, and
+    /// its label (the stronger verify site a weaker one is held to).
+    pub(super) related: Option<Box<(ModuleId, Span, String)>>,
 }
 
 /// The kind of token a lifetime was held to: a refresh token when something
@@ -47,6 +50,7 @@ impl<'p> Witness<'p> {
             name: None,
             display: None,
             token_kind: None,
+            related: None,
         }
     }
 
@@ -118,7 +122,16 @@ pub(super) fn finding<'p>(
     }
     let (primary, mut related, secret_spans) = match evidence {
         Some((_, w)) if target.call.is_none() || w.site != target.anchor || w.value.is_some() => located(ctx, rule, w),
-        _ => (target.anchor, Vec::new(), Vec::new()),
+        _ => {
+            let related = evidence
+                .and_then(|(_, w)| w.related.as_deref())
+                .map(|(module, span, label)| RawRelated {
+                    module: *module,
+                    span: *span,
+                    label: label.clone(),
+                });
+            (target.anchor, related.into_iter().collect(), Vec::new())
+        }
     };
     related.retain(|r| !(r.module == ctx.module && r.span == primary));
     RawFinding {

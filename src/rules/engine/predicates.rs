@@ -85,7 +85,8 @@ impl<'p> Ctx<'_, 'p> {
             | Predicate::ThirdPartyToken
             | Predicate::FirstPartyToken
             | Predicate::ConfusableToken
-            | Predicate::ExpiryGuaranteed => Outcome::Unknown,
+            | Predicate::ExpiryGuaranteed
+            | Predicate::WeakerVerification => Outcome::Unknown,
             // Flow: where a value came from, what configures it.
             Predicate::FromCall(globs) => self.derived_from_call(globs, original, original_loc, witness),
             Predicate::RefersTo(globs) => self.refers_to(globs, original, original_loc, value, witness),

@@ -9,6 +9,7 @@ use crate::analysis::provenance::signing::{TokenOrigin, argument, signing_index,
 use crate::analysis::provenance::uses::{NextUse, unverified_result_use};
 use crate::analysis::provenance::{TokenKind, token_kind};
 use crate::analysis::resolve::{Loc, Resolved, dotted_text};
+use crate::analysis::sites::consistency::stronger_site;
 use crate::analysis::values::{duration_seconds, is_opaque};
 use crate::model::{Call, StructDef, TemplatePart, Value, ValueKind};
 use crate::rules::Predicate;
@@ -98,8 +99,27 @@ impl<'p> Ctx<'_, 'p> {
                 }
                 _ => Outcome::No,
             },
+            Predicate::WeakerVerification => self.weaker_verification(call, witness),
             _ => Outcome::Unknown,
         }
+    }
+
+    /// JWT206: this verify site checks less than another of the same key or
+    /// issuer; the other is the related location.
+    fn weaker_verification(&self, call: &'p Call, mut witness: Witness<'p>) -> Outcome<'p> {
+        let Some((stronger, reasons)) = stronger_site(self.resolver, self.module, call.span, self.policy) else {
+            return Outcome::No;
+        };
+        let name = match &stronger.function {
+            Some(function) => format!("`{function}` ({})", stronger.place),
+            None => format!("the decode at {}", stronger.place),
+        };
+        witness.related = Some(Box::new((
+            stronger.module,
+            stronger.call,
+            "this verification checks more".to_string(),
+        )));
+        Outcome::Yes(witness.named(name).displayed(reasons.join(", ")))
     }
 
     /// Whether a PyJWT or python-jose decode requires `exp`

@@ -9,7 +9,7 @@
 //! says which kind it took the token for, and why (`{kind}`).
 
 use crate::analysis::resolve::{Loc, Lookup, Resolved};
-use crate::analysis::values::{duration_seconds, expiry_lifetime, human_duration};
+use crate::analysis::values::{NOW_CALLS, duration_seconds, expiry_lifetime, human_duration};
 use crate::model::{ScopeKind, Value, ValueKind};
 
 use super::evidence::TokenKind;
@@ -21,30 +21,6 @@ const REFRESH_MAXIMUM: &str = "max-refresh-token-lifetime";
 
 /// How many names and calls deep the lifetime's names are read.
 const MAX_NAME_DEPTH: usize = 6;
-
-/// Calls whose result is the current time, for `exp = now + lifetime`.
-const NOW_CALLS: &[&str] = &[
-    "datetime.datetime.utcnow",
-    "datetime.datetime.now",
-    "datetime.datetime.today",
-    "datetime.utcnow",
-    "datetime.now",
-    "time.time",
-    "django.utils.timezone.now",
-    "arrow.utcnow",
-    "arrow.now",
-    "pendulum.now",
-    "chrono::Utc::now",
-    "chrono::Local::now",
-    "chrono::offset::Utc::now",
-    "chrono::offset::Local::now",
-    "chrono::prelude::Utc::now",
-    "chrono::prelude::Local::now",
-    "std::time::SystemTime::now",
-    "jsonwebtoken::get_current_timestamp",
-    "time::OffsetDateTime::now_utc",
-    "jwt_simple::prelude::Clock::now_since_epoch",
-];
 
 /// An integer Unix time more than a year after now.
 pub(super) fn far_future<'p>(value: &Value, witness: Witness<'p>) -> Outcome<'p> {

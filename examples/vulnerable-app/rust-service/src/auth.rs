@@ -64,3 +64,17 @@ pub fn refresh_secret() -> String {
 pub fn session_key() -> EncodingKey {
     EncodingKey::from_secret(&rand::random::<[u8; 16]>()) // SEC304
 }
+
+/// The admin tool's check: audience and issuer pinned.
+pub fn verify_admin(token: &str) -> Option<AdminSession> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&["admin"]);
+    validation.set_issuer(&["vulnerable-app"]);
+    decode::<AdminSession>(token, &DecodingKey::from_secret(JWT_SECRET), &validation).ok().map(|d| d.claims)
+}
+
+/// The same tokens, checked again for the export job "without the fuss".
+pub fn verify_export(token: &str) -> Option<AdminSession> {
+    let validation = Validation::new(Algorithm::HS256);
+    decode::<AdminSession>(token, &DecodingKey::from_secret(JWT_SECRET), &validation).ok().map(|d| d.claims) // JWT206
+}
