@@ -264,7 +264,11 @@ mod tests {
         ];
         let redacted_two = RedactedSource::new(two, &spans);
         let at = redacted_two.map_offset(second + 4);
-        assert!(redacted_two.text[at..].starts_with("\"swor…\""), "{}", &redacted_two.text[at..]);
+        assert!(
+            redacted_two.text[at..].starts_with("\"swor…\""),
+            "{}",
+            &redacted_two.text[at..]
+        );
         // A span from inside the literal to past it keeps its end.
         let span = redacted.map_span(Span::new(start + 3, after));
         assert_eq!(span.start, start);
