@@ -28,6 +28,9 @@
 #   4. bench/ecosystem.sh /tmp/authlint-old target/release/authlint /work/eco
 # Read every finding it prints before calling a rule change done.
 set -euo pipefail
+# Both builds run cold, and write no results cache into the trees they read
+# (builds without a cache ignore the variable).
+export AUTHLINT_NO_CACHE=1
 [[ $# -ge 3 ]] || { sed -n '2,29p' "$0" >&2; exit 2; }
 resolve() { # an absolute path to a binary, since each run changes directory
   local path

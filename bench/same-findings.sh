@@ -7,6 +7,9 @@
 # Notices and the summary may differ (the new binary may parse fewer files),
 # so only findings are compared; a difference prints a unified diff.
 set -euo pipefail
+# Both builds run cold, and write no results cache into the trees they read
+# (builds without a cache ignore the variable).
+export AUTHLINT_NO_CACHE=1
 [[ $# -ge 3 ]] || { sed -n '2,8p' "$0" >&2; exit 2; }
 old=$1 new=$2; shift 2
 work=$(mktemp -d "${TMPDIR:-/tmp}/same-findings.XXXXXX")
