@@ -121,3 +121,38 @@ fn no_cache_writes_nothing_and_cache_dir_moves_it() {
     authlint_cached(&["check", "--cache-dir", flag, "app"], root);
     assert_eq!(cache_files(elsewhere.path()).len(), 1);
 }
+
+/// JWT206 compares a verify site with every other of the project: a check
+/// that read the project's verify sites depends on every module they come
+/// from, whichever check happened to build the index.
+#[test]
+fn a_change_to_another_verify_site_rechecks_the_comparison() {
+    const DEPS_PY: &str = "import os\nimport time\n\nimport jwt\n\nKEY = os.environ[\"KEY\"]\n\n\n\
+                           def create_access_token(subject):\n    \
+                           claims = {\"sub\": subject, \"aud\": \"api\", \"exp\": int(time.time()) + 900}\n    \
+                           return jwt.encode(claims, KEY, algorithm=\"HS256\")\n\n\n\
+                           def get_current_user(token):\n    \
+                           return jwt.decode(token, KEY, algorithms=[\"HS256\"], audience=\"api\")\n";
+    const EXPORTS_PY: &str = "import os\n\nimport jwt\n\n\ndef export_user(token):\n    \
+                              return jwt.decode(token, os.environ[\"KEY\"], algorithms=[\"HS256\"])\n";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "app/__init__.py", "");
+    write(root, "app/deps.py", DEPS_PY);
+    write(root, "app/exports.py", EXPORTS_PY);
+    let jwt206 = |r: &serde_json::Value| {
+        found(r)
+            .into_iter()
+            .filter(|f| f.2 == "JWT206")
+            .map(|f| f.0)
+            .collect::<Vec<_>>()
+    };
+    let cold = report(root);
+    assert_eq!(jwt206(&cold), ["app/exports.py"], "{cold}");
+    assert_eq!(report(root), cold);
+    // The stronger site no longer checks the audience: the exports decode
+    // is no weaker, and its cached finding must not be replayed.
+    write(root, "app/deps.py", DEPS_PY.replace(", audience=\"api\"", ""));
+    let edited = report(root);
+    assert!(jwt206(&edited).is_empty(), "{edited}");
+}

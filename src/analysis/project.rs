@@ -78,6 +78,8 @@ pub struct DiskModule {
     pub struct_names: Vec<u64>,
     /// Its code may sign a token (see `provenance::signing::may_sign`).
     pub signs: bool,
+    /// Its code may verify a token (see `sites::consistency::may_verify`).
+    pub verifies: bool,
     /// The functions it may define (see [`name_hash`]), for a checked
     /// module: calls are followed into these (see `calls.rs`).
     pub function_names: Vec<u64>,
@@ -95,6 +97,7 @@ struct Entry {
     language: Language,
     checked: bool,
     signs: bool,
+    verifies: bool,
     /// The rules a subject of which it may hold; `None` when not known.
     relevant: Option<Vec<usize>>,
     completing: Vec<usize>,
@@ -167,6 +170,7 @@ impl Project {
                     language: file.language,
                     checked: file.checked,
                     signs: file.signs,
+                    verifies: file.verifies,
                     relevant: Some(file.relevant),
                     completing: file.completing,
                     slot: OnceLock::new(),
@@ -203,6 +207,7 @@ impl Project {
                     language: module.language,
                     checked: true,
                     signs: true,
+                    verifies: true,
                     relevant: None,
                     completing: Vec::new(),
                     slot: OnceLock::from(Some(Box::new(module))),
@@ -298,9 +303,86 @@ impl Project {
             .map(|(id, _)| id)
     }
 
+    /// The checked modules whose code may verify a token, in id order.
+    pub fn verify_candidates(&self) -> impl Iterator<Item = ModuleId> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.checked && e.verifies)
+            .map(|(id, _)| id)
+    }
+
     /// The project's verify index, built by `build` the first time.
     pub fn verify_index(&self, build: impl FnOnce() -> VerifyIndex) -> &VerifyIndex {
+        // As the signing index: every check that reads it depends on every
+        // module it was built from.
+        note_consulted(self.verify_candidates());
         self.verify.get_or_init(build)
+    }
+
+    /// Runs `read` over each of `ids`, lowered, on as many threads as the
+    /// run has, and gives the results in id order (a module that cannot be
+    /// read or lowered gives none). A module already lowered is read where
+    /// it is; the others are lowered for `read` and dropped after it: an
+    /// index over the whole project must not keep the whole project in
+    /// memory, and the files the rules check are lowered by their checkers
+    /// anyway.
+    ///
+    /// Plain threads, not the run's pool: an index is built inside a
+    /// `OnceLock` the pool's other threads may be blocked on, unable to help.
+    pub fn read_each<T: Send>(
+        &self,
+        ids: &[ModuleId],
+        read: impl Fn(ModuleId, &ProjectModule) -> T + Sync,
+    ) -> Vec<(ModuleId, T)> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let worker = || {
+            let mut out = Vec::new();
+            while let Some(&id) = ids.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                if let Some(Some(module)) = self.entries[id].slot.get() {
+                    out.push((id, read(id, module)));
+                } else if let Some(module) = self.lower_apart(id) {
+                    out.push((id, read(id, &module)));
+                }
+            }
+            out
+        };
+        let threads = rayon::current_num_threads().clamp(1, ids.len().max(1));
+        let mut results: Vec<(ModuleId, T)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    std::thread::Builder::new()
+                        .stack_size(crate::isolate::WORKER_STACK_SIZE)
+                        .spawn_scoped(scope, worker)
+                })
+                .collect();
+            let mut results = Vec::new();
+            for handle in handles {
+                match handle {
+                    Ok(handle) => match handle.join() {
+                        Ok(part) => results.extend(part),
+                        // The caller's isolation reports it, as any panic of a check.
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    },
+                    // No thread to be had: this one does the work.
+                    Err(_) => results.extend(worker()),
+                }
+            }
+            results
+        });
+        results.sort_unstable_by_key(|(id, _)| *id);
+        results
+    }
+
+    /// The module lowered for one use and not kept; its notes are its own
+    /// checker's to report.
+    fn lower_apart(&self, id: ModuleId) -> Option<ProjectModule> {
+        let entry = &self.entries[id];
+        let loader = self.loader.as_ref()?;
+        loader
+            .load(&entry.path, &entry.display, entry.language)
+            .ok()
+            .map(|(module, _)| module)
     }
 
     /// The rules a subject of which a module may hold (by its keywords,

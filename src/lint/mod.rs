@@ -48,6 +48,7 @@ use crate::analysis::project::{
 };
 use crate::analysis::provenance::signing::may_sign;
 use crate::analysis::resolve::Resolver;
+use crate::analysis::sites::consistency::may_verify;
 use crate::frontend::discover::{Discovery, SourcePath};
 use crate::frontend::generated::generated_marker;
 use crate::frontend::load::lower_source;
@@ -79,6 +80,7 @@ pub(crate) struct FileFacts {
     /// The functions it may define (hashed): calls are followed into these.
     function_names: Vec<u64>,
     signs: bool,
+    verifies: bool,
 }
 
 impl FileFacts {
@@ -94,6 +96,7 @@ impl FileFacts {
             relevant: self.relevant.clone(),
             completing: self.completing.clone(),
             signs: self.signs,
+            verifies: self.verifies,
         }
     }
 }
@@ -622,6 +625,7 @@ impl<'r> Linter<'r> {
             Language::Python => Vec::new(),
         };
         let signs = may_sign(language, source);
+        let verifies = may_verify(language, source);
         // The functions a caller may follow calls into (see
         // `rules::engine::calls`): only in files that may hold a subject.
         let function_names: Vec<u64> = if relevant.is_empty() {
@@ -636,6 +640,7 @@ impl<'r> Linter<'r> {
             struct_names,
             function_names,
             signs,
+            verifies,
         }
     }
 

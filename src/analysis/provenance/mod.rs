@@ -92,7 +92,7 @@ impl Provenance {
 }
 
 /// How names read: the caller's name classes (the policy's, for rules).
-pub trait TokenNames {
+pub trait TokenNames: Sync {
     /// A bearer credential's name (`access_token`, `Authorization`, `jwt`).
     fn is_bearer(&self, name: &str) -> bool;
     /// A word of what a one-time link token is for (`reset`, `invite`).

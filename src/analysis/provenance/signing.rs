@@ -101,15 +101,11 @@ pub fn signing_index<'p>(resolver: &Resolver<'p>, names: &dyn TokenNames) -> &'p
 }
 
 fn build_index(project: &Project, names: &dyn TokenNames) -> SigningIndex {
-    let resolver = Resolver::new(project);
-    let mut index = SigningIndex::default();
     let candidates: Vec<ModuleId> = project.signing_candidates().collect();
-    for id in candidates {
-        if project.load(id).is_none() {
-            continue;
-        }
-        let module = resolver.module(id);
-        for call in &module.calls {
+    let parts = project.read_each(&candidates, |id, module| {
+        let resolver = Resolver::checking(project, id, module);
+        let mut part = SigningIndex::default();
+        for call in &module.module.calls {
             let loc = Loc::new(id, call.scope);
             let Some(site) = signing_site(&resolver, call, loc) else {
                 continue;
@@ -117,17 +113,34 @@ fn build_index(project: &Project, names: &dyn TokenNames) -> SigningIndex {
             if let Some(identity) = site.key.and_then(|k| key_identity(&resolver, k, loc, 0)) {
                 let lacks = site.payload.is_some_and(|p| lacks_exp(&resolver, p, loc));
                 let link = call_is_for_link(&resolver, call, loc, names);
-                let entry = index.keys.entry(identity).or_default();
-                entry.signed_without_exp |= lacks;
-                entry.link_tokens |= link;
-                entry.session_tokens |= !link;
+                part.add(identity, lacks, link);
             }
             if let Some(payload) = site.payload {
-                index.payload_types.extend(payload_types(&resolver, payload, loc));
+                part.payload_types.extend(payload_types(&resolver, payload, loc));
             }
         }
+        part
+    });
+    let mut index = SigningIndex::default();
+    for (_, part) in parts {
+        for (identity, used) in part.keys {
+            let entry = index.keys.entry(identity).or_default();
+            entry.signed_without_exp |= used.signed_without_exp;
+            entry.link_tokens |= used.link_tokens;
+            entry.session_tokens |= used.session_tokens;
+        }
+        index.payload_types.extend(part.payload_types);
     }
     index
+}
+
+impl SigningIndex {
+    fn add(&mut self, identity: String, lacks_exp: bool, link: bool) {
+        let entry = self.keys.entry(identity).or_default();
+        entry.signed_without_exp |= lacks_exp;
+        entry.link_tokens |= link;
+        entry.session_tokens |= !link;
+    }
 }
 
 /// A signing call's payload and key, where the library puts them.

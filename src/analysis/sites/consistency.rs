@@ -21,7 +21,7 @@ use crate::analysis::provenance::signing::{TokenOrigin, verified_token_origin};
 use crate::analysis::resolve::{Loc, Resolver};
 use crate::frontend::classify::classify;
 use crate::frontend::source::LineIndex;
-use crate::model::{CodeClass, Span};
+use crate::model::{CodeClass, Language, Span};
 
 use super::verify::{Signature, VerifyFacts};
 use super::{SiteKind, site_call, verify_facts};
@@ -59,25 +59,36 @@ pub struct VerifyIndex {
     sites: Vec<IndexedSite>,
 }
 
-/// The project's verify index, built on first use.
+/// The project's verify index, built on first use from every checked
+/// module that may verify a token ([`may_verify`]), in parallel.
 pub fn verify_index<'p>(resolver: &Resolver<'p>, names: &dyn TokenNames) -> &'p VerifyIndex {
     let project = resolver.project();
     project.verify_index(|| {
-        let resolver = Resolver::new(project);
-        let mut index = VerifyIndex::default();
-        let candidates: Vec<ModuleId> = project.checked_modules().collect();
-        for id in candidates {
-            if project.load(id).is_none() {
-                continue;
-            }
-            for call_id in 0..resolver.module(id).calls.len() {
-                if let Some(site) = indexed_site(&resolver, id, call_id, names) {
-                    index.sites.push(site);
-                }
-            }
+        let candidates: Vec<ModuleId> = project.verify_candidates().collect();
+        let sites = project.read_each(&candidates, |id, module| {
+            let resolver = Resolver::checking(project, id, module);
+            (0..module.module.calls.len())
+                .filter_map(|call_id| indexed_site(&resolver, id, call_id, names))
+                .collect::<Vec<_>>()
+        });
+        VerifyIndex {
+            sites: sites.into_iter().flat_map(|(_, sites)| sites).collect(),
         }
-        index
     })
+}
+
+/// Whether a file's text may hold a verify site: a cheap test the first
+/// pass runs on every file, so the index lowers only these. Every call
+/// [`crate::analysis::provenance::DECODE_CALLS_VERIFYING`] names is a `decode` of a module whose name
+/// the file has to write to import it (a re-export under another name is
+/// missed: JWT206 then compares fewer sites, it never reports a wrong one).
+pub fn may_verify(language: Language, source: &str) -> bool {
+    let has = |word: &str| source.contains(word);
+    has("decode")
+        && match language {
+            Language::Python => has("jwt") || has("jose"),
+            Language::Rust => has("jsonwebtoken") || has("jwt") || has("DecodingKey") || has("Validation"),
+        }
 }
 
 fn indexed_site(resolver: &Resolver, module: ModuleId, call_id: usize, names: &dyn TokenNames) -> Option<IndexedSite> {
