@@ -103,6 +103,9 @@ struct Entry {
     completing: Vec<usize>,
     /// The lowered module, once asked for; `None` when it cannot be read or lowered.
     slot: OnceLock<Option<Box<ProjectModule>>>,
+    /// A checked module's lowering notes, kept with it in `slot` for its
+    /// checker, which reports them.
+    own_notices: OnceLock<Vec<Notice>>,
 }
 
 thread_local! {
@@ -174,6 +177,7 @@ impl Project {
                     relevant: Some(file.relevant),
                     completing: file.completing,
                     slot: OnceLock::new(),
+                    own_notices: OnceLock::new(),
                 }
             })
             .collect();
@@ -211,6 +215,7 @@ impl Project {
                     relevant: None,
                     completing: Vec::new(),
                     slot: OnceLock::from(Some(Box::new(module))),
+                    own_notices: OnceLock::new(),
                 }
             })
             .collect();
@@ -250,13 +255,23 @@ impl Project {
                     Ok((module, notices)) => (Some(Box::new(module)), notices),
                     Err(notice) => (None, notice.into_iter().collect()),
                 };
-                // A checked file reports its own notes when its checker lowers it.
-                if !entry.checked {
+                // A checked file's checker reports its notes.
+                if entry.checked {
+                    let _ = entry.own_notices.set(notices);
+                } else {
                     self.notices.lock().unwrap_or_else(|e| e.into_inner()).extend(notices);
                 }
                 module
             })
             .as_deref()
+    }
+
+    /// A checked module some resolution has lowered already, with its
+    /// lowering notes: its checker uses it rather than lower it again.
+    pub fn lowered_checked(&self, id: ModuleId) -> Option<(&ProjectModule, &[Notice])> {
+        let entry = self.entries.get(id).filter(|e| e.checked)?;
+        let module = entry.slot.get()?.as_deref()?;
+        Some((module, entry.own_notices.get().map_or(&[], Vec::as_slice)))
     }
 
     /// The path a module is reported under, without parsing it.

@@ -666,24 +666,32 @@ impl<'r> Linter<'r> {
             bytes_parsed: 0,
             text_hash: 0,
         };
-        let (module, notices) = match loader.load(project.path(id), &display, project.language(id)) {
-            Ok(lowered) => lowered,
-            Err(Some(notice)) => {
-                result.outcome.notices.push(notice);
-                return result;
-            }
-            // The first pass read it: it changed or vanished since.
-            Err(None) => {
-                let reason = "the file changed or vanished while authlint ran".to_string();
-                result.outcome = skipped_outcome(display, reason);
-                result.outcome.unchecked = true;
-                return result;
-            }
+        // A module some resolution has lowered already is checked as it is.
+        let lowered_here;
+        let (module, notices) = match project.lowered_checked(id) {
+            Some((module, notices)) => (module, notices.to_vec()),
+            None => match loader.load(project.path(id), &display, project.language(id)) {
+                Ok((module, notices)) => {
+                    lowered_here = module;
+                    (&lowered_here, notices)
+                }
+                Err(Some(notice)) => {
+                    result.outcome.notices.push(notice);
+                    return result;
+                }
+                // The first pass read it: it changed or vanished since.
+                Err(None) => {
+                    let reason = "the file changed or vanished while authlint ran".to_string();
+                    result.outcome = skipped_outcome(display, reason);
+                    result.outcome.unchecked = true;
+                    return result;
+                }
+            },
         };
         result.bytes_parsed = module.source.len();
         result.text_hash = content_hash(module.source.as_bytes());
         result.outcome.notices = notices;
-        let resolver = Resolver::checking(project, id, &module);
+        let resolver = Resolver::checking(project, id, module);
         self.check_and_place(
             engine,
             &resolver,
