@@ -11,7 +11,13 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
+
+mod common;
+
+use common::redaction;
 
 /// Long enough for a debug build on a busy two-core machine.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -470,20 +476,22 @@ fn copy_tree(from: &Path, to: &Path) {
 /// (line, character, code) of each finding, 0-based as the protocol counts.
 type Place = (u64, u64, String);
 
-#[test]
-fn each_file_gets_the_findings_a_cli_run_gives_it_in_its_project() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap().join("app");
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_tree(&repo.join("examples/vulnerable-app"), &root);
+/// A file, its diagnostics, and the code actions offered for each.
+type Shown = (PathBuf, Vec<Value>, Vec<Value>);
+
+/// The diagnostics the server publishes for each file of `root` a CLI run
+/// reports findings in, once they are the CLI's (the first answer may come
+/// before the project index is built), with the quick fixes offered for each
+/// finding; and those findings as the CLI places them.
+fn editor_view(root: &Path) -> (BTreeMap<PathBuf, Vec<Place>>, Vec<Shown>) {
     let output = Command::new(env!("CARGO_BIN_EXE_authlint"))
         .args(["check", "--output-format", "json", "."])
-        .current_dir(&root)
+        .current_dir(root)
         .env("AUTHLINT_NO_CACHE", "1")
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let mut expected: std::collections::BTreeMap<PathBuf, Vec<Place>> = Default::default();
+    let mut expected: BTreeMap<PathBuf, Vec<Place>> = Default::default();
     for finding in report["findings"].as_array().unwrap() {
         let path = root.join(finding["path"].as_str().unwrap().trim_start_matches("./"));
         expected.entry(path).or_default().push((
@@ -492,18 +500,13 @@ fn each_file_gets_the_findings_a_cli_run_gives_it_in_its_project() {
             finding["rule"].as_str().unwrap().to_string(),
         ));
     }
-    assert!(
-        expected.len() >= 6,
-        "the example app has findings in Python and Rust: {expected:?}"
-    );
     let is_rule = |code: &str| code.len() == 6 && code[3..].chars().all(|c| c.is_ascii_digit());
-    let mut client = Client::start(&root, &[]);
+    let mut client = Client::start(root, &[]);
+    let mut seen = Vec::new();
     for (path, places) in &mut expected {
         places.sort();
         client.open(path, &std::fs::read_to_string(path).unwrap());
-        // The first answer may come before the index is built; the one
-        // that counts is the one in the project.
-        client.diagnostics(path, |diagnostics| {
+        let diagnostics = client.diagnostics(path, |diagnostics| {
             let mut found: Vec<Place> = diagnostics
                 .iter()
                 .filter(|d| is_rule(d["code"].as_str().unwrap_or_default()))
@@ -519,8 +522,75 @@ fn each_file_gets_the_findings_a_cli_run_gives_it_in_its_project() {
             found.sort();
             found == *places
         });
+        let actions = diagnostics.iter().map(|d| client.code_actions(path, d)).collect();
+        seen.push((path.clone(), diagnostics, actions));
     }
     client.shutdown();
+    (expected, seen)
+}
+
+/// A copy of the example app, in a scratch directory.
+fn example_app() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap().join("app");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/vulnerable-app"),
+        &root,
+    );
+    (dir, root)
+}
+
+#[test]
+fn each_file_gets_the_findings_a_cli_run_gives_it_in_its_project() {
+    let (_dir, root) = example_app();
+    let (expected, seen) = editor_view(&root);
+    assert!(
+        expected.len() >= 6,
+        "the example app has findings in Python and Rust: {expected:?}"
+    );
+    assert_eq!(
+        seen.len(),
+        expected.len(),
+        "every file with a finding got its diagnostics"
+    );
+}
+
+/// Redaction pinned in the editor as in every CLI output (see
+/// `common/redaction.rs`): no diagnostic or quick fix for the example app
+/// shows a run of five characters of a secret literal its findings point
+/// at, unless the same run shows when those literals are blanked out.
+#[test]
+fn no_diagnostic_or_quick_fix_shows_more_of_a_secret_than_its_prefix() {
+    let (_dir, root) = example_app();
+    let secrets = redaction::secret_literals(&root, &["."]);
+    assert!(secrets.len() >= 3, "the example app hard-codes secrets: {secrets:?}");
+    let blanked = redaction::blanked_copy(&root, &["."], &secrets);
+    let blanked_root = blanked.path().canonicalize().unwrap();
+    let text = |root: &Path| {
+        let (_, seen) = editor_view(root);
+        // Paths differ between the two trees; what is shown of them does not count.
+        serde_json::to_string(&seen)
+            .unwrap()
+            .replace(&root.display().to_string(), "ROOT")
+    };
+    let shown = text(&root);
+    let innocent = text(&blanked_root);
+    // Not vacuous: the diagnostics show secrets, redacted (`"0123…" (31
+    // bytes)`, its quotes escaped in JSON).
+    assert!(
+        secrets
+            .iter()
+            .any(|s| shown.contains(&format!("…\\\" ({} bytes)", s.text.len()))),
+        "the diagnostics show redacted secrets: {shown}"
+    );
+    for secret in &secrets {
+        let leaked = redaction::leaked_runs(&secret.text, &shown, &innocent);
+        assert!(
+            leaked.is_empty(),
+            "the editor shows runs of a secret of {}: {leaked:?}",
+            secret.path.display()
+        );
+    }
 }
 
 #[test]

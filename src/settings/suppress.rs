@@ -161,6 +161,66 @@ s = '# authlint: ignore[JWT101]'  # not a comment before it
     }
 
     #[test]
+    fn what_is_not_a_suppression_or_only_a_bare_one() {
+        let src = "\
+a = 1  # note: authlint: ignore[JWT101]
+b = \"x\\\"y\"  # authlint: ignore[SEC301]
+c = 'it''s'  # authlint: ignore[SEC302] --
+# authlint: ignored[JWT101]
+# authlint: check[JWT101]
+d = 4  # authlint: ignore[JWT101
+e = 5  # authlint: ignore[ , ]
+    # authlint: ignore[ jwt204 ] because
+# authlint: ignore-file
+f = \"# authlint: ignore[JWT102]\"
+";
+        let found = parse_suppressions(src, Language::Python);
+        // Line 1: text between the marker and `authlint:`; line 4: `ignored`
+        // reads as `ignore` + `d[…]`, which is no list; line 5: no directive;
+        // line 10: inside a string.
+        let lines: Vec<String> = found
+            .suppressions
+            .iter()
+            .map(|s| format!("{} {:?} {:?} {:?}", s.comment_line, s.applies_to, s.codes, s.reason))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "2 Some(2) [\"SEC301\"] None",
+                "3 Some(3) [\"SEC302\"] None",
+                "8 Some(9) [\"JWT204\"] None",
+            ]
+        );
+        assert_eq!(found.bare, [4, 6, 7, 9]);
+        assert!(!found.is_empty());
+        assert_eq!(found.matching("JWT204", 9), Some((2, 0)));
+        assert_eq!(
+            found.matching("JWT204", 8),
+            None,
+            "the comment's own line is not the one it silences"
+        );
+        assert_eq!(found.matching("JWT101", 1), None);
+    }
+
+    #[test]
+    fn empty_only_when_there_is_neither_kind() {
+        assert!(parse_suppressions("x = 1\n", Language::Python).is_empty());
+        assert!(parse_suppressions("x = 1  # authlint: nothing\n", Language::Python).is_empty());
+        let bare_only = parse_suppressions("x = 1  # authlint: ignore\n", Language::Python);
+        assert!(!bare_only.is_empty() && bare_only.suppressions.is_empty());
+        let listed_only = parse_suppressions("x = 1  # authlint: ignore[X]\n", Language::Python);
+        assert!(!listed_only.is_empty() && listed_only.bare.is_empty());
+    }
+
+    #[test]
+    fn a_prefix_selects_its_codes_and_the_first_listed_match_is_named() {
+        let found = parse_suppressions("k = 1  # authlint: ignore[TOK, SEC3, SEC301]\n", Language::Python);
+        assert_eq!(found.matching("SEC301", 1), Some((0, 1)));
+        assert_eq!(found.matching("TOK403", 1), Some((0, 0)));
+        assert_eq!(found.matching("JWT101", 1), None);
+    }
+
+    #[test]
     fn rust_comments() {
         let src = "let k = from_secret(b\"x\"); // authlint: ignore[SEC301]\n";
         let found = parse_suppressions(src, Language::Rust);
