@@ -58,7 +58,7 @@ pub fn parse_suppressions(source: &str, language: Language) -> FileSuppressions 
         };
         // Only the comment marker (and spaces) may stand between it and
         // `authlint:`, and the marker must not sit inside a string literal.
-        if !line[comment + marker.len()..at].trim().is_empty() || inside_string(&line[..comment]) {
+        if !line[comment + marker.len()..at].trim().is_empty() || inside_string(&line[..comment], language) {
             continue;
         }
         let directive = line[at + "authlint:".len()..].trim_start();
@@ -112,16 +112,20 @@ pub fn parse_suppressions(source: &str, language: Language) -> FileSuppressions 
 }
 
 /// Whether the text before a comment marker leaves a string literal open:
-/// an odd number of unescaped `"` or `'`.
-fn inside_string(before: &str) -> bool {
+/// an odd number of unescaped `"` or `'`. In Rust a `'` opens a character
+/// literal only when one character or an escape and a closing `'` follow
+/// (`'x'`, `'\n'`): otherwise it is a lifetime (`&'static str`).
+fn inside_string(before: &str, language: Language) -> bool {
+    let chars: Vec<char> = before.chars().collect();
     let mut open: Option<char> = None;
     let mut escaped = false;
-    for c in before.chars() {
+    for (at, &c) in chars.iter().enumerate() {
         match (open, c) {
             (_, '\\') if !escaped => {
                 escaped = true;
                 continue;
             }
+            (None, '\'') if language == Language::Rust && !opens_char_literal(&chars[at + 1..]) => {}
             (None, '"' | '\'') if !escaped => open = Some(c),
             (Some(q), c) if c == q && !escaped => open = None,
             _ => {}
@@ -129,6 +133,11 @@ fn inside_string(before: &str) -> bool {
         escaped = false;
     }
     open.is_some()
+}
+
+/// Whether what follows a `'` in Rust makes it a character literal.
+fn opens_char_literal(after: &[char]) -> bool {
+    matches!(after, ['\\', ..] | [_, '\'', ..])
 }
 
 #[cfg(test)]
@@ -226,5 +235,33 @@ f = \"# authlint: ignore[JWT102]\"
         let found = parse_suppressions(src, Language::Rust);
         assert_eq!(found.suppressions[0].applies_to, Some(1));
         assert!(parse_suppressions(src, Language::Python).is_empty());
+    }
+
+    #[test]
+    fn lifetimes_char_literals_and_escaped_backslashes_before_a_comment() {
+        let suppressed = |line: &str, language| parse_suppressions(line, language).suppressions.len() == 1;
+        // A lifetime opens nothing; a character literal opens and closes.
+        assert!(suppressed(
+            "let k: &'static str = key(); // authlint: ignore[SEC301]",
+            Language::Rust
+        ));
+        assert!(suppressed(
+            "fn f<'a>(k: &'a [u8]) {} // authlint: ignore[SEC301]",
+            Language::Rust
+        ));
+        assert!(suppressed("let q = '\"'; // authlint: ignore[SEC301]", Language::Rust));
+        assert!(suppressed("let q = '\\''; // authlint: ignore[SEC301]", Language::Rust));
+        assert!(!suppressed("let s = \"'// authlint: ignore[SEC301]\";", Language::Rust));
+        // In Python every quote is a string's.
+        assert!(!suppressed("k = 'it # authlint: ignore[SEC301]", Language::Python));
+        // An escaped backslash does not escape the quote after it.
+        assert!(suppressed(
+            "p = \"C:\\\\\"  # authlint: ignore[SEC301]",
+            Language::Python
+        ));
+        assert!(suppressed(
+            "let p = \"C:\\\\\"; // authlint: ignore[SEC301]",
+            Language::Rust
+        ));
     }
 }
