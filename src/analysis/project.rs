@@ -338,10 +338,11 @@ impl Project {
     /// Runs `read` over each of `ids`, lowered, on as many threads as the
     /// run has, and gives the results in id order (a module that cannot be
     /// read or lowered gives none). A module already lowered is read where
-    /// it is; the others are lowered for `read` and dropped after it: an
+    /// it is; a checked one is lowered for `read` and dropped after it: an
     /// index over the whole project must not keep the whole project in
     /// memory, and the files the rules check are lowered by their checkers
-    /// anyway.
+    /// anyway. Any other is lowered and kept, as resolution would, so its
+    /// notes are reported and it counts as parsed.
     ///
     /// Plain threads, not the run's pool: an index is built inside a
     /// `OnceLock` the pool's other threads may be blocked on, unable to help.
@@ -356,6 +357,10 @@ impl Project {
             while let Some(&id) = ids.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
                 if let Some(Some(module)) = self.entries[id].slot.get() {
                     out.push((id, read(id, module)));
+                } else if !self.entries[id].checked {
+                    if let Some(module) = self.load(id) {
+                        out.push((id, read(id, module)));
+                    }
                 } else if let Some(module) = self.lower_apart(id) {
                     out.push((id, read(id, &module)));
                 }
@@ -389,7 +394,7 @@ impl Project {
         results
     }
 
-    /// The module lowered for one use and not kept; its notes are its own
+    /// A checked module lowered for one use and not kept; its notes are its
     /// checker's to report.
     fn lower_apart(&self, id: ModuleId) -> Option<ProjectModule> {
         let entry = &self.entries[id];

@@ -113,7 +113,12 @@ fn build_index(project: &Project, names: &dyn TokenNames) -> SigningIndex {
             if let Some(identity) = site.key.and_then(|k| key_identity(&resolver, k, loc, 0)) {
                 let lacks = site.payload.is_some_and(|p| lacks_exp(&resolver, p, loc));
                 let link = call_is_for_link(&resolver, call, loc, names);
-                part.add(identity, lacks, link);
+                let used = KeyUse {
+                    signed_without_exp: lacks,
+                    session_tokens: !link,
+                    link_tokens: link,
+                };
+                part.add(identity, used);
             }
             if let Some(payload) = site.payload {
                 part.payload_types.extend(payload_types(&resolver, payload, loc));
@@ -124,10 +129,7 @@ fn build_index(project: &Project, names: &dyn TokenNames) -> SigningIndex {
     let mut index = SigningIndex::default();
     for (_, part) in parts {
         for (identity, used) in part.keys {
-            let entry = index.keys.entry(identity).or_default();
-            entry.signed_without_exp |= used.signed_without_exp;
-            entry.link_tokens |= used.link_tokens;
-            entry.session_tokens |= used.session_tokens;
+            index.add(identity, used);
         }
         index.payload_types.extend(part.payload_types);
     }
@@ -135,11 +137,12 @@ fn build_index(project: &Project, names: &dyn TokenNames) -> SigningIndex {
 }
 
 impl SigningIndex {
-    fn add(&mut self, identity: String, lacks_exp: bool, link: bool) {
+    /// One more signing with this key (or all of another part's).
+    fn add(&mut self, identity: String, used: KeyUse) {
         let entry = self.keys.entry(identity).or_default();
-        entry.signed_without_exp |= lacks_exp;
-        entry.link_tokens |= link;
-        entry.session_tokens |= !link;
+        entry.signed_without_exp |= used.signed_without_exp;
+        entry.session_tokens |= used.session_tokens;
+        entry.link_tokens |= used.link_tokens;
     }
 }
 
