@@ -31,6 +31,9 @@
 #   AUTHLINT_MUTANTS_ITERATE  1: test again only the mutants the last run did
 #                             not catch (cargo-mutants --iterate), e.g. with a
 #                             wider test selection
+#   AUTHLINT_MUTANTS_RE       only the mutants whose name matches this regular
+#                             expression (cargo-mutants --re), e.g. one path
+#                             through a large file: 'exit_code|FailOn::fails'
 #
 # Not part of CI (.ci/run): it takes from minutes to hours.
 set -euo pipefail
@@ -77,6 +80,9 @@ done
 if [ "${AUTHLINT_MUTANTS_ITERATE:-0}" = 1 ]; then
     args+=(--iterate)
 fi
+if [ -n "${AUTHLINT_MUTANTS_RE:-}" ]; then
+    args+=(--re "$AUTHLINT_MUTANTS_RE")
+fi
 if [ -n "${AUTHLINT_MUTANTS_TIMEOUT:-}" ]; then
     args+=(--timeout "$AUTHLINT_MUTANTS_TIMEOUT")
 fi
@@ -116,7 +122,7 @@ fi
 
 report() {
     echo "cargo-mutants $MUTANTS_VERSION on authlint $commit$dirty, $(date -u '+%Y-%m-%d %H:%M UTC'), ${elapsed} s"
-    echo "files: ${files[*]}"
+    echo "files: ${files[*]}${AUTHLINT_MUTANTS_RE:+ (mutants matching '$AUTHLINT_MUTANTS_RE')}"
     echo "tests: cargo test ${test_args[*]:-(the whole suite)}"
     echo
     echo "| mutants | caught | missed | unviable | timeout |"

@@ -679,6 +679,62 @@ fn a_crash_names_the_file_and_rule_keeps_other_findings_and_exits_2() {
 }
 
 #[test]
+fn a_rule_crashing_on_a_helper_costs_its_callers_none_of_the_other_rules() {
+    if !cfg!(debug_assertions) {
+        eprintln!("skipped: panic injection is compiled into debug builds only");
+        return;
+    }
+    // After a crash the helper's rules are rerun one at a time. None of
+    // those partial runs may stand in for the helper's summary, which its
+    // callers read to judge what the helper leaves to their arguments: here
+    // the lifetime `login` chooses. One thread checks the helper first, so
+    // a partial summary kept by that rerun is the one the caller would read.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "app/a_tokens.py",
+        "from datetime import datetime, timezone\n\n\
+         import jwt\n\n\n\
+         def issue(subject, lifetime):\n    \
+             exp = datetime.now(timezone.utc) + lifetime\n    \
+             return jwt.encode({\"sub\": subject, \"exp\": exp}, KEY, algorithm=\"HS256\")\n",
+    );
+    write(root, "app/__init__.py", "");
+    write(
+        root,
+        "app/b_login.py",
+        "from datetime import timedelta\n\n\
+         from app.a_tokens import issue\n\n\n\
+         def login(user):\n    \
+             token_lifetime = timedelta(days=365)\n    \
+             return issue(user.id, token_lifetime)\n",
+    );
+    let args = ["check", "--output-format", "json", "--threads", "1", "."];
+    let at_call = ("app/b_login.py".to_string(), "JWT204".to_string(), 8);
+    let called = |report: &Value| {
+        findings(report)
+            .iter()
+            .any(|f| (&f.0, &f.1, f.2) == (&at_call.0, &at_call.1, at_call.2))
+    };
+    let clean = run(&args, root, &[], bound(10));
+    clean.assert_no_crash();
+    assert!(called(&clean.json()), "no {at_call:?} in {}", clean.stdout);
+
+    let crashed = run(
+        &args,
+        root,
+        &[("AUTHLINT_INJECT_PANIC", "rule:SEC301:app/a_tokens.py")],
+        bound(10),
+    );
+    crashed.assert_no_crash();
+    assert_eq!(crashed.code, Some(2), "an internal error must fail the gate");
+    let report = crashed.json();
+    assert_notice(&report, "app/a_tokens.py", "internal-error", "rule SEC301");
+    assert!(called(&report), "no {at_call:?} after the crash in {}", crashed.stdout);
+}
+
+#[test]
 fn a_file_deleted_between_discovery_and_reading_is_a_note() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
