@@ -128,11 +128,12 @@ fn the_log_describes_the_tool_every_rule_and_every_finding() {
             .map(|t| t.as_str().unwrap())
             .collect();
         assert!(tags.contains(&"security"), "{id}: {tags:?}");
-        // `jwt` marks the rules about JWTs (all JWT1xx/2xx ones at least);
-        // generic secret rules (a password fallback) do not carry it.
-        if id.starts_with("JWT") {
-            assert!(tags.contains(&"jwt"), "{id}: {tags:?}");
-        }
+        // `jwt` marks the rules about JWTs: all JWT1xx/2xx ones, and those
+        // whose name or keywords are about them (a JWT key, a token in a URL);
+        // generic secret rules (an environment fallback, a short random key,
+        // a file baked in at compile time, plain HTTP) do not carry it.
+        let generic = ["SEC302", "SEC304", "SEC305", "TOK405"];
+        assert_eq!(tags.contains(&"jwt"), !generic.contains(&id), "{id}: {tags:?}");
         for cwe in entry["cwe"].as_array().unwrap() {
             assert!(tags.contains(&cwe.as_str().unwrap()), "{id}: {cwe} in {tags:?}");
         }
@@ -162,8 +163,30 @@ fn the_log_describes_the_tool_every_rule_and_every_finding() {
         // character columns agree; `utf16_columns_...` covers the rest.
         assert_eq!(region["startColumn"], finding["column"]);
         assert_eq!(region["endColumn"], finding["end_column"]);
-        let snippet = location["contextRegion"]["snippet"]["text"].as_str().unwrap();
+        // The context is the finding's whole lines, as in the file (lines
+        // with a secret finding are redacted there: their count is kept).
+        let context = &location["contextRegion"];
+        let snippet = context["snippet"]["text"].as_str().unwrap();
         assert!(!snippet.is_empty());
+        assert_eq!(context["startLine"], finding["line"]);
+        assert_eq!(context["endLine"], finding["end_line"]);
+        let path = root.join(finding["path"].as_str().unwrap());
+        let source = std::fs::read_to_string(&path).unwrap();
+        let (first, last) = (
+            finding["line"].as_u64().unwrap() as usize,
+            finding["end_line"].as_u64().unwrap() as usize,
+        );
+        let lines: Vec<&str> = source.lines().skip(first - 1).take(last + 1 - first).collect();
+        assert_eq!(snippet.lines().count(), lines.len(), "{}: {snippet:?}", path.display());
+        let redacted_here = findings.iter().any(|f| {
+            f["path"] == finding["path"]
+                && f["rule"].as_str().unwrap().starts_with("SEC")
+                && f["line"].as_u64().unwrap() as usize <= last
+                && f["end_line"].as_u64().unwrap() as usize >= first
+        });
+        if !redacted_here {
+            assert_eq!(snippet, lines.join("\n"), "{}", path.display());
+        }
     }
     // Findings that resolved a constant point at it.
     assert!(
@@ -172,13 +195,15 @@ fn the_log_describes_the_tool_every_rule_and_every_finding() {
             .any(|r| r["relatedLocations"].as_array().is_some_and(|l| !l.is_empty())),
         "some finding has a related location"
     );
-    for related in results
-        .iter()
-        .filter_map(|r| r["relatedLocations"].as_array())
-        .flatten()
-    {
-        assert!(related["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
-        assert!(related["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1);
+    for related in results.iter().filter_map(|r| r["relatedLocations"].as_array()) {
+        // Numbered from 1 in order, as code scanning's `[text](id)` links
+        // in a message refer to them.
+        let ids: Vec<u64> = related.iter().map(|l| l["id"].as_u64().expect("an id")).collect();
+        assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>());
+        for related in related {
+            assert!(related["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+            assert!(related["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1);
+        }
     }
 }
 

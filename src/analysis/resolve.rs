@@ -375,6 +375,14 @@ impl<'p> Resolver<'p> {
     /// An imported dotted path that names something inside a project module:
     /// that module's top-level binding. `None` for modules themselves and for
     /// anything outside the project.
+    /// What an import of a project module's name stands for there, as
+    /// written, not resolved further: `KEY` of `from app.deps import KEY`
+    /// is `os.environ["JWT_SECRET"]` in `app/deps.py`. `None` when the
+    /// module is not the project's (or not followed from here).
+    pub fn imported_definition(&self, path: &str, from: ModuleId) -> Option<Resolved<'p>> {
+        self.resolve_import(path, from, MAX_HOPS)
+    }
+
     fn resolve_import(&self, path: &str, from: ModuleId, budget: usize) -> Option<Resolved<'p>> {
         if budget == 0 {
             return None;

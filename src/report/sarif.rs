@@ -485,6 +485,44 @@ mod tests {
         assert_eq!(positions.utf16_column_of_char_column(3, 1), Some(1));
         let blank_lines = Utf16Positions::new("a\n\n😀b\n");
         assert_eq!(blank_lines.utf16_column_of_char_column(3, 2), Some(3));
+        // An offset inside a character counts from the character's start.
+        let first = Utf16Positions::new(source);
+        let inside = source.find('😀').unwrap() + 2;
+        assert_eq!(first.line_and_column(inside), (1, 6));
+        assert_eq!(first.line_and_column(source.len() + 10), (2, 1));
+    }
+
+    #[test]
+    fn without_the_source_a_region_keeps_the_findings_own_positions() {
+        assert_eq!(
+            char_region(3, 7, 4, 2),
+            json!({ "startLine": 3, "startColumn": 7, "endLine": 4, "endColumn": 2 })
+        );
+        // SARIF columns start at 1: an empty end column is the first.
+        assert_eq!(char_region(1, 1, 1, 0)["endColumn"], 1);
+    }
+
+    /// A custom rule with this code, name and keywords.
+    fn custom_rule(code: &str, name: &str, keywords: &str) -> Rule {
+        let text = format!(
+            "code = \"{code}\"\nname = \"{name}\"\nseverity = \"note\"\nlanguages = [\"python\"]\n\
+             keywords = {keywords}\nsummary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n\
+             [[match]]\nlanguage = \"python\"\ncallee = [\"x\"]\n"
+        );
+        crate::rules::parse_rule("custom.toml", &text).expect("a valid rule")
+    }
+
+    #[test]
+    fn the_jwt_tag_comes_from_the_code_the_name_or_a_keyword() {
+        assert!(is_jwt_rule(&custom_rule("JWT901", "x", r#"["decode"]"#)));
+        assert!(is_jwt_rule(&custom_rule("ORG101", "org-jwt-check", r#"["decode"]"#)));
+        assert!(is_jwt_rule(&custom_rule("ORG102", "x", r#"["decode", "JWT_SIGNER"]"#)));
+        assert!(is_jwt_rule(&custom_rule("ORG103", "x", r#"["python_jose"]"#)));
+        assert!(!is_jwt_rule(&custom_rule(
+            "ORG104",
+            "session-cookie",
+            r#"["set_cookie"]"#
+        )));
     }
 
     #[test]

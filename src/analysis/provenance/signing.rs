@@ -330,8 +330,16 @@ pub fn key_identity(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) 
         ValueKind::Name(name) => match resolver.lookup(name, loc, value.span.start) {
             Lookup::Bound(binding) => match &binding.value.kind {
                 ValueKind::Unknown | ValueKind::Typed(_) => None, // a parameter
-                ValueKind::Imported(path) => key_name(path.rsplit([':', '.']).next().unwrap_or(path)),
-                _ if binding.scope == 0 => key_name(name),
+                // A module-level name that reads a setting is known by the
+                // setting: `KEY = os.environ["JWT_SECRET"]`, imported or not,
+                // is the key `os.environ["JWT_SECRET"]` read in place is.
+                ValueKind::Imported(path) => resolver
+                    .imported_definition(path, loc.module)
+                    .and_then(|defined| read_identity(resolver, defined.value, defined.loc, depth + 1))
+                    .or_else(|| key_name(path.rsplit([':', '.']).next().unwrap_or(path))),
+                _ if binding.scope == 0 => {
+                    read_identity(resolver, &binding.value, loc.with_scope(0), depth + 1).or_else(|| key_name(name))
+                }
                 _ => key_identity(resolver, &binding.value, loc.with_scope(binding.scope), depth + 1),
             },
             Lookup::Unbound => key_name(name),
@@ -346,6 +354,16 @@ pub fn key_identity(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) 
         ValueKind::Str(s) => Some(format!("literal:{s}")),
         ValueKind::Bytes(b) => Some(format!("literal:{}", String::from_utf8_lossy(b))),
         ValueKind::Call(id) => call_key_identity(resolver, &resolver.module(loc.module).calls[*id], loc, depth),
+        _ => None,
+    }
+}
+
+/// The identity of a value read by name from the environment or a
+/// configuration (`os.environ["JWT_SECRET"]`, `os.getenv("JWT_SECRET")`,
+/// `config.get("jwt_secret")`, `get_jwt_secret()`): that name.
+fn read_identity(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) -> Option<String> {
+    match &value.kind {
+        ValueKind::Index(..) | ValueKind::Call(_) => key_identity(resolver, value, loc, depth),
         _ => None,
     }
 }

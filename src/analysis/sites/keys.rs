@@ -163,11 +163,17 @@ fn follow_name(resolver: &Resolver, name: &str, value: &Value, loc: Loc, depth: 
                 }
             }
             ValueKind::Unknown | ValueKind::Typed(_) => {}
-            ValueKind::Imported(_) => {
+            ValueKind::Imported(path) => {
                 facts.via.push(name.to_string());
-                let resolved = resolver.resolve(value, loc);
-                if !matches!(resolved.value.kind, ValueKind::Imported(_) | ValueKind::Unknown) {
-                    follow(resolver, resolved.value, resolved.loc, depth + 1, facts);
+                // Followed from its definition as written, as a name bound
+                // in this module is: resolving it whole would make
+                // `KEY = os.environ["JWT_SECRET"]` unknown (an environment
+                // variable has no value here), not the variable it reads.
+                let defined = resolver
+                    .imported_definition(path, loc.module)
+                    .unwrap_or_else(|| resolver.resolve(value, loc));
+                if !matches!(defined.value.kind, ValueKind::Imported(_) | ValueKind::Unknown) {
+                    follow(resolver, defined.value, defined.loc, depth + 1, facts);
                 }
             }
             _ => {

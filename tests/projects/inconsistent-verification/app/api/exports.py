@@ -1,7 +1,12 @@
 """A route that decodes for itself."""
+import os
+
 import jwt
 
 from app.core.config import settings
+
+# Another module-level `KEY`, of another variable: not the service key.
+KEY = os.environ["REPORTS_TOKEN_SECRET"]
 
 
 def export_for(token: str) -> str:
@@ -54,3 +59,17 @@ def partner_callback(token: str) -> str:
 def decode_with(token: str, key: str) -> dict:
     # A key the caller passes: which tokens it accepts cannot be told.
     return jwt.decode(token, key, algorithms=["HS256"])  # ok
+
+
+def service_export(token: str) -> str:
+    # The service key, read where it is used instead of imported: the same
+    # key as `app.core.keys.KEY`, checked less than `get_service` does.
+    claims = jwt.decode(token, os.environ["SERVICE_TOKEN_SECRET"], algorithms=["HS256"])  # expect: JWT206
+    return claims["sub"]
+
+
+def reports_feed(token: str) -> str:
+    # Named like the service key, but another variable's: nothing to compare
+    # with, and nothing here signs with it (someone else's token).
+    claims = jwt.decode(token, KEY, algorithms=["HS256"])  # expect: JWT202
+    return claims["sub"]
