@@ -96,6 +96,41 @@ SAVED = os.path.join(HERE, "last-run")
 FLAGS = ["--results", "--prefilter", "--corpus", "--commit", "--load-before", "--load-after", "--versions"]
 
 
+def mutation_scores():
+    """The figures of MUTANTS.md (written by hand from bench/mutants.sh runs,
+    which are too slow for this script), one row per run."""
+    path = os.path.join(HERE, "MUTANTS.md")
+    if not os.path.exists(path):
+        return []
+    runs = {}
+    current = None
+    for line in open(path):
+        if line.startswith("## "):
+            current = line[3:].strip() if line.startswith("## src/") else None
+            if current:
+                runs[current] = []
+        elif current and line.startswith("| "):
+            cells = [cell.strip() for cell in line.strip("|\n ").split("|")]
+            if len(cells) == 5 and all(cell.isdigit() for cell in cells):
+                runs[current].append([int(cell) for cell in cells])
+    rows = [
+        "",
+        "## Mutation scores (issue 21)",
+        "",
+        "Each `bench/mutants.sh` run recorded in `MUTANTS.md`, in order: a later run",
+        "of a file retests the mutants the one before missed, once tests were written",
+        "for them. `MUTANTS.md` names every mutant still missed, with why it cannot",
+        "change behaviour.",
+        "",
+        "| file | run | mutants | caught | missed | unviable | timeout |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for file, tables in runs.items():
+        for number, (total, caught, missed, unviable, timeout) in enumerate(tables, 1):
+            rows.append(f"| `{file}` | {number} | {total} | {caught} | {missed} | {unviable} | {timeout} |")
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--again", action="store_true", help="write RESULTS.md from bench/last-run")
@@ -305,6 +340,7 @@ def main():
     profile = os.path.join(HERE, "profile.md")
     if os.path.exists(profile):
         lines += ["", open(profile).read().rstrip()]
+    lines += mutation_scores()
 
     lines += ["", "## Commands", "", "```"]
     seen = set()
