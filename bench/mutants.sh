@@ -34,6 +34,8 @@
 #   AUTHLINT_MUTANTS_RE       only the mutants whose name matches this regular
 #                             expression (cargo-mutants --re), e.g. one path
 #                             through a large file: 'exit_code|FailOn::fails'
+#                             (cargo-mutants 27.1 lists its "delete field"
+#                             mutants of the whole file whatever it says)
 #
 # Not part of CI (.ci/run): it takes from minutes to hours.
 set -euo pipefail

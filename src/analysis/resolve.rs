@@ -204,7 +204,20 @@ impl<'p> Resolver<'p> {
         self.resolve_with_budget(value, loc, MAX_HOPS)
     }
 
+    /// The value as written where resolution stops: like [`Self::resolve`],
+    /// but a step that cannot be taken (`os.environ["JWT_SECRET"]` has no
+    /// value here) ends at the expression, not at unknown. For what a key
+    /// is read from (`settings.SECRET_KEY` holds `os.environ["SECRET_KEY"]`),
+    /// never for what a value is.
+    pub fn definition(&self, value: &'p Value, loc: Loc) -> Resolved<'p> {
+        self.resolve_steps(value, loc, MAX_HOPS, true)
+    }
+
     fn resolve_with_budget(&self, value: &'p Value, loc: Loc, budget: usize) -> Resolved<'p> {
+        self.resolve_steps(value, loc, budget, false)
+    }
+
+    fn resolve_steps(&self, value: &'p Value, loc: Loc, budget: usize, as_written: bool) -> Resolved<'p> {
         let mut current = Resolved {
             value,
             loc,
@@ -250,6 +263,7 @@ impl<'p> Resolver<'p> {
                         through_binding: current.through_binding || next.through_binding,
                     }
                 }
+                None if as_written => return current,
                 None => return unknown_from(current),
             }
         }
@@ -375,14 +389,6 @@ impl<'p> Resolver<'p> {
     /// An imported dotted path that names something inside a project module:
     /// that module's top-level binding. `None` for modules themselves and for
     /// anything outside the project.
-    /// What an import of a project module's name stands for there, as
-    /// written, not resolved further: `KEY` of `from app.deps import KEY`
-    /// is `os.environ["JWT_SECRET"]` in `app/deps.py`. `None` when the
-    /// module is not the project's (or not followed from here).
-    pub fn imported_definition(&self, path: &str, from: ModuleId) -> Option<Resolved<'p>> {
-        self.resolve_import(path, from, MAX_HOPS)
-    }
-
     fn resolve_import(&self, path: &str, from: ModuleId, budget: usize) -> Option<Resolved<'p>> {
         if budget == 0 {
             return None;

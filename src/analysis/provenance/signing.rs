@@ -333,10 +333,11 @@ pub fn key_identity(resolver: &Resolver, value: &Value, loc: Loc, depth: usize) 
                 // A module-level name that reads a setting is known by the
                 // setting: `KEY = os.environ["JWT_SECRET"]`, imported or not,
                 // is the key `os.environ["JWT_SECRET"]` read in place is.
-                ValueKind::Imported(path) => resolver
-                    .imported_definition(path, loc.module)
-                    .and_then(|defined| read_identity(resolver, defined.value, defined.loc, depth + 1))
-                    .or_else(|| key_name(path.rsplit([':', '.']).next().unwrap_or(path))),
+                ValueKind::Imported(path) => {
+                    let defined = resolver.definition(value, loc);
+                    read_identity(resolver, defined.value, defined.loc, depth + 1)
+                        .or_else(|| key_name(path.rsplit([':', '.']).next().unwrap_or(path)))
+                }
                 _ if binding.scope == 0 => {
                     read_identity(resolver, &binding.value, loc.with_scope(0), depth + 1).or_else(|| key_name(name))
                 }

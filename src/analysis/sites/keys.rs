@@ -108,7 +108,7 @@ fn follow(resolver: &Resolver, value: &Value, loc: Loc, depth: usize, facts: &mu
             if let Some(text) = written(value) {
                 facts.via.push(text);
             }
-            let resolved = resolver.resolve(value, loc);
+            let resolved = resolver.definition(value, loc);
             if !std::ptr::eq(resolved.value, value) && !resolved.value.is_unknown() {
                 follow(resolver, resolved.value, resolved.loc, depth + 1, facts);
             }
@@ -163,15 +163,13 @@ fn follow_name(resolver: &Resolver, name: &str, value: &Value, loc: Loc, depth: 
                 }
             }
             ValueKind::Unknown | ValueKind::Typed(_) => {}
-            ValueKind::Imported(path) => {
+            ValueKind::Imported(_) => {
                 facts.via.push(name.to_string());
                 // Followed from its definition as written, as a name bound
                 // in this module is: resolving it whole would make
                 // `KEY = os.environ["JWT_SECRET"]` unknown (an environment
                 // variable has no value here), not the variable it reads.
-                let defined = resolver
-                    .imported_definition(path, loc.module)
-                    .unwrap_or_else(|| resolver.resolve(value, loc));
+                let defined = resolver.definition(value, loc);
                 if !matches!(defined.value.kind, ValueKind::Imported(_) | ValueKind::Unknown) {
                     follow(resolver, defined.value, defined.loc, depth + 1, facts);
                 }
