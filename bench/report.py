@@ -106,7 +106,7 @@ def mutation_scores():
     current = None
     for line in open(path):
         if line.startswith("## "):
-            current = line[3:].strip() if line.startswith("## src/") else None
+            current = line[3:].split()[0].rstrip(":") if line.startswith("## src/") else None
             if current:
                 runs[current] = []
         elif current and line.startswith("| "):
