@@ -586,10 +586,18 @@ fn check_hostile_tree(root: &Path, one_line_column: u64) {
     assert!(text.stdout.len() < 100_000, "the report is {} bytes", text.stdout.len());
 }
 
-#[test]
-fn a_crash_names_the_file_and_rule_keeps_other_findings_and_exits_2() {
+/// Whether `AUTHLINT_INJECT_PANIC` works in this build (debug builds only);
+/// says so when a test is skipped for it.
+fn panic_injection_compiled() -> bool {
     if !cfg!(debug_assertions) {
         eprintln!("skipped: panic injection is compiled into debug builds only");
+    }
+    cfg!(debug_assertions)
+}
+
+#[test]
+fn a_crash_names_the_file_and_rule_keeps_other_findings_and_exits_2() {
+    if !panic_injection_compiled() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -680,8 +688,7 @@ fn a_crash_names_the_file_and_rule_keeps_other_findings_and_exits_2() {
 
 #[test]
 fn a_rule_crashing_on_a_helper_costs_its_callers_none_of_the_other_rules() {
-    if !cfg!(debug_assertions) {
-        eprintln!("skipped: panic injection is compiled into debug builds only");
+    if !panic_injection_compiled() {
         return;
     }
     // After a crash the helper's rules are rerun one at a time. None of

@@ -504,12 +504,7 @@ mod tests {
 
     /// A custom rule with this code, name and keywords.
     fn custom_rule(code: &str, name: &str, keywords: &str) -> Rule {
-        let text = format!(
-            "code = \"{code}\"\nname = \"{name}\"\nseverity = \"note\"\nlanguages = [\"python\"]\n\
-             keywords = {keywords}\nsummary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n\
-             [[match]]\nlanguage = \"python\"\ncallee = [\"x\"]\n"
-        );
-        crate::rules::parse_rule("custom.toml", &text).expect("a valid rule")
+        crate::rules::test_rule(code, name, &format!("keywords = {keywords}"))
     }
 
     #[test]

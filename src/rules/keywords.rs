@@ -51,16 +51,11 @@ pub fn keyword_sets(rules: &[Rule], policies: &[&Policy]) -> Vec<KeywordSet> {
 mod tests {
     use super::*;
     use crate::frontend::prefilter::Prefilter;
-    use crate::rules::parse_rule;
+    use crate::rules::test_rule;
 
     /// A rule for both languages whose keyword lines are `keyword_lines`.
     fn rule_with(code: &str, keyword_lines: &str) -> Rule {
-        let text = format!(
-            "code = \"{code}\"\nname = \"r\"\nseverity = \"note\"\nlanguages = [\"python\", \"rust\"]\n{keyword_lines}\n\
-             summary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n[[match]]\nlanguage = \"python\"\ncallee = [\"x\"]\n\
-             [[match]]\nlanguage = \"rust\"\ncallee = [\"x\"]\n"
-        );
-        parse_rule("test.toml", &text).expect("valid rule")
+        test_rule(code, "r", keyword_lines)
     }
 
     #[test]

@@ -1075,6 +1075,19 @@ fn compile_condition(
     })
 }
 
+/// A minimal rule for both languages, named `name`, with these keyword
+/// lines (`keywords = [...]`, `keywords.rust = [...]`, …): for unit tests of
+/// what reads a rule's identity or keywords.
+#[cfg(test)]
+pub fn test_rule(code: &str, name: &str, keyword_lines: &str) -> Rule {
+    let text = format!(
+        "code = \"{code}\"\nname = \"{name}\"\nseverity = \"note\"\nlanguages = [\"python\", \"rust\"]\n{keyword_lines}\n\
+         summary = \"s\"\nmessage = \"m\"\nhelp = \"h\"\nrationale = \"r\"\n[[match]]\nlanguage = \"python\"\ncallee = [\"x\"]\n\
+         [[match]]\nlanguage = \"rust\"\ncallee = [\"x\"]\n"
+    );
+    parse_rule("test.toml", &text).expect("valid rule")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
